@@ -1,0 +1,36 @@
+"""What can be chosen in the sidebar, with counts, straight from the store."""
+from __future__ import annotations
+
+import pandas as pd
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.store import Store
+
+
+def task_options(store: Store) -> pd.DataFrame:
+    """task_id, name, scale, n_items (one row per task)."""
+    return store.df("SELECT t.task_id, t.name, t.scale, count(h.item_id) AS n_items FROM tasks t "
+                    "LEFT JOIN human_dist h USING (task_id) GROUP BY ALL ORDER BY t.task_id")
+
+
+def band_options(store: Store, scheme: str, tasks: tuple[str, ...] = ()) -> pd.DataFrame:
+    """band, n_items for one scheme, in scheme order (bands with no items included with 0)."""
+    s = BAND_SCHEMES.get(scheme)
+    where, params = ("task_id IN (" + ",".join("?" * len(tasks)) + ")", list(tasks)) if tasks else ("TRUE", [])
+    counts = store.df(f"SELECT {s.column} AS band, count(*) AS n_items FROM human_dist WHERE {where} "
+                      f"GROUP BY 1", params)
+    frame = pd.DataFrame({"band": list(s.bands)}).merge(counts, on="band", how="left")
+    frame["n_items"] = frame["n_items"].fillna(0).astype(int)
+    return frame
+
+
+def run_facet_options(store: Store) -> pd.DataFrame:
+    """One row per run with every run-level facet value, for building the sidebar's choices."""
+    return store.df("SELECT r.run_id, r.model_id, m.display_name, m.training, r.reasoning, r.method, "
+                    "r.steering, r.source, m.params_b, m.pair_id, count(d.item_id) AS n_items "
+                    "FROM runs r JOIN models m USING (model_id) LEFT JOIN model_dist d USING (run_id) "
+                    "GROUP BY ALL ORDER BY m.display_name, r.run_id")
+
+
+def is_simulated(store: Store) -> bool:
+    return bool(store.scalar("SELECT bool_or(simulated) FROM build_info"))

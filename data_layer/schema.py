@@ -1,0 +1,95 @@
+"""The store's schema, declared once for the pipeline (which writes it) and the app
+(which checks `build_info.schema_version` before reading anything)."""
+from __future__ import annotations
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.metrics import ITEM_METRICS
+
+SCHEMA_VERSION = 1
+
+_band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
+_metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
+
+DDL = f"""
+CREATE TABLE build_info (
+    schema_version INTEGER NOT NULL, built_at VARCHAR NOT NULL, config_hash VARCHAR NOT NULL,
+    study_name VARCHAR, seed BIGINT, packages VARCHAR, git_commit VARCHAR, report VARCHAR,
+    simulated BOOLEAN NOT NULL
+);
+CREATE TABLE tasks (
+    task_id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, name VARCHAR NOT NULL,
+    description VARCHAR, labels VARCHAR[] NOT NULL, label_names VARCHAR[] NOT NULL,
+    scale VARCHAR NOT NULL, source VARCHAR, license VARCHAR, citation VARCHAR, guideline VARCHAR
+);
+CREATE TABLE task_cards (
+    task_id VARCHAR PRIMARY KEY, n_items INTEGER, n_ratings BIGINT, n_annotators INTEGER,
+    annotators_per_item_min INTEGER, annotators_per_item_median DOUBLE,
+    annotators_per_item_max INTEGER, n_dropped_items INTEGER, dropped_reason VARCHAR
+);
+CREATE TABLE items (
+    task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, text VARCHAR, context JSON, metadata JSON,
+    PRIMARY KEY (task_id, item_id)
+);
+CREATE TABLE annotators (
+    annotator_id VARCHAR NOT NULL, dataset VARCHAR NOT NULL, demographics JSON,
+    PRIMARY KEY (dataset, annotator_id)
+);
+CREATE TABLE annotations (
+    task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, annotator_id VARCHAR, label VARCHAR NOT NULL
+);
+CREATE TABLE human_dist (
+    task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, counts INTEGER[] NOT NULL,
+    probs DOUBLE[] NOT NULL, n_annotators INTEGER NOT NULL, entropy DOUBLE NOT NULL,
+    entropy_norm DOUBLE NOT NULL, gini DOUBLE NOT NULL, pos_share DOUBLE, majority VARCHAR,
+    majority_index INTEGER,
+    {_band_cols},
+    PRIMARY KEY (task_id, item_id)
+);
+CREATE TABLE band_edges (
+    scheme VARCHAR NOT NULL, task_id VARCHAR NOT NULL, band VARCHAR NOT NULL,
+    lower DOUBLE, upper DOUBLE, n_items INTEGER
+);
+CREATE TABLE models (
+    model_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, family VARCHAR, base_model VARCHAR,
+    pair_id VARCHAR, params_b DOUBLE, training VARCHAR NOT NULL, provider VARCHAR,
+    simulation JSON
+);
+CREATE TABLE runs (
+    run_id VARCHAR PRIMARY KEY, model_id VARCHAR NOT NULL, method VARCHAR NOT NULL,
+    reasoning VARCHAR NOT NULL, steering VARCHAR NOT NULL, temperature DOUBLE, n_samples INTEGER,
+    prompt_id VARCHAR, source VARCHAR NOT NULL, created_at VARCHAR, settings JSON
+);
+CREATE TABLE model_dist (
+    run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+    probs DOUBLE[] NOT NULL, n_valid INTEGER, n_failed INTEGER, covered_mass DOUBLE,
+    PRIMARY KEY (run_id, task_id, item_id)
+);
+CREATE TABLE generations (
+    run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+    sample_idx INTEGER NOT NULL, output_text VARCHAR, reasoning_text VARCHAR, parsed VARCHAR,
+    finish_reason VARCHAR, prompt_tokens INTEGER, completion_tokens INTEGER, error VARCHAR
+);
+CREATE TABLE item_metrics (
+    run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+    {_metric_cols},
+    model_entropy DOUBLE, model_gini DOUBLE, model_argmax INTEGER, model_pos DOUBLE
+);
+"""
+
+# One row per (run, item) with every facet column a slice may filter on. The scale work may
+# materialise it as a table; queries only ever name `item_scores`.
+_band_select = ", ".join(f"h.{s.column}" for s in BAND_SCHEMES)
+ITEM_SCORES_VIEW = f"""
+CREATE VIEW item_scores AS
+SELECT im.*, r.model_id, r.method, r.reasoning, r.steering, r.source, mo.training, mo.pair_id,
+       mo.params_b, mo.family, mo.display_name, h.entropy AS human_entropy, h.entropy_norm,
+       h.gini AS human_gini, h.pos_share AS human_pos, h.majority_index AS human_majority,
+       h.n_annotators, {_band_select}
+FROM item_metrics im
+JOIN runs r USING (run_id)
+JOIN models mo USING (model_id)
+JOIN human_dist h ON h.task_id = im.task_id AND h.item_id = im.item_id
+"""
+
+TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
+          "band_edges", "models", "runs", "model_dist", "generations", "item_metrics"]

@@ -1,0 +1,88 @@
+"""Read-only access to a built store: one connection, a cursor per query."""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from data_layer.schema import SCHEMA_VERSION
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (missing, not a store, or built by another schema version)."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """A query answer: a frame, or None with a sentence saying why there is nothing to show."""
+    frame: pd.DataFrame | None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.frame is not None
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, empty_message: str) -> "Result":
+        return cls(frame, "") if len(frame) else cls(None, empty_message)
+
+
+def rebuild_hint(path: str | os.PathLike) -> str:
+    return (f"Rebuild it with `python -m precompute demo --out {path}` (demo data) or "
+            f"`python -m precompute build --config study.toml --out {path}` (your study).")
+
+
+class Store:
+    """A store opened read-only. Thread-safe: each query runs on its own cursor."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise StoreError(f"No store at {self.path}. {rebuild_hint(self.path)}")
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as e:
+            raise StoreError(f"{self.path} is not a readable DuckDB store ({e}). "
+                             f"{rebuild_hint(self.path)}") from e
+        self._lock = threading.Lock()
+        self.schema_version = self._schema_version()
+        if self.schema_version != SCHEMA_VERSION:
+            raise StoreError(
+                f"Store {self.path} has schema version {self.schema_version}; this version of "
+                f"Disagreement Atlas reads schema version {SCHEMA_VERSION}. {rebuild_hint(self.path)}")
+
+    def _schema_version(self) -> int | None:
+        try:
+            row = self._cursor().execute("SELECT max(schema_version) FROM build_info").fetchone()
+        except duckdb.Error:
+            return None
+        return None if row is None else row[0]
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:  # creating cursors on one connection is not itself thread-safe
+            return self._con.cursor()
+
+    def df(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, list(params or [])).df()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: list | tuple | None = None) -> list[tuple]:
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, list(params or [])).fetchall()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: list | tuple | None = None):
+        rows = self.rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        self._con.close()

@@ -1,0 +1,228 @@
+"""Turn a Study into a store: validate, compute, write a temporary file, rename atomically."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from data_layer.metrics import compute_item_metrics, model_helper_columns
+from data_layer.schema import DDL, ITEM_SCORES_VIEW, SCHEMA_VERSION
+from precompute.human import assign_bands, human_frame
+from precompute.progress import progress
+from precompute.runs_check import validate_run
+from precompute.study import GENERATION_COLUMNS, RunData, Study, StudyError
+
+PACKAGES = ("duckdb", "numpy", "pandas", "pyarrow", "scipy", "streamlit")
+
+
+@dataclass
+class BuildReport:
+    tasks: dict[str, dict] = field(default_factory=dict)
+    runs: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps({"tasks": self.tasks, "runs": self.runs, "notes": self.notes}, sort_keys=True)
+
+
+def build_store(study: Study, out: str | os.PathLike, show_progress: bool = True) -> BuildReport:
+    """Build `study` into `out`. On any error the temporary file is removed and an existing
+    store at `out` is left untouched."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.building-{os.getpid()}")
+    _remove(tmp)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            report = _write_all(con, study, show_progress)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, out)  # atomic on POSIX within one folder
+    except BaseException:
+        _remove(tmp)
+        raise
+    return report
+
+
+def _remove(path: Path) -> None:
+    for p in (path, Path(str(path) + ".wal")):
+        if p.exists():
+            p.unlink()
+
+
+def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> BuildReport:
+    report = BuildReport()
+    con.execute(DDL)
+    dist, probs_by_task = _write_human(con, study, report, show)
+    runs = list(study.runs)
+    if study.baselines:
+        from precompute.baselines import baseline_runs
+        runs += baseline_runs(study, dist)
+    _write_runs(con, runs, probs_by_task, dist, report, show)
+    con.execute(ITEM_SCORES_VIEW)
+    _write_build_info(con, study, report)
+    return report
+
+
+def _write_human(con, study: Study, report: BuildReport, show: bool):
+    seen: set[str] = set()
+    dists, probs_by_task = [], {}
+    for hd in progress(study.human, "human distributions", show):
+        t = hd.task
+        if t.task_id in seen:
+            raise StudyError(f"task id {t.task_id!r} is declared twice")
+        seen.add(t.task_id)
+        items, dist, dropped = human_frame(hd, study.min_annotators)
+        if not len(items):
+            raise StudyError(f"task {t.task_id!r}: no item has at least {study.min_annotators} ratings")
+        _insert_task(con, hd, items, dist, dropped, study.min_annotators)
+        report.tasks[t.task_id] = {"items": len(items), "dropped_below_min_annotators": dropped,
+                                   "ratings": int(dist["n_annotators"].sum()), "notes": hd.notes}
+        dists.append(dist)
+        probs_by_task[t.task_id] = (dict(zip(dist["item_id"], range(len(dist)))),
+                                    np.stack(dist["probs"].to_numpy()), t)
+    dist, edges = assign_bands(pd.concat(dists, ignore_index=True))
+    _insert(con, "human_dist", dist)
+    _insert(con, "band_edges", edges)
+    return dist, probs_by_task
+
+
+def _insert_task(con, hd, items: pd.DataFrame, dist: pd.DataFrame, dropped: int, min_ann: int) -> None:
+    t = hd.task
+    con.execute("INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [t.task_id, t.dataset, t.name, t.description, t.labels, t.label_names, t.scale,
+                 t.source, t.license, t.citation, t.guideline])
+    frame = pd.DataFrame({"task_id": t.task_id, "item_id": items["item_id"],
+                          "text": items["text"].astype(str),
+                          "context": items.get("context"), "metadata": items.get("metadata")})
+    _insert(con, "items", frame)
+    if hd.annotations is not None and len(hd.annotations):
+        ann = hd.annotations.assign(task_id=t.task_id, item_id=hd.annotations["item_id"].astype(str))
+        ann = ann[ann["item_id"].isin(set(items["item_id"]))]
+        _insert(con, "annotations", ann[["task_id", "item_id", "annotator_id", "label"]])
+    if hd.annotators is not None and len(hd.annotators):
+        con.register("_ann", hd.annotators[["annotator_id", "dataset", "demographics"]])
+        con.execute("INSERT INTO annotators SELECT * FROM _ann WHERE (dataset, annotator_id) NOT IN "
+                    "(SELECT (dataset, annotator_id) FROM annotators)")
+        con.unregister("_ann")
+    n = dist["n_annotators"]
+    n_annot = (hd.annotations["annotator_id"].nunique()
+               if hd.annotations is not None and "annotator_id" in hd.annotations else None)
+    con.execute("INSERT INTO task_cards VALUES (?,?,?,?,?,?,?,?,?)",
+                [t.task_id, len(items), int(n.sum()), n_annot, int(n.min()), float(n.median()),
+                 int(n.max()), dropped, f"fewer than {min_ann} ratings" if dropped else None])
+
+
+def _write_runs(con, runs: list[RunData], probs_by_task, dist, report: BuildReport, show: bool) -> None:
+    models_seen: dict[str, object] = {}
+    run_ids: set[str] = set()
+    for rd in progress(runs, "model runs and item metrics", show):
+        if rd.run.run_id in run_ids:
+            raise StudyError(f"run id {rd.run.run_id!r} appears twice")
+        run_ids.add(rd.run.run_id)
+        if rd.model.model_id in models_seen and models_seen[rd.model.model_id] != rd.model:
+            raise StudyError(f"model {rd.model.model_id!r} is declared twice with different details")
+        if rd.model.model_id not in models_seen:
+            models_seen[rd.model.model_id] = rd.model
+            _insert_model(con, rd.model)
+        _insert_run(con, rd)
+        report.runs[rd.run.run_id] = _write_run_rows(con, rd, probs_by_task)
+
+
+def _insert_model(con, m) -> None:
+    con.execute("INSERT INTO models VALUES (?,?,?,?,?,?,?,?,?)",
+                [m.model_id, m.display_name, m.family, m.base_model, m.pair_id, m.params_b,
+                 m.training, m.provider, json.dumps(m.simulation, sort_keys=True) if m.simulation else None])
+
+
+def _insert_run(con, rd: RunData) -> None:
+    r = rd.run
+    con.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [r.run_id, r.model_id, r.method, r.reasoning, r.steering, r.temperature, r.n_samples,
+                 r.prompt_id, r.source, r.created_at,
+                 json.dumps(r.settings, sort_keys=True) if r.settings else None])
+
+
+def _write_run_rows(con, rd: RunData, probs_by_task) -> dict:
+    validate_run(rd, probs_by_task)
+    summary = {"items": 0, "failed_samples": 0, "valid_samples": 0}
+    for task_id, part in rd.dists.groupby("task_id", sort=True):
+        index, human, task = probs_by_task[task_id]
+        rows = part["item_id"].astype(str).map(index).to_numpy()
+        model = np.stack([np.asarray(p, dtype=float) for p in part["probs"]])
+        model = model / model.sum(axis=1, keepdims=True)
+        md = pd.DataFrame({"run_id": rd.run.run_id, "task_id": task_id,
+                           "item_id": part["item_id"].astype(str).to_numpy(), "probs": list(model),
+                           "n_valid": part.get("n_valid"), "n_failed": part.get("n_failed"),
+                           "covered_mass": part.get("covered_mass")})
+        _insert(con, "model_dist", md)
+        metrics = compute_item_metrics(human[rows], model, task.scale == "ordinal")
+        im = pd.DataFrame({"run_id": rd.run.run_id, "task_id": task_id, "item_id": md["item_id"],
+                           **metrics, **model_helper_columns(model)})
+        _insert(con, "item_metrics", im)
+        summary["items"] += len(part)
+        summary["failed_samples"] += int(pd.to_numeric(part.get("n_failed"), errors="coerce").fillna(0).sum()) \
+            if "n_failed" in part else 0
+        summary["valid_samples"] += int(pd.to_numeric(part.get("n_valid"), errors="coerce").fillna(0).sum()) \
+            if "n_valid" in part else 0
+    if rd.generations is not None and len(rd.generations):
+        gen = rd.generations.reindex(columns=GENERATION_COLUMNS).assign(run_id=rd.run.run_id)
+        gen["item_id"] = gen["item_id"].astype(str)
+        _insert(con, "generations", gen[["run_id", *GENERATION_COLUMNS]])
+    return summary
+
+
+def _insert(con, table: str, frame: pd.DataFrame) -> None:
+    """Insert a frame by column name; list-valued columns go through Arrow for speed."""
+    if not len(frame):
+        return
+    cols = list(frame.columns)
+    arrays = {c: _arrow_column(frame[c]) for c in cols}
+    con.register("_frame", pa.table(arrays))
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def _arrow_column(s: pd.Series) -> pa.Array:
+    if len(s) and isinstance(s.iloc[0], np.ndarray):
+        values = np.concatenate(s.to_numpy()) if len(s) else np.zeros(0)
+        lengths = np.fromiter((len(v) for v in s), dtype=np.int32, count=len(s))
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
+    return pa.array(s.tolist() if s.dtype == object else s, from_pandas=True)
+
+
+def _write_build_info(con, study: Study, report: BuildReport) -> None:
+    packages = {}
+    for p in PACKAGES:
+        try:
+            packages[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            packages[p] = None
+    con.execute("INSERT INTO build_info VALUES (?,?,?,?,?,?,?,?,?)",
+                [SCHEMA_VERSION, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 hashlib.sha256(study.config_text.encode()).hexdigest()[:16], study.name, study.seed,
+                 json.dumps(packages, sort_keys=True), _git_commit(), report.to_json(), study.simulated])
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             timeout=5, cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None

@@ -1,0 +1,3 @@
+"""Run sources: where a [[run]]'s model distributions come from. Each module registers
+itself with `precompute.config.run_source`."""
+from precompute.sources import simulated  # noqa: F401

@@ -1,0 +1,48 @@
+"""Shared fixtures: a real demo store built once per session with the real pipeline."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DATASETS = SHARED / "datasets"
+REFERENCE = SHARED / "reference"
+
+
+@pytest.fixture(scope="session")
+def demo_store_path(tmp_path_factory) -> Path:
+    from precompute.build import build_store
+    from precompute.demo import demo_study
+    path = tmp_path_factory.mktemp("store") / "demo.duckdb"
+    build_store(demo_study(0), path, show_progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_store_path):
+    from data_layer.store import Store
+    store = Store(demo_store_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def app_env(demo_store_path, monkeypatch):
+    """Point the app at the session's demo store (AppTest runs in this process)."""
+    monkeypatch.setenv("ATLAS_STORE", str(demo_store_path))
+    monkeypatch.chdir(ROOT)
+    import streamlit as st
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return demo_store_path
+
+
+def datasets_or_skip() -> Path:
+    if not DATASETS.is_dir():
+        pytest.skip("../shared/datasets is absent (it is not redistributed with the project)")
+    return DATASETS

@@ -1,0 +1,108 @@
+"""Build pipeline: determinism, atomicity, validation, schema check."""
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from data_layer.schema import SCHEMA_VERSION, TABLES
+from data_layer.store import Store, StoreError
+from precompute.__main__ import main
+from precompute.build import build_store
+from precompute.demo import demo_study
+from precompute.study import ModelSpec, RunData, RunSpec, StudyError
+
+
+def _contents(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out = {}
+        for t in TABLES:
+            cols = "* EXCLUDE (built_at)" if t == "build_info" else "*"
+            out[t] = con.execute(f"SELECT {cols} FROM {t} ORDER BY ALL").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def test_same_seed_same_contents(tmp_path, demo_store_path):
+    build_store(demo_study(0), tmp_path / "again.duckdb", show_progress=False)
+    assert _contents(tmp_path / "again.duckdb") == _contents(demo_store_path)
+
+
+def test_other_seed_other_contents(tmp_path, demo_store_path):
+    build_store(demo_study(1), tmp_path / "s1.duckdb", show_progress=False)
+    a, b = _contents(tmp_path / "s1.duckdb"), _contents(demo_store_path)
+    assert a["human_dist"] != b["human_dist"]
+
+
+def test_demo_meets_its_brief(demo_store):
+    tasks = demo_store.df("SELECT t.task_id, len(t.labels) AS k, t.scale, c.n_items, "
+                          "c.annotators_per_item_min AS lo, c.annotators_per_item_max AS hi "
+                          "FROM tasks t JOIN task_cards c USING (task_id)")
+    assert len(tasks) >= 4 and (tasks.n_items >= 300).all()
+    assert {2, 3} <= set(tasks.k) and "ordinal" in set(tasks.scale)
+    assert tasks.lo.min() == 3 and tasks.hi.max() == 100
+    runs = demo_store.df("SELECT r.*, m.training, m.pair_id FROM runs r JOIN models m USING (model_id) "
+                         "WHERE r.source = 'simulated'")
+    assert len(runs) >= 10
+    assert {"verbalized", "sampling", "logprob"} <= set(runs.method)
+    assert {"zero", "few"} <= set(runs.steering)
+    assert {("rlvr", "native"), ("rlhf", "none"), ("rlhf", "cot"), ("rlvr", "none"), ("base", "none")} \
+        <= set(zip(runs.training, runs.reasoning))
+    pairs = runs.dropna(subset=["pair_id"]).groupby("pair_id")["training"].agg(set)
+    assert sum(p == {"rlvr", "rlhf"} for p in pairs) >= 3
+    n_reasoning = demo_store.scalar("SELECT count(*) FROM generations WHERE reasoning_text IS NOT NULL")
+    assert n_reasoning > 0
+    assert demo_store.scalar("SELECT bool_and(display_name LIKE '%simulated%') FROM models "
+                             "WHERE provider = 'simulated'")
+
+
+def test_failed_build_leaves_existing_store_untouched(tmp_path, demo_store_path):
+    out = tmp_path / "store.duckdb"
+    build_store(demo_study(0), out, show_progress=False)
+    before = out.read_bytes()
+    study = demo_study(0)
+    bad = study.runs[0]
+    study.runs.append(RunData(bad.model, RunSpec("broken", bad.model.model_id, "verbalized",
+                                                 source="simulated"),
+                              pd.DataFrame({"task_id": ["demo-nli"], "item_id": ["demo-nli-0000"],
+                                            "probs": [np.array([0.5, 0.6, 0.2])]})))
+    with pytest.raises(StudyError, match="run 'broken', row 0, field probs: probabilities sum to 1.3"):
+        build_store(study, out, show_progress=False)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["store.duckdb"]  # no temporary left behind
+
+
+def test_unknown_item_in_run_is_named(tmp_path):
+    study = demo_study(0)
+    study.runs = [RunData(ModelSpec("m", "m", "rlhf"), RunSpec("r", "m", "import", source="imported"),
+                          pd.DataFrame({"task_id": ["demo-nli"], "item_id": ["nope"],
+                                        "probs": [np.array([0.2, 0.3, 0.5])]}))]
+    with pytest.raises(StudyError, match="unknown item 'nope'"):
+        build_store(study, tmp_path / "x.duckdb", show_progress=False)
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_stale_schema_is_refused_with_instructions(tmp_path, demo_store_path):
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(demo_store_path.read_bytes())
+    con = duckdb.connect(str(old))
+    con.execute("UPDATE build_info SET schema_version = ?", [SCHEMA_VERSION - 1])
+    con.close()
+    with pytest.raises(StoreError, match="python -m precompute demo --out"):
+        Store(old)
+    with pytest.raises(StoreError, match="No store at"):
+        Store(tmp_path / "missing.duckdb")
+
+
+def test_cli_demo_and_info(tmp_path, capsys):
+    out = tmp_path / "cli.duckdb"
+    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    assert main(["info", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "demo-nli" in text and "SIMULATED DATA" in text and "baseline:prior" in text
+
+
+def test_store_is_read_only(demo_store):
+    with pytest.raises(duckdb.Error):
+        demo_store.rows("CREATE TABLE x (a INT)")

@@ -1,0 +1,1 @@
+"""Streamlit-only shared code: store handle, cached query wrapper, URL state, widgets."""

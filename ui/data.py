@@ -1,0 +1,42 @@
+"""The app's store handle and a bounded cache in front of every data_layer query."""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+import streamlit as st
+
+from data_layer.locate import StoreLocation, resolve_store
+from data_layer.store import Store
+
+
+@st.cache_resource(show_spinner="Opening the store…")
+def _location() -> StoreLocation:
+    return resolve_store()
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> Store:
+    return Store(path)  # one read-only connection per process; queries take their own cursor
+
+
+def location() -> StoreLocation:
+    return _location()
+
+
+def store() -> Store:
+    return _open(str(location().path))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached_call(store_path: str, fn_path: str, args: tuple, kwargs: tuple) -> Any:
+    module, name = fn_path.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module), name)
+    return fn(_open(store_path), *args, **dict(kwargs))
+
+
+def q(fn: Callable, *args, **kwargs) -> Any:
+    """Call a data_layer query function `fn(store, *args, **kwargs)` through the cache.
+    Arguments must be hashable values (slices are frozen dataclasses)."""
+    return _cached_call(str(location().path), f"{fn.__module__}.{fn.__name__}", args,
+                        tuple(sorted(kwargs.items())))

@@ -1,0 +1,28 @@
+"""What every page starts with: the shared sidebar slice, the title and the slice sentence.
+
+The sidebar is rendered by each page (not by app.py) so that its widgets belong to the page
+script that runs; the slice itself persists across pages in session state and the URL.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from data_layer.queries.options import is_simulated
+from data_layer.slice import Slice
+from ui import data
+from ui.sidebar import render_sidebar
+
+SIMULATED_BANNER = (
+    "**Simulated demo data.** Every model and annotator here is simulated by our own code to show "
+    "what the dashboard reveals; nothing here is evidence. To look at real data, build a store with "
+    "`python -m precompute build --config study.toml --out my.duckdb` and start the app with "
+    "`ATLAS_STORE=my.duckdb streamlit run app.py`.")
+
+
+def start_page(title: str) -> Slice:
+    sl = render_sidebar()
+    if data.q(is_simulated):
+        st.info(SIMULATED_BANNER, icon="🧪")
+    st.title(title)
+    st.caption(sl.sentence())
+    return sl

@@ -1,0 +1,110 @@
+"""The shared slice controls in the sidebar. Options and counts come from the store; the
+initial values come from the URL, and the resulting slice is written back to it."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.facets import FACETS, METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, training_label
+from data_layer.metrics import METRICS
+from data_layer.queries import options
+from data_layer.registry import UnknownName
+from data_layer.slice import Slice, SliceError
+from ui.data import q
+from ui.state import slice_from_url, write_slice
+
+_RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasoning", REASONING_LABELS.get),
+               ("methods", "method", METHOD_LABELS.get), ("steering", "steering", STEERING_LABELS.get),
+               ("sources", "source", str)]
+
+
+def _initial_slice(runs: pd.DataFrame, tasks: pd.DataFrame) -> Slice:
+    """The slice of the previous run in this session, or on a fresh visit the one in the link
+    (unknown values are dropped with a warning rather than failing the page)."""
+    if "slice" in st.session_state:
+        return st.session_state["slice"]
+    try:
+        sl = slice_from_url()
+    except (SliceError, UnknownName) as e:
+        st.session_state["url_problem"] = f"Part of the link was ignored: {e}"
+        sl = Slice()
+    known = {"tasks": set(tasks["task_id"]), "models": set(runs["model_id"]),
+             **{field: set(runs[col]) for field, col, _ in _RUN_FACETS}}
+    ignored = [f"{f}={v}" for f, allowed in known.items() for v in getattr(sl, f) if v not in allowed]
+    if ignored:
+        st.session_state["url_problem"] = f"Unknown values in the link were ignored: {', '.join(ignored)}"
+    return sl.with_(**{f: tuple(v for v in getattr(sl, f) if v in allowed) for f, allowed in known.items()})
+
+
+def _seed_widgets(sl: Slice) -> None:
+    """Widget state is dropped when the user switches page, so it is re-seeded from the slice."""
+    values = {"w_scheme": sl.band_scheme, "w_bands": list(sl.bands), "w_metric": sl.metric,
+              "w_tasks": list(sl.tasks), "w_models": list(sl.models),
+              **{f"w_{field}": list(getattr(sl, field)) for field, _, _ in _RUN_FACETS}}
+    for key, value in values.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    st.session_state["w_size"] = (sl.size_min, sl.size_max)
+
+
+def _counted(values: pd.Series, label) -> tuple[list, callable]:
+    counts = values.value_counts()
+    opts = sorted(str(v) for v in counts.index)
+    return opts, lambda v: f"{label(v) or v} ({counts.get(v, 0)} runs)"
+
+
+def _size_range(runs: pd.DataFrame) -> tuple[float | None, float | None]:
+    sizes = sorted(float(v) for v in runs["params_b"].dropna().unique())
+    if len(sizes) < 2:
+        return None, None
+    if "w_size_slider" not in st.session_state:
+        lo, hi = st.session_state.get("w_size", (None, None))
+        st.session_state["w_size_slider"] = (lo if lo in sizes else sizes[0], hi if hi in sizes else sizes[-1])
+    picked = st.select_slider(FACETS.get("size").label, options=sizes, key="w_size_slider",
+                              value=(sizes[0], sizes[-1]),  # makes it a range slider; state wins
+                              format_func=lambda v: f"{v:g}B", help=FACETS.get("size").description)
+    return (None if picked[0] == sizes[0] else picked[0]), (None if picked[1] == sizes[-1] else picked[1])
+
+
+def render_sidebar() -> Slice:
+    tasks = q(options.task_options)
+    runs = q(options.run_facet_options)
+    _seed_widgets(_initial_slice(runs, tasks))
+    with st.sidebar:
+        st.header("Slice")
+        if st.session_state.get("url_problem"):
+            st.warning(st.session_state.pop("url_problem"))
+        names = dict(zip(tasks["task_id"], tasks["name"]))
+        counts = dict(zip(tasks["task_id"], tasks["n_items"]))
+        st.multiselect(FACETS.get("task").label, [str(t) for t in tasks["task_id"]], key="w_tasks",
+                       format_func=lambda t: f"{names[t]} ({counts[t]} items)",
+                       placeholder="All tasks", help=FACETS.get("task").description)
+        st.selectbox("Banding scheme", BAND_SCHEMES.names(), key="w_scheme",
+                     format_func=lambda s: BAND_SCHEMES.get(s).label,
+                     help="\n\n".join(f"**{s.label}**: {s.description}" for s in BAND_SCHEMES))
+        scheme = BAND_SCHEMES.get(st.session_state["w_scheme"])
+        st.session_state["w_bands"] = [b for b in st.session_state.get("w_bands", []) if b in scheme.bands]
+        band_counts = q(options.band_options, scheme.name, tuple(st.session_state["w_tasks"]))
+        bc = dict(zip(band_counts["band"], band_counts["n_items"]))
+        st.multiselect("Bands", list(scheme.bands), key="w_bands", placeholder="All bands",
+                       format_func=lambda b: f"{b} ({bc.get(b, 0)} items)", help=scheme.definition)
+        for field, col, label in _RUN_FACETS:
+            opts, fmt = _counted(runs[col], label)
+            st.multiselect(FACETS.get(col).label, opts, key=f"w_{field}", format_func=fmt,
+                           placeholder="All", help=FACETS.get(col).description)
+        size_min, size_max = _size_range(runs)
+        models = runs.drop_duplicates("model_id")
+        mnames = dict(zip(models["model_id"], models["display_name"]))
+        st.multiselect("Models", [str(m) for m in models["model_id"]], key="w_models", placeholder="All models",
+                       format_func=lambda m: mnames.get(m, m))
+        st.selectbox("Metric", METRICS.names(), key="w_metric",
+                     format_func=lambda m: f"{METRICS.get(m).label} ({METRICS.get(m).direction_text})",
+                     help="\n\n".join(f"**{m.label}**: {m.description}" for m in METRICS))
+    sl = Slice(tasks=tuple(st.session_state["w_tasks"]), band_scheme=scheme.name,
+               bands=tuple(st.session_state["w_bands"]), models=tuple(st.session_state["w_models"]),
+               size_min=size_min, size_max=size_max, metric=st.session_state["w_metric"],
+               **{field: tuple(st.session_state[f"w_{field}"]) for field, _, _ in _RUN_FACETS})
+    write_slice(sl)
+    st.session_state["slice"] = sl
+    return sl
