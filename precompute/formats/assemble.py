@@ -171,15 +171,64 @@ def annotators_from_mapping(meta: dict, rename: Callable[[str], str] = str) -> p
                          "demographics": [to_json(v) for v in meta.values()]})
 
 
-def select_tasks(human: list[HumanData], section: dict, where: str) -> list[HumanData]:
-    """Keep the tasks listed in `tasks = [...]` (all when absent); an unknown name is an error."""
-    wanted = section.get("tasks")
-    if not wanted:
-        return human
-    known = [h.task.task_id for h in human]
+def wanted_tasks(section: dict, known: Sequence[str], where: str) -> set[str]:
+    """The task ids chosen with `tasks = [...]` (all when absent); an unknown id is an error."""
+    wanted = section.get("tasks") or list(known)
     for name in wanted:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
+            close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise StudyError(f"{where}: unknown task {name!r}.{hint} This adapter gives: {', '.join(known)}")
-    return [h for h in human if h.task.task_id in wanted]
+    return set(wanted)
+
+
+class Ratings:
+    """Collects items and ratings one by one (for adapters whose files are nested JSON), validating
+    each label where it is read, then hands the lot to `human_from_ratings`."""
+
+    def __init__(self, task: TaskSpec):
+        from precompute.formats.common import LabelMatcher
+        self.task, self.matcher = task, LabelMatcher(task.labels)
+        self.items: list[dict] = []
+        self.item_index: list[int] = []
+        self.codes: list[int] = []
+        self.annotators: list[str | None] = []
+        self.sources: list[tuple[str, str]] = []
+
+    def item(self, item_id: str, text: str, context=None, metadata=None) -> int:
+        self.items.append({"item_id": str(item_id), "text": text, "context": to_json(context),
+                           "metadata": to_json(metadata)})
+        return len(self.items) - 1
+
+    def rating(self, item: int, annotator: str | None, value, where: str, field: str) -> None:
+        code = self.matcher.code(value)
+        if code < 0:
+            raise self.matcher.fail(where, field, value)
+        self.item_index.append(item)
+        self.codes.append(code)
+        self.annotators.append(annotator)
+        self.sources.append((where, field))
+
+    def repeats(self) -> list[int]:
+        frame = pd.DataFrame({"i": self.item_index, "a": self.annotators})
+        return list(np.flatnonzero(frame.duplicated().to_numpy() & frame["a"].notna().to_numpy()))
+
+    def human(self, annotators: pd.DataFrame | None = None, notes: Sequence[str] = (),
+              keep_repeats: bool = False) -> HumanData:
+        """`keep_repeats`: a source that lists one annotator twice on an item keeps both ratings (as
+        its own soft labels do) and says so in the notes; otherwise that is an error."""
+        notes = list(notes)
+        repeats = self.repeats() if keep_repeats else []
+        if repeats:
+            first = self.sources[repeats[0]][0]
+            notes.append(f"{len(repeats)} rating(s) repeat an annotator on the same item in the source "
+                         f"(first: {first}); both ratings are kept, as the source's own soft labels count them")
+        items = pd.DataFrame(self.items, columns=["item_id", "text", "context", "metadata"])
+        dup = items["item_id"].duplicated().to_numpy()
+        if dup.any():
+            raise StudyError(f"task {self.task.task_id!r}: item id {items['item_id'].iloc[int(np.argmax(dup))]!r} "
+                             "appears twice")
+        ids = self.annotators if any(a is not None for a in self.annotators) else None
+        return human_from_ratings(self.task, items, np.asarray(self.item_index), np.asarray(self.codes),
+                                  lambda j: self.sources[j][0], ids, annotators, notes,
+                                  allow_repeat_raters=keep_repeats)
