@@ -166,9 +166,12 @@ def annotators_frame(ids: pd.Series, demo: pd.DataFrame, where: Callable[[int], 
 
 
 def annotators_from_mapping(meta: dict, rename: Callable[[str], str] = str) -> pd.DataFrame:
-    """{annotator: {field: value}} -> annotator_id, demographics JSON."""
+    """{annotator: {field: value}} -> annotator_id, demographics JSON (NaN, which some files write for
+    an unknown value, becomes null)."""
+    clean = [{f: (None if _missing(v) else v) for f, v in d.items()} if isinstance(d, dict) else d
+             for d in meta.values()]
     return pd.DataFrame({"annotator_id": [rename(str(k)) for k in meta],
-                         "demographics": [to_json(v) for v in meta.values()]})
+                         "demographics": [to_json(v) for v in clean]})
 
 
 def wanted_tasks(section: dict, known: Sequence[str], where: str) -> set[str]:
