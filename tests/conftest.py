@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("ATLAS_SHARED_DIR") or ROOT.parent / "shared")  # override for worktrees
 DATASETS = SHARED / "datasets"
 REFERENCE = SHARED / "reference"
 

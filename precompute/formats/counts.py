@@ -19,7 +19,7 @@ import numpy as np
 
 from precompute.config import dataset_reader
 from precompute.formats.assemble import SECTION_KEYS, check_keys, items_frame, task_sections, task_spec
-from precompute.formats.common import LabelMatcher, Table, parse_count, parse_mapping
+from precompute.formats.common import LabelMatcher, Table, parse_count, parse_list, parse_mapping
 from precompute.formats.long import load
 from precompute.study import HumanData, StudyError
 
@@ -56,6 +56,8 @@ def counts_task(ts: dict, table: Table, where: str, notes: tuple[str, ...] = ())
 def _row_counts(cell, matcher: LabelMatcher, where: str, k: int) -> np.ndarray:
     out = np.zeros(k, dtype=np.int64)
     field = "columns.counts"
+    if isinstance(cell, str) and cell.strip().startswith("["):
+        cell = parse_list(cell, where, field)
     if isinstance(cell, list | tuple | np.ndarray):
         if len(cell) != k:
             raise StudyError(f"{where}, field {field}: {len(cell)} counts for {k} labels")
