@@ -35,7 +35,8 @@ def expand_demographics(values: pd.Series, reserved: set[str] = frozenset()) -> 
     rows = [json.loads(v) if isinstance(v, str) else {} for v in values]
     fields = list(dict.fromkeys(k for r in rows for k in r))
     names = {f: f"demographics.{f}" if f in reserved else f for f in fields}
-    return pd.DataFrame({names[f]: [r.get(f) for r in rows] for f in fields}, index=range(len(rows)))
+    return pd.DataFrame({names[f]: pd.Series([r.get(f) for r in rows], dtype=object) for f in fields},
+                        index=range(len(rows)))
 
 
 def _why_empty(store: Store, task_id: str, item_id: str) -> str:
