@@ -27,7 +27,7 @@ class Result:
         return self.frame is not None
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, empty_message: str) -> "Result":
+    def of(cls, frame: pd.DataFrame, empty_message: str) -> Result:
         return cls(frame, "") if len(frame) else cls(None, empty_message)
 
 
