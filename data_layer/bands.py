@@ -5,8 +5,8 @@ Band assignment happens once, at build time (each scheme is one column of
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -133,35 +133,39 @@ def majority_index(p: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return np.where(tied, -1, p.argmax(axis=1))
 
 
-def _kl2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(a > 0, a * np.log2(a / b), 0.0)
-    return terms.sum(axis=1)
+def _xlogx_terms(p: np.ndarray) -> np.ndarray:
+    """p·ln p elementwise with 0·ln 0 = 0 (one log pass, reused by several metrics)."""
+    out = np.zeros_like(p)
+    np.log(p, out=out, where=p > 0)
+    return out * p
 
 
 def compute_item_metrics(h: np.ndarray, m: np.ndarray, ordinal: bool) -> dict[str, np.ndarray]:
-    """All per-item metrics for aligned rows of human shares h and model shares m."""
+    """All per-item metrics for aligned rows of human shares h and model shares m.
+
+    Written for throughput (millions of rows at build time): each log is taken once and
+    JSD uses the identity JSD = H((h+m)/2) − (H(h) + H(m))/2."""
     h = np.asarray(h, dtype=float)
     m = np.asarray(m, dtype=float)
     if h.shape != m.shape or h.ndim != 2:
         raise ValueError(f"human and model arrays must have the same 2-D shape, got {h.shape} and {m.shape}")
     k = h.shape[1]
     diff = np.abs(h - m).sum(axis=1)
-    a = (h + m) / 2
-    jsd = np.clip(0.5 * _kl2(h, a) + 0.5 * _kl2(m, a), 0.0, 1.0)
-    ms = (m + KL_EPS) / (1 + k * KL_EPS)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kl = np.where(h > 0, h * np.log(h / ms), 0.0).sum(axis=1)
+    h_ent = -_xlogx_terms(h).sum(axis=1)
+    m_ent = -_xlogx_terms(m).sum(axis=1)
+    a_ent = -_xlogx_terms((h + m) / 2).sum(axis=1)
+    jsd = np.clip((a_ent - (h_ent + m_ent) / 2) / np.log(2), 0.0, 1.0)
+    kl = np.maximum(-h_ent - (h * np.log((m + KL_EPS) / (1 + k * KL_EPS))).sum(axis=1), 0.0)
     ce = -(h * np.log(np.maximum(m, CE_CLIP))).sum(axis=1)
     if ordinal:
-        wass = np.abs(np.cumsum(h, axis=1) - np.cumsum(m, axis=1))[:, :-1].sum(axis=1)
+        wass = np.abs(np.cumsum(h - m, axis=1))[:, :-1].sum(axis=1)
     else:
         wass = np.full(len(h), np.nan)
     hmaj = majority_index(h)
     match = np.where(hmaj < 0, np.nan, (m.argmax(axis=1) == hmaj).astype(float))
     return {
         "tvd": diff / 2, "l1": diff, "jsd": jsd, "js_distance": np.sqrt(jsd), "kl": kl, "ce": ce,
-        "wasserstein": wass, "entropy_gap": _entropy(m) - _entropy(h), "majority_match": match,
+        "wasserstein": wass, "entropy_gap": m_ent - h_ent, "majority_match": match,
     }
 
 

@@ -6,7 +6,8 @@ registry; the UI, the glossary and the docs are generated from those declaration
 from __future__ import annotations
 
 import difflib
-from typing import Generic, Iterator, Protocol, TypeVar
+from collections.abc import Iterator
+from typing import Generic, Protocol, TypeVar
 
 
 class UnknownName(KeyError):

@@ -61,9 +61,8 @@ CREATE TABLE runs (
 );
 CREATE TABLE model_dist (
     run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
-    probs DOUBLE[] NOT NULL, n_valid INTEGER, n_failed INTEGER, covered_mass DOUBLE,
-    PRIMARY KEY (run_id, task_id, item_id)
-);
+    probs DOUBLE[] NOT NULL, n_valid INTEGER, n_failed INTEGER, covered_mass DOUBLE
+);  -- (run_id, task_id, item_id) is unique: checked by the builder; an index would cost 10x insert time
 CREATE TABLE generations (
     run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
     sample_idx INTEGER NOT NULL, output_text VARCHAR, reasoning_text VARCHAR, parsed VARCHAR,
@@ -76,11 +75,13 @@ CREATE TABLE item_metrics (
 );
 """
 
-# One row per (run, item) with every facet column a slice may filter on. The scale work may
-# materialise it as a table; queries only ever name `item_scores`.
+# One row per (run, item) with every facet column a slice may filter on, materialised at build
+# time (no joins at query time) and sorted by run then task so that zone maps prune row groups
+# for run- and task-filtered queries. `item_metrics` is then a view over it, so the scores are
+# stored once. Queries over run x item only ever name `item_scores`.
 _band_select = ", ".join(f"h.{s.column}" for s in BAND_SCHEMES)
-ITEM_SCORES_VIEW = f"""
-CREATE VIEW item_scores AS
+ITEM_SCORES_TABLE = f"""
+CREATE TABLE item_scores AS
 SELECT im.*, r.model_id, r.method, r.reasoning, r.steering, r.source, mo.training, mo.pair_id,
        mo.params_b, mo.family, mo.display_name, h.entropy AS human_entropy, h.entropy_norm,
        h.gini AS human_gini, h.pos_share AS human_pos, h.majority_index AS human_majority,
@@ -89,7 +90,30 @@ FROM item_metrics im
 JOIN runs r USING (run_id)
 JOIN models mo USING (model_id)
 JOIN human_dist h ON h.task_id = im.task_id AND h.item_id = im.item_id
+ORDER BY im.run_id, im.task_id, im.item_id;
+DROP TABLE item_metrics;
+CREATE VIEW item_metrics AS
+SELECT run_id, task_id, item_id, {", ".join(ITEM_METRICS)}, model_entropy, model_gini, model_argmax,
+       model_pos
+FROM item_scores;
+"""
+
+# Pre-aggregated sums per run x task x band combination: every mean the Overview and the
+# leaderboard show is sum(sum_m) / sum(n_m) over a few thousand rows instead of a scan of
+# millions (sum of squares kept for standard errors).
+SLICE_COLUMNS = ("run_id", "task_id", *(s.column for s in BAND_SCHEMES), "model_id", "method",
+                 "reasoning", "steering", "source", "training", "pair_id", "params_b", "family",
+                 "display_name")
+_sums = ",\n       ".join(f"count({m}) AS n_{m}, sum({m}) AS sum_{m}, sum({m} * {m}) AS sumsq_{m}"
+                          for m in ITEM_METRICS)
+SCORE_SUMS_TABLE = f"""
+CREATE TABLE score_sums AS
+SELECT {", ".join(SLICE_COLUMNS)},
+       {_sums}
+FROM item_scores
+GROUP BY ALL
+ORDER BY ALL;
 """
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
-          "band_edges", "models", "runs", "model_dist", "generations", "item_metrics"]
+          "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums"]

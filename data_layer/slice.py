@@ -5,12 +5,11 @@ a human sentence, and URL query parameters (and back).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Mapping
 
 from data_layer.bands import BAND_SCHEMES
-from data_layer.facets import (FACETS, METHOD_LABELS, REASONING_LABELS, STEERING_LABELS,
-                               training_label)
+from data_layer.facets import FACETS, METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, training_label
 from data_layer.metrics import METRICS
 
 _MULTI = {"tasks": "task", "bands": "band", "training": "training", "reasoning": "reasoning",
@@ -132,7 +131,7 @@ class Slice:
         return out
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str | list[str]]) -> "Slice":
+    def from_params(cls, params: Mapping[str, str | list[str]]) -> Slice:
         def get(key: str) -> str:
             v = params.get(key, "")
             return ",".join(v) if isinstance(v, list) else str(v)
@@ -155,7 +154,7 @@ class Slice:
                 raise SliceError(f"size={get('size')!r} is not of the form MIN-MAX (billions)") from None
         return cls(**kwargs)
 
-    def with_(self, **changes) -> "Slice":
+    def with_(self, **changes) -> Slice:
         return replace(self, **changes)
 
 

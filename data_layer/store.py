@@ -27,7 +27,7 @@ class Result:
         return self.frame is not None
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, empty_message: str) -> "Result":
+    def of(cls, frame: pd.DataFrame, empty_message: str) -> Result:
         return cls(frame, "") if len(frame) else cls(None, empty_message)
 
 
@@ -49,6 +49,10 @@ class Store:
             raise StoreError(f"{self.path} is not a readable DuckDB store ({e}). "
                              f"{rebuild_hint(self.path)}") from e
         self._lock = threading.Lock()
+        # Bound what one app process may take (the hosted demo runs on a small machine) and keep
+        # DuckDB's terminal progress bar out of the server log.
+        self._con.execute(f"SET memory_limit = '{os.environ.get('ATLAS_DUCKDB_MEMORY', '1GB')}'")
+        self._con.execute("SET enable_progress_bar = false")
         self.schema_version = self._schema_version()
         if self.schema_version != SCHEMA_VERSION:
             raise StoreError(

@@ -23,8 +23,10 @@ def _cmd_build(args) -> int:
 def _cmd_demo(args) -> int:
     from precompute.build import build_store
     from precompute.demo import demo_study
+    from precompute.scale import scale_study
     t = time.perf_counter()
-    report = build_store(demo_study(args.seed), args.out, show_progress=not args.quiet)
+    study = scale_study(args.scale, args.seed) if args.scale else demo_study(args.seed)
+    report = build_store(study, args.out, show_progress=not args.quiet)
     _print_report(report, args.out, time.perf_counter() - t)
     return 0
 
@@ -55,6 +57,9 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="build the simulated demo store")
     d.add_argument("--out", required=True, help="path of the store to write (replaced atomically)")
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    d.add_argument("--scale", type=int, metavar="ROWS", default=0,
+                   help="instead of the demo, a synthetic benchmark store of about ROWS item-metric rows "
+                        "(20 tasks, 40 simulated runs + 3 baselines)")
     d.add_argument("--quiet", action="store_true", help="no progress bars")
     d.set_defaults(func=_cmd_demo)
     i = sub.add_parser("info", help="print tasks, items, runs, bands and build info of a store")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -16,9 +18,9 @@ import pandas as pd
 import pyarrow as pa
 
 from data_layer.metrics import compute_item_metrics, model_helper_columns
-from data_layer.schema import DDL, ITEM_SCORES_VIEW, SCHEMA_VERSION
+from data_layer.schema import DDL, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
 from precompute.human import assign_bands, human_frame
-from precompute.progress import progress
+from precompute.progress import progress, progress_step
 from precompute.runs_check import validate_run
 from precompute.study import GENERATION_COLUMNS, RunData, Study, StudyError
 
@@ -44,6 +46,7 @@ def build_store(study: Study, out: str | os.PathLike, show_progress: bool = True
     _remove(tmp)
     try:
         con = duckdb.connect(str(tmp))
+        con.execute("SET enable_progress_bar = false")  # our own progress lines instead
         try:
             report = _write_all(con, study, show_progress)
             con.execute("CHECKPOINT")
@@ -66,12 +69,16 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
     report = BuildReport()
     con.execute(DDL)
     dist, probs_by_task = _write_human(con, study, report, show)
-    runs = list(study.runs)
+    runs = study.runs  # may be a generator: large studies produce one run at a time
+    total = len(runs) if hasattr(runs, "__len__") else None
     if study.baselines:
-        from precompute.baselines import baseline_runs
-        runs += baseline_runs(study, dist)
-    _write_runs(con, runs, probs_by_task, dist, report, show)
-    con.execute(ITEM_SCORES_VIEW)
+        from precompute.baselines import BASELINES, baseline_runs
+        runs = itertools.chain(runs, baseline_runs(study, dist))
+        total = total + len(BASELINES) if total is not None else None
+    _write_runs(con, runs, probs_by_task, report, show, total)
+    with progress_step("materialising item scores", show):
+        con.execute(ITEM_SCORES_TABLE)
+        con.execute(SCORE_SUMS_TABLE)
     _write_build_info(con, study, report)
     return report
 
@@ -91,7 +98,7 @@ def _write_human(con, study: Study, report: BuildReport, show: bool):
         report.tasks[t.task_id] = {"items": len(items), "dropped_below_min_annotators": dropped,
                                    "ratings": int(dist["n_annotators"].sum()), "notes": hd.notes}
         dists.append(dist)
-        probs_by_task[t.task_id] = (dict(zip(dist["item_id"], range(len(dist)))),
+        probs_by_task[t.task_id] = (pd.Index(dist["item_id"].astype(str)),
                                     np.stack(dist["probs"].to_numpy()), t)
     dist, edges = assign_bands(pd.concat(dists, ignore_index=True))
     _insert(con, "human_dist", dist)
@@ -125,10 +132,11 @@ def _insert_task(con, hd, items: pd.DataFrame, dist: pd.DataFrame, dropped: int,
                  int(n.max()), dropped, f"fewer than {min_ann} ratings" if dropped else None])
 
 
-def _write_runs(con, runs: list[RunData], probs_by_task, dist, report: BuildReport, show: bool) -> None:
+def _write_runs(con, runs: Iterable[RunData], probs_by_task, report: BuildReport, show: bool,
+                total: int | None) -> None:
     models_seen: dict[str, object] = {}
     run_ids: set[str] = set()
-    for rd in progress(runs, "model runs and item metrics", show):
+    for rd in progress(runs, "model runs and item metrics", show, total=total):
         if rd.run.run_id in run_ids:
             raise StudyError(f"run id {rd.run.run_id!r} appears twice")
         run_ids.add(rd.run.run_id)
@@ -157,31 +165,34 @@ def _insert_run(con, rd: RunData) -> None:
 
 def _write_run_rows(con, rd: RunData, probs_by_task) -> dict:
     validate_run(rd, probs_by_task)
-    summary = {"items": 0, "failed_samples": 0, "valid_samples": 0}
+    dists, metrics = [], []
     for task_id, part in rd.dists.groupby("task_id", sort=True):
         index, human, task = probs_by_task[task_id]
-        rows = part["item_id"].astype(str).map(index).to_numpy()
+        ids = part["item_id"].astype(str).to_numpy()
         model = np.stack([np.asarray(p, dtype=float) for p in part["probs"]])
         model = model / model.sum(axis=1, keepdims=True)
-        md = pd.DataFrame({"run_id": rd.run.run_id, "task_id": task_id,
-                           "item_id": part["item_id"].astype(str).to_numpy(), "probs": list(model),
-                           "n_valid": part.get("n_valid"), "n_failed": part.get("n_failed"),
-                           "covered_mass": part.get("covered_mass")})
-        _insert(con, "model_dist", md)
-        metrics = compute_item_metrics(human[rows], model, task.scale == "ordinal")
-        im = pd.DataFrame({"run_id": rd.run.run_id, "task_id": task_id, "item_id": md["item_id"],
-                           **metrics, **model_helper_columns(model)})
-        _insert(con, "item_metrics", im)
-        summary["items"] += len(part)
-        summary["failed_samples"] += int(pd.to_numeric(part.get("n_failed"), errors="coerce").fillna(0).sum()) \
-            if "n_failed" in part else 0
-        summary["valid_samples"] += int(pd.to_numeric(part.get("n_valid"), errors="coerce").fillna(0).sum()) \
-            if "n_valid" in part else 0
+        dists.append(pd.DataFrame({"run_id": rd.run.run_id, "task_id": task_id, "item_id": ids,
+                                   "probs": list(model), "n_valid": part.get("n_valid"),
+                                   "n_failed": part.get("n_failed"),
+                                   "covered_mass": part.get("covered_mass")}))
+        scores = compute_item_metrics(human[index.get_indexer(ids)], model,
+                                      task.scale == "ordinal")
+        metrics.append(pd.DataFrame({"run_id": rd.run.run_id, "task_id": task_id, "item_id": ids,
+                                     **scores, **model_helper_columns(model)}))
+    _insert(con, "model_dist", pd.concat(dists, ignore_index=True))  # one insert per run and table
+    _insert(con, "item_metrics", pd.concat(metrics, ignore_index=True))
     if rd.generations is not None and len(rd.generations):
         gen = rd.generations.reindex(columns=GENERATION_COLUMNS).assign(run_id=rd.run.run_id)
         gen["item_id"] = gen["item_id"].astype(str)
         _insert(con, "generations", gen[["run_id", *GENERATION_COLUMNS]])
-    return summary
+    return {"items": len(rd.dists), "failed_samples": _total(rd.dists, "n_failed"),
+            "valid_samples": _total(rd.dists, "n_valid")}
+
+
+def _total(frame: pd.DataFrame, column: str) -> int:
+    if column not in frame:
+        return 0
+    return int(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
 
 
 def _insert(con, table: str, frame: pd.DataFrame) -> None:
@@ -214,7 +225,7 @@ def _write_build_info(con, study: Study, report: BuildReport) -> None:
         except metadata.PackageNotFoundError:
             packages[p] = None
     con.execute("INSERT INTO build_info VALUES (?,?,?,?,?,?,?,?,?)",
-                [SCHEMA_VERSION, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                [SCHEMA_VERSION, datetime.now(UTC).isoformat(timespec="seconds"),
                  hashlib.sha256(study.config_text.encode()).hexdigest()[:16], study.name, study.seed,
                  json.dumps(packages, sort_keys=True), _git_commit(), report.to_json(), study.simulated])
 

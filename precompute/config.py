@@ -22,8 +22,8 @@ the config shape stays one dispatch and each format lives in its own module.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from precompute.study import HumanData, RunData, Study, StudyError
 

@@ -1,7 +1,11 @@
 """Progress bars for pipeline steps (tqdm on stderr; silent when disabled)."""
 from __future__ import annotations
 
-from typing import Iterable, TypeVar
+import contextlib
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 from tqdm.auto import tqdm
 
@@ -12,3 +16,15 @@ def progress(items: Iterable[T], desc: str, show: bool = True, total: int | None
     if not show:
         return items
     return tqdm(items, desc=desc, total=total, unit="step", leave=False, dynamic_ncols=True)
+
+
+@contextlib.contextmanager
+def progress_step(desc: str, show: bool = True) -> Iterator[None]:
+    """A one-shot step (a single SQL statement cannot report progress): says when it starts
+    and how long it took."""
+    t = time.perf_counter()
+    if show:
+        print(f"{desc}…", end="", file=sys.stderr, flush=True)
+    yield
+    if show:
+        print(f" {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)

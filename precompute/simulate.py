@@ -69,6 +69,12 @@ class SimRun:
         return f"{self.model.model_id}|{self.method}|{self.reasoning}|{self.steering}"
 
 
+def _dirichlet(alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Row-wise Dirichlet draws, vectorised through normalised gamma variates."""
+    g = rng.standard_gamma(alpha)
+    return g / np.maximum(g.sum(axis=1, keepdims=True), 1e-300)
+
+
 def latent(h: np.ndarray, sim: SimRun, rng: np.random.Generator) -> np.ndarray:
     m = sim.model
     s = m.sharpen * (m.cot_sharpen if sim.reasoning == "cot" else 1.0)
@@ -77,7 +83,7 @@ def latent(h: np.ndarray, sim: SimRun, rng: np.random.Generator) -> np.ndarray:
     logits = s * np.log(h + 0.02) + m.bias * (np.arange(k) / (k - 1))
     base = np.exp(logits - logits.max(axis=1, keepdims=True))
     base /= base.sum(axis=1, keepdims=True)
-    return np.stack([rng.dirichlet(kappa * row + 0.01) for row in base])
+    return _dirichlet(kappa * base + 0.01, rng)
 
 
 def _reasoning_text(sim: SimRun, names: list[str], p: np.ndarray) -> str | None:
@@ -92,76 +98,102 @@ def _reasoning_text(sim: SimRun, names: list[str], p: np.ndarray) -> str | None:
             f"I estimate most annotators pick {top}, with a sizeable minority for {second}.")
 
 
-def simulate_run(hd: HumanData, sim: SimRun, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+@dataclass
+class Simulated:
+    """What a simulated run produced for one task (arrays aligned with the task's items)."""
+    latent: np.ndarray
+    probs: np.ndarray
+    n_valid: np.ndarray
+    n_failed: np.ndarray
+    covered: np.ndarray | None = None
+    draws: np.ndarray | None = None  # sampling: label index per sample
+    failed: np.ndarray | None = None  # sampling: unparseable sample mask
+
+
+def simulate_arrays(h: np.ndarray, sim: SimRun, rng: np.random.Generator) -> Simulated:
+    m = latent(h, sim, rng)
+    n, k = m.shape
+    ones, zeros = np.ones(n, dtype=np.int32), np.zeros(n, dtype=np.int32)
+    if sim.method == "verbalized":
+        stated = np.round(m / 0.05) * 0.05
+        empty = stated.sum(axis=1) == 0
+        stated[empty, m[empty].argmax(axis=1)] = 1.0
+        return Simulated(m, stated / stated.sum(axis=1, keepdims=True), ones, zeros)
+    if sim.method == "sampling":
+        cdf = np.cumsum(m, axis=1)
+        u = rng.random((n, sim.n_samples)) * cdf[:, -1:]
+        draws = (u[:, :, None] > cdf[:, None, :]).sum(axis=2)  # inverse-CDF sampling, all rows at once
+        failed = rng.random(draws.shape) < sim.fail_rate
+        counts = np.stack([((draws == j) & ~failed).sum(axis=1) for j in range(k)], axis=1).astype(float)
+        valid = counts.sum(axis=1)
+        # all samples failed: keep the latent distribution, flagged by n_valid = 0
+        probs = np.where(valid[:, None] > 0, counts / np.maximum(valid, 1)[:, None], m)
+        return Simulated(m, probs, valid.astype(np.int32), (sim.n_samples - valid).astype(np.int32),
+                         draws=draws, failed=failed)
+    logits = 1.5 * np.log(np.maximum(m, 1e-9))
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return Simulated(m, p / p.sum(axis=1, keepdims=True), ones, zeros,
+                     covered=rng.uniform(0.85, 0.999, size=n))
+
+
+def simulate_run(hd: HumanData, sim: SimRun, rng: np.random.Generator,
+                 with_generations: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(dists, generations) for one task."""
     counts = np.asarray(hd.counts, dtype=float)
-    h = counts / counts.sum(axis=1, keepdims=True)
-    m = latent(h, sim, rng)
-    names = hd.task.label_names
+    out = simulate_arrays(counts / counts.sum(axis=1, keepdims=True), sim, rng)
     ids = hd.items["item_id"].astype(str).to_numpy()
-    method = {"verbalized": _verbalized, "sampling": _sampling, "logprob": _logprob}[sim.method]
-    dists, gens = method(m, names, sim, rng)
-    dists.insert(0, "item_id", ids)
-    dists.insert(0, "task_id", hd.task.task_id)
+    dists = pd.DataFrame({"task_id": hd.task.task_id, "item_id": ids, "probs": list(out.probs),
+                          "n_valid": out.n_valid, "n_failed": out.n_failed})
+    if out.covered is not None:
+        dists["covered_mass"] = out.covered
+    if not with_generations:
+        return dists, None
+    names = hd.task.label_names
+    gens = {"verbalized": _verbalized_rows, "sampling": _sampling_rows,
+            "logprob": _logprob_rows}[sim.method](out, names, sim)
     gens["item_id"] = ids[gens.pop("row").to_numpy()]
     gens["task_id"] = hd.task.task_id
-    gens["reasoning_text"] = [_reasoning_text(sim, names, m[i]) for i in
-                              pd.Index(ids).get_indexer(gens["item_id"])]
+    reasoning = [_reasoning_text(sim, names, row) for row in out.latent]
+    gens["reasoning_text"] = [reasoning[i] for i in pd.Index(ids).get_indexer(gens["item_id"])]
     return dists, gens
 
 
-def _verbalized(m, names, sim, rng):
-    stated = np.round(m / 0.05) * 0.05
-    empty = stated.sum(axis=1) == 0
-    stated[empty, m[empty].argmax(axis=1)] = 1.0
-    stated /= stated.sum(axis=1, keepdims=True)
-    gens = pd.DataFrame({
-        "row": np.arange(len(m)), "sample_idx": 0,
-        "output_text": [json.dumps({n: round(float(v), 2) for n, v in zip(names, row)}) for row in stated],
-        "parsed": [json.dumps([round(float(v), 4) for v in row]) for row in stated],
+def _verbalized_rows(out: Simulated, names, sim) -> pd.DataFrame:
+    return pd.DataFrame({
+        "row": np.arange(len(out.probs)), "sample_idx": 0,
+        "output_text": [json.dumps({n: round(float(v), 2) for n, v in zip(names, row)}) for row in out.probs],
+        "parsed": [json.dumps([round(float(v), 4) for v in row]) for row in out.probs],
         "finish_reason": "stop", "prompt_tokens": 180, "completion_tokens": 12 + 4 * len(names)})
-    return pd.DataFrame({"probs": list(stated), "n_valid": 1, "n_failed": 0}), gens
 
 
-def _sampling(m, names, sim, rng):
-    n, k = m.shape
-    draws = np.stack([rng.choice(k, size=sim.n_samples, p=row) for row in m])
-    failed = rng.random(draws.shape) < sim.fail_rate
-    rows, probs = [], []
-    for i in range(n):
-        ok = draws[i][~failed[i]]
-        c = np.bincount(ok, minlength=k).astype(float)
-        probs.append(c / c.sum() if c.sum() else m[i])  # all samples failed: keep latent, flagged by n_valid=0
-        for j in range(sim.n_samples):
-            bad = bool(failed[i, j])
-            rows.append({"row": i, "sample_idx": j,
-                         "output_text": "I'm not able to pick one." if bad else f"Answer: {names[draws[i, j]]}",
-                         "parsed": None if bad else json.dumps(names[draws[i, j]]),
-                         "finish_reason": "stop", "prompt_tokens": 150, "completion_tokens": 6,
-                         "error": "unparseable answer" if bad else None})
-    valid = (~failed).sum(axis=1)
-    return pd.DataFrame({"probs": probs, "n_valid": valid, "n_failed": sim.n_samples - valid}), pd.DataFrame(rows)
+def _sampling_rows(out: Simulated, names, sim) -> pd.DataFrame:
+    n, s = out.draws.shape
+    bad = out.failed.ravel()
+    labels = np.array(names, dtype=object)[out.draws.ravel()]
+    return pd.DataFrame({
+        "row": np.repeat(np.arange(n), s), "sample_idx": np.tile(np.arange(s), n),
+        "output_text": np.where(bad, "I'm not able to pick one.", "Answer: " + labels.astype(str)),
+        "parsed": np.where(bad, None, [json.dumps(v) for v in labels]),
+        "finish_reason": "stop", "prompt_tokens": 150, "completion_tokens": 6,
+        "error": np.where(bad, "unparseable answer", None)})
 
 
-def _logprob(m, names, sim, rng):
-    logits = 1.5 * np.log(np.maximum(m, 1e-9))
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    covered = rng.uniform(0.85, 0.999, size=len(m))
-    gens = pd.DataFrame({
-        "row": np.arange(len(m)), "sample_idx": 0,
+def _logprob_rows(out: Simulated, names, sim) -> pd.DataFrame:
+    p, covered = out.probs, out.covered
+    return pd.DataFrame({
+        "row": np.arange(len(p)), "sample_idx": 0,
         "output_text": [LETTERS[int(row.argmax())] for row in p],
         "parsed": [json.dumps({LETTERS[j]: round(float(np.log(v * c)), 4) for j, v in enumerate(row)})
                    for row, c in zip(p, covered)],
         "finish_reason": "length", "prompt_tokens": 170, "completion_tokens": 1})
-    return pd.DataFrame({"probs": list(p), "n_valid": 1, "n_failed": 0, "covered_mass": covered}), gens
 
 
-def simulated_run_data(human: list[HumanData], sim: SimRun, seed: int, created_at: str) -> RunData:
+def simulated_run_data(human: list[HumanData], sim: SimRun, seed: int, created_at: str,
+                       with_generations: bool = True) -> RunData:
     dists, gens = [], []
     for t_index, hd in enumerate(human):
         rng = np.random.default_rng([seed, t_index, _stable(sim.run_id)])
-        d, g = simulate_run(hd, sim, rng)
+        d, g = simulate_run(hd, sim, rng, with_generations)
         dists.append(d)
         gens.append(g)
     run = RunSpec(run_id=sim.run_id, model_id=sim.model.model_id, method=sim.method,
@@ -171,7 +203,7 @@ def simulated_run_data(human: list[HumanData], sim: SimRun, seed: int, created_a
                   prompt_id="simulated", created_at=created_at,
                   settings={"fail_rate": sim.fail_rate} if sim.method == "sampling" else None)
     return RunData(sim.model.spec(), run, pd.concat(dists, ignore_index=True),
-                   pd.concat(gens, ignore_index=True))
+                   pd.concat(gens, ignore_index=True) if with_generations else None)
 
 
 def _stable(text: str) -> int:

@@ -7,6 +7,7 @@ elicitation from LLM servers, import) produce `RunData`. `build.build_store` tur
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -123,7 +124,7 @@ class RunData:
 class Study:
     name: str
     human: list[HumanData]
-    runs: list[RunData] = field(default_factory=list)
+    runs: Iterable[RunData] = field(default_factory=list)  # a generator keeps memory flat
     seed: int = 0
     min_annotators: int = 2
     simulated: bool = False

@@ -11,7 +11,7 @@ from data_layer.metrics import KL_EPS, compute_item_metrics
 
 
 def dist(k):
-    return st.lists(st.floats(0, 1, allow_nan=False), min_size=k, max_size=k).filter(
+    return st.lists(st.floats(0, 1, allow_nan=False, allow_subnormal=False), min_size=k, max_size=k).filter(
         lambda v: sum(v) > 1e-3).map(lambda v: np.array(v) / sum(v))
 
 

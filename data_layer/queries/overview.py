@@ -14,13 +14,14 @@ SMALL_N = 30  # means over fewer items are marked as small-n in the UI
 
 
 def _type_means(store: Store, sl: Slice, by_task: bool) -> pd.DataFrame:
-    metric = METRICS.get(sl.metric)
+    """Means from the pre-aggregated score_sums table (a few thousand rows at any scale)."""
+    metric = METRICS.get(sl.metric).name
     where, params = sl.where()
     task_col = "task_id, " if by_task else ""
     return store.df(
-        f"SELECT {task_col}training, reasoning, {sl.band_column} AS band, avg({metric.name}) AS mean, "
-        f"count({metric.name}) AS n, count(DISTINCT run_id) AS n_runs "
-        f"FROM item_scores WHERE {where} GROUP BY ALL", params)
+        f"SELECT {task_col}training, reasoning, {sl.band_column} AS band, "
+        f"sum(sum_{metric}) / nullif(sum(n_{metric}), 0) AS mean, sum(n_{metric})::BIGINT AS n, "
+        f"count(DISTINCT run_id) AS n_runs FROM score_sums WHERE {where} GROUP BY ALL", params)
 
 
 def means_by_band(store: Store, sl: Slice, by_task: bool = False) -> Result:

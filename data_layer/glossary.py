@@ -1,0 +1,39 @@
+"""The glossary, generated from the registries (metrics, banding schemes, facets).
+
+    python -m data_layer.glossary > docs/glossary.md
+
+The Data page renders the same text; a test checks docs/glossary.md is up to date.
+"""
+from __future__ import annotations
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.facets import FACETS
+from data_layer.metrics import METRICS
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def glossary_markdown() -> str:
+    lines = ["# Glossary", "", "Generated from the registries by `python -m data_layer.glossary`; "
+             "do not edit by hand.", "", "## Metrics", "",
+             "| name | label | level | direction | definition | description |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for m in METRICS:
+        lines.append(f"| `{m.name}` | {_cell(m.label)} | {m.level} | {m.direction_text} | "
+                     f"{_cell(m.definition)} | {_cell(m.description)} |")
+    lines += ["", "## Banding schemes", "", "| name | label | bands | definition | description |",
+              "| --- | --- | --- | --- | --- |"]
+    for s in BAND_SCHEMES:
+        lines.append(f"| `{s.name}` | {_cell(s.label)} | {', '.join(s.bands)} | {_cell(s.definition)} | "
+                     f"{_cell(s.description)} |")
+    lines += ["", "## Facets (ways to slice)", "", "| name | label | URL key | description |",
+              "| --- | --- | --- | --- |"]
+    for f in FACETS:
+        lines.append(f"| `{f.name}` | {_cell(f.label)} | `{f.url_key}` | {_cell(f.description)} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(glossary_markdown(), end="")
