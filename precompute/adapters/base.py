@@ -47,3 +47,17 @@ def lewidi_records(section: dict, base: Path, prefix: str, where: str):
             if not isinstance(rec, dict) or "text" not in rec or "annotations" not in rec:
                 raise StudyError(f"{path}, item {key!r}, field text/annotations: missing")
             yield split, path, key, rec
+
+
+def read_lewidi(section: dict, base: Path, name: str, datasets: dict, read_one) -> list:
+    """The reader shared by both LeWiDi editions: `datasets` maps a dataset prefix to its TaskSpecs;
+    `read_one(section, base, prefix, specs, where)` gives their HumanData. Only datasets with a chosen
+    task are read."""
+    from precompute.formats.assemble import wanted_tasks
+    where = start(section, name)
+    wanted = wanted_tasks(section, [t.task_id for specs in datasets.values() for t in specs], where)
+    out = []
+    for ds, specs in datasets.items():
+        if any(t.task_id in wanted for t in specs):
+            out += [h for h in read_one(section, base, ds, specs, where) if h.task.task_id in wanted]
+    return out

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from precompute.adapters.base import lewidi_records, start
+from precompute.adapters.base import lewidi_records, read_lewidi
 from precompute.config import dataset_reader
-from precompute.formats.assemble import Ratings, annotators_from_mapping, wanted_tasks
+from precompute.formats.assemble import Ratings, annotators_from_mapping
 from precompute.study import HumanData, StudyError, TaskSpec
 
 REPO = "LeWiDi 2023 official repository github.com/Le-Wi-Di/le-wi-di.github.io @45d7b06e, LeWiDi_2-2023/"
@@ -106,10 +106,4 @@ def _read(section: dict, base: Path, ds: str, specs: list[TaskSpec], where: str)
 
 @dataset_reader("lewidi2023")
 def read_lewidi2023(section: dict, base: Path) -> list[HumanData]:
-    where = start(section, "lewidi2023")
-    wanted = wanted_tasks(section, [t.task_id for specs in DATASETS.values() for t in specs], where)
-    out = []
-    for ds, specs in DATASETS.items():
-        if any(t.task_id in wanted for t in specs):
-            out += [h for h in _read(section, base, ds, specs, where) if h.task.task_id in wanted]
-    return out
+    return read_lewidi(section, base, "lewidi2023", DATASETS, _read)

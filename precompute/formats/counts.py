@@ -18,18 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from precompute.config import dataset_reader
-from precompute.formats.assemble import SECTION_KEYS, check_keys, items_frame, task_sections, task_spec
+from precompute.formats.assemble import items_frame, task_spec
 from precompute.formats.common import LabelMatcher, Table, parse_count, parse_list, parse_mapping
-from precompute.formats.long import load
+from precompute.formats.long import read_tasks
 from precompute.study import HumanData, StudyError
 
 
 @dataset_reader("counts")
 def read_counts(section: dict, base: Path) -> list[HumanData]:
-    where = f"[[dataset]] format 'counts' ({section.get('path')})"
-    check_keys(section, SECTION_KEYS, where)
-    table = load(section, base, "path", "file_type", where)
-    return [counts_task(ts, table, where) for ts in task_sections(section, where)]
+    return read_tasks(section, base, "counts", counts_task)
 
 
 def counts_task(ts: dict, table: Table, where: str, notes: tuple[str, ...] = ()) -> HumanData:

@@ -16,24 +16,18 @@ from pathlib import Path
 
 from precompute.config import dataset_reader
 from precompute.formats.assemble import (
-    SECTION_KEYS,
-    check_keys,
     human_from_ratings,
     items_frame,
-    task_sections,
     task_spec,
 )
 from precompute.formats.common import LabelMatcher, Table, parse_list
-from precompute.formats.long import load
+from precompute.formats.long import read_tasks
 from precompute.study import HumanData, StudyError
 
 
 @dataset_reader("label-lists")
 def read_label_lists(section: dict, base: Path) -> list[HumanData]:
-    where = f"[[dataset]] format 'label-lists' ({section.get('path')})"
-    check_keys(section, SECTION_KEYS, where)
-    table = load(section, base, "path", "file_type", where)
-    return [lists_task(ts, table, where) for ts in task_sections(section, where)]
+    return read_tasks(section, base, "label-lists", lists_task)
 
 
 def lists_task(ts: dict, table: Table, where: str) -> HumanData:

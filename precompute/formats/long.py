@@ -48,6 +48,14 @@ def load(section: dict, base: Path, key: str, type_key: str, where: str) -> Tabl
                       section.get("records") if key == "path" else None)
 
 
+def read_tasks(section: dict, base: Path, fmt: str, task_fn) -> list[HumanData]:
+    """A one-file format: check the keys, read `path`, apply `task_fn(ts, table, where)` per task."""
+    where = f"[[dataset]] format '{fmt}' ({section.get('path')})"
+    check_keys(section, SECTION_KEYS, where)
+    table = load(section, base, "path", "file_type", where)
+    return [task_fn(ts, table, where) for ts in task_sections(section, where)]
+
+
 @dataset_reader("long")
 def read_long(section: dict, base: Path) -> list[HumanData]:
     where = f"[[dataset]] format 'long' ({section.get('path')})"
