@@ -286,3 +286,19 @@ def test_missing_dataset_folder_is_named(tmp_path):
     (tmp_path / "study.toml").write_text(_toml("lewidi2025"), encoding="utf-8")
     with pytest.raises(StudyError, match="none of CSC_train/dev/test.json found in data"):
         load_study(tmp_path / "study.toml")
+
+
+def test_adapter_folder_on_the_hub_offline(tmp_path, monkeypatch):
+    """An adapter's folder as hf://datasets/OWNER/NAME/FOLDER@commit, read from a Hugging Face cache."""
+    commit = "fedcba9876543210fedcba9876543210fedcba98"
+    repo = tmp_path / "hub" / "datasets--someone--lewidi"
+    _write(repo / "snapshots" / commit / "lw25", _lw25_files())
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for path in (f"hf://datasets/someone/lewidi/lw25@{commit}", "hf://datasets/someone/lewidi/lw25"):
+        (tmp_path / "study.toml").write_text(STUDY + f'[[dataset]]\nadapter = "lewidi2025"\npath = "{path}"\n')
+        study = load_study(tmp_path / "study.toml")
+        csc = next(h for h in study.human if h.task.task_id == "lewidi25-csc")
+        assert csc.counts.sum() == 4 and "splits read: dev, test" in csc.notes  # CSC_train absent: skipped

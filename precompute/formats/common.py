@@ -81,11 +81,12 @@ def resolve_path(path: str, base: Path, revision: str | None = None) -> Path:
 
 def join_path(folder: str, name: str) -> str:
     """`folder/name` for a local folder or a Hub folder (a revision suffix stays at the end)."""
-    folder = str(folder)
-    if folder.startswith(HF_PREFIX) and "@" in folder.split("/", 4)[-1]:
-        head, rev = folder.rsplit("@", 1)
-        return f"{head.rstrip('/')}/{name}@{rev}"
-    return f"{folder.rstrip('/')}/{name}"
+    folder = str(folder).rstrip("/")
+    head, _, last = folder.rpartition("/")
+    if folder.startswith(HF_PREFIX) and folder.count("/") > 4 and "@" in last:  # .../FOLDER@rev
+        last, rev = last.rsplit("@", 1)
+        return f"{head}/{last}/{name}@{rev}"
+    return f"{folder}/{name}"
 
 
 def resolve_optional(path: str, base: Path, revision: str | None = None) -> Path | None:
