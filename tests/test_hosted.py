@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -166,6 +167,17 @@ def test_cli_publish(relicensed, demo_store_path, capsys):
     # Without --dry-run the real HfApi runs and meets offline mode: a plain error, no traceback.
     assert cli(["publish", str(demo_store_path), "--repo", "a/b"]) == 2
     assert "error: the Hugging Face Hub refused or could not be reached" in capsys.readouterr().err
+
+
+def test_readme_documents_the_publish_command():
+    from precompute.__main__ import parser
+    sub = next(a for a in parser()._actions if a.dest == "command").choices["publish"]
+    flags = {o for a in sub._actions for o in a.option_strings} - {"-h", "--help"}
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Deploy your own Space"):readme.index("## Layout")]
+    assert {"--repo", "--revision", "--private", "--force", "--dry-run"} == flags
+    assert not [f for f in flags if not re.search(rf"`[^`]*{f}\b[^`]*`", section)]  # each one explained
+    assert "python -m precompute publish my.duckdb --repo" in readme
 
 
 # --- resolving a published store ------------------------------------------------------------
