@@ -87,38 +87,47 @@ def _reason(e: BaseException) -> str:
     return f"{type(e).__name__}: {text}"[:200] if text else type(e).__name__
 
 
+def _online(hf, kw: dict, where: str) -> StoreLocation | str:
+    """Download the store if the Hub answers within the time limit; else say what went wrong."""
+    from huggingface_hub import errors
+
+    seconds, repo, revision = hub_timeout(), kw["repo_id"], kw["revision"]
+    url = hf.hf_hub_url(repo, STORE_FILENAME, repo_type="dataset", revision=revision, endpoint=kw["endpoint"])
+    try:
+        _within(seconds + 1, lambda: hf.get_hf_file_metadata(
+            url, token=kw["token"], timeout=seconds, endpoint=kw["endpoint"], retry_on_errors=False))
+    except (errors.RepositoryNotFoundError, errors.RevisionNotFoundError,
+            errors.RemoteEntryNotFoundError, errors.GatedRepoError) as e:
+        return StoreLocation(ensure_demo_store(), "demo", (
+            f"The Hugging Face Hub has no readable {STORE_FILENAME} in {where} ({_reason(e)}); "
+            "check ATLAS_STORE_REPO and ATLAS_STORE_REVISION, and set HF_TOKEN for a private "
+            "dataset. Showing the simulated demo store instead."), warning=True)
+    except Exception as e:  # network down, DNS, timeout, proxy, 5xx: the Hub is unreachable
+        return f"the Hugging Face Hub could not be reached ({_reason(e)})"
+    try:  # by revision name, so the cache records revision -> commit for later offline starts
+        path = Path(hf.hf_hub_download(**kw))
+    except Exception as e:
+        return f"the download from the Hugging Face Hub failed ({_reason(e)})"
+    return StoreLocation(path, "hub", f"Store: Hugging Face {where}, commit {path.parent.name[:10]}.")
+
+
 def _hub_store(repo: str, revision: str) -> StoreLocation:
     """The published store from the Hub, its cached copy, or the demo store with a note why."""
     import huggingface_hub as hf
-    from huggingface_hub import constants, errors
+    from huggingface_hub import constants
 
-    token = os.environ.get("HF_TOKEN") or None
-    endpoint = os.environ.get("HF_ENDPOINT") or None
     where = f"dataset {repo} (revision {revision})"
-    cache = os.environ.get("HF_HUB_CACHE") or None  # read now, not at import, like the other settings
-    kw = dict(repo_id=repo, filename=STORE_FILENAME, repo_type="dataset", token=token, endpoint=endpoint,
-              cache_dir=cache)
+    kw = dict(repo_id=repo, filename=STORE_FILENAME, repo_type="dataset", revision=revision,
+              token=os.environ.get("HF_TOKEN") or None, endpoint=os.environ.get("HF_ENDPOINT") or None,
+              cache_dir=os.environ.get("HF_HUB_CACHE") or None)  # read now, not at import
     problem = "offline mode is on (HF_HUB_OFFLINE)"
     if not (constants.is_offline_mode() or _env_true("HF_HUB_OFFLINE")):
-        seconds = hub_timeout()
-        url = hf.hf_hub_url(repo, STORE_FILENAME, repo_type="dataset", revision=revision, endpoint=endpoint)
-        try:
-            meta = _within(seconds + 1, lambda: hf.get_hf_file_metadata(
-                url, token=token, timeout=seconds, endpoint=endpoint, retry_on_errors=False))
-        except (errors.RepositoryNotFoundError, errors.RevisionNotFoundError,
-                errors.RemoteEntryNotFoundError, errors.GatedRepoError) as e:
-            return StoreLocation(ensure_demo_store(), "demo", (
-                f"The Hugging Face Hub has no readable {STORE_FILENAME} in {where} ({_reason(e)}); "
-                "check ATLAS_STORE_REPO and ATLAS_STORE_REVISION, and set HF_TOKEN for a private "
-                "dataset. Showing the simulated demo store instead."), warning=True)
-        except Exception as e:  # network down, DNS, timeout, proxy, 5xx: the Hub is unreachable
-            problem = f"the Hugging Face Hub could not be reached ({_reason(e)})"
-        else:
-            path = hf.hf_hub_download(**kw, revision=meta.commit_hash or revision)
-            commit = (meta.commit_hash or "")[:10]
-            return StoreLocation(Path(path), "hub", f"Store: Hugging Face {where}, commit {commit}.")
+        found = _online(hf, kw, where)
+        if isinstance(found, StoreLocation):
+            return found
+        problem = found
     try:
-        path = hf.hf_hub_download(**kw, revision=revision, local_files_only=True)
+        path = hf.hf_hub_download(**kw, local_files_only=True)
     except Exception:
         return StoreLocation(ensure_demo_store(), "demo", (
             f"Could not load the store {where}: {problem}, and no copy of it is cached. "

@@ -10,8 +10,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import tomllib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pytest
@@ -208,10 +211,12 @@ def test_app_warns_when_it_falls_back(hub_env, monkeypatch):
     assert at.dataframe[0].value["n"].gt(0).all()
 
 
-def _resolve_in_subprocess(env_extra: dict, tmp_env: dict) -> dict:
-    """resolve_store() in a fresh interpreter with offline mode off (it is read at import)."""
+def _resolve_in_subprocess(env_extra: dict) -> dict:
+    """resolve_store() in a fresh interpreter with offline mode off (it is read at import);
+    the caches are the test's (hub_env). No stored token is sent to the local servers."""
     env = {k: v for k, v in os.environ.items() if k not in {"HF_HUB_OFFLINE", "ATLAS_STORE"}}
-    env.update(tmp_env, ATLAS_STORE_REPO="atlas-team/demo-store", ATLAS_HUB_TIMEOUT="1", **env_extra)
+    env.update({"ATLAS_STORE_REPO": "atlas-team/demo-store", "ATLAS_HUB_TIMEOUT": "1",
+                "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1", **env_extra})
     code = ("import json; from data_layer.locate import resolve_store; l = resolve_store(); "
             "print(json.dumps({'origin': l.origin, 'note': l.note, 'path': str(l.path)}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
@@ -228,18 +233,77 @@ def test_unreachable_hub_falls_back(server, demo_store_path, hub_env, tmp_path):
         sock.close()  # connection refused at once
     else:
         sock.listen(8)  # accepts connections (kernel backlog) but never answers: only a timeout ends it
-    tmp_env = {k: os.environ[k] for k in ("HF_HUB_CACHE", "ATLAS_CACHE_DIR")}
     try:
         endpoint = {"HF_ENDPOINT": f"http://127.0.0.1:{port}"}
-        got = _resolve_in_subprocess(endpoint, tmp_env)
+        got = _resolve_in_subprocess(endpoint)
         assert got["origin"] == "demo"
         assert "the Hugging Face Hub could not be reached" in got["note"] and "demo store" in got["note"]
         lay_out_hub_cache(hub_env, "atlas-team/demo-store", {STORE_FILENAME: demo_store_path})
-        got = _resolve_in_subprocess(endpoint, tmp_env)
+        got = _resolve_in_subprocess(endpoint)
         assert got["origin"] == "hub-cache" and "cached copy" in got["note"]
         assert "could not be reached" in got["note"]
     finally:
         sock.close()
+
+
+class FakeHub(ThreadingHTTPServer):
+    """A local HTTP server speaking the Hub's file-resolve protocol for published repos
+    (HEAD and GET /datasets/OWNER/NAME/resolve/REVISION/FILE), the part hf_hub_download uses."""
+
+    def __init__(self, repos: dict[str, dict[str, bytes]]):
+        super().__init__(("127.0.0.1", 0), _HubHandler)
+        self.repos, self.url = repos, f"http://127.0.0.1:{self.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+class _HubHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_HEAD(self):
+        self._answer(body=False)
+
+    def do_GET(self):
+        self._answer(body=True)
+
+    def _answer(self, body: bool):
+        m = re.fullmatch(r"/datasets/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", unquote(self.path.split("?")[0]))
+        files = self.server.repos.get(m.group(1)) if m else None
+        data = files.get(m.group(3)) if files else None
+        if data is None:
+            self.send_response(404)
+            self.send_header("X-Error-Code", "EntryNotFound" if files else "RepoNotFound")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        for k, v in {"X-Repo-Commit": SHA, "ETag": f'"{hashlib.sha256(data).hexdigest()}"',
+                     "Content-Length": str(len(data)), "Content-Type": "application/octet-stream"}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+
+def test_store_is_downloaded_from_the_hub_and_kept_for_offline_starts(demo_store_path, hub_env):
+    with FakeHub({"atlas-team/demo-store": {STORE_FILENAME: demo_store_path.read_bytes()}}) as hub:
+        endpoint = {"HF_ENDPOINT": hub.url}
+        got = _resolve_in_subprocess(endpoint)
+        assert got["origin"] == "hub" and f"commit {SHA[:10]}" in got["note"]
+        assert Path(got["path"]).read_bytes() == demo_store_path.read_bytes()
+        assert Path(got["path"]).is_relative_to(hub_env)
+        other = _resolve_in_subprocess({**endpoint, "ATLAS_STORE_REPO": "atlas-team/unpublished"})
+        assert other["origin"] == "demo" and f"no readable {STORE_FILENAME}" in other["note"]
+    got = _resolve_in_subprocess(endpoint)  # the Hub is gone: the downloaded copy is used
+    assert got["origin"] == "hub-cache" and "could not be reached" in got["note"]
+    assert Path(got["path"]).read_bytes() == demo_store_path.read_bytes()
 
 
 # --- production settings of a public Space --------------------------------------------------
