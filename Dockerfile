@@ -4,6 +4,8 @@
 FROM python:3.11-slim
 
 # Spaces run the container as uid 1000; give that user a home for the pip and Hub caches.
+# HF_HUB_DISABLE_TELEMETRY also spares a network lookup when huggingface_hub builds its request
+# headers, so a Hub outage is noticed within ATLAS_HUB_TIMEOUT seconds.
 RUN useradd -m -u 1000 user
 USER user
 ENV HOME=/home/user \
