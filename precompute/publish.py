@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +37,14 @@ OPEN_LICENSES = [re.compile(p) for p in (
     rf"cc0{_V}", rf"cc-by{_V}", rf"cc-by-sa{_V}", rf"odc-by{_V}", rf"odbl{_V}", rf"pddl{_V}",
     rf"cdla-(permissive|sharing){_V}", r"mit", rf"apache{_V}", r"bsd(-[234]-clause)?",
     rf"(l|a)?gpl{_V}(-only|-or-later|\+)?", r"unlicense", r"public-domain")]
+# Licence ids the Hub accepts in a card's `license:` field (huggingface.co/docs/hub/repositories-licenses),
+# for the families above; any other licence is written as "other" so the card's metadata stays valid.
+HUB_LICENSE_IDS = frozenset("""
+    cc0-1.0 cc-by-2.0 cc-by-2.5 cc-by-3.0 cc-by-4.0 cc-by-sa-3.0 cc-by-sa-4.0 cc-by-nc-2.0 cc-by-nc-3.0
+    cc-by-nc-4.0 cc-by-nc-sa-2.0 cc-by-nc-sa-3.0 cc-by-nc-sa-4.0 cc-by-nd-4.0 cc-by-nc-nd-3.0
+    cc-by-nc-nd-4.0 odc-by odbl pddl cdla-sharing-1.0 cdla-permissive-1.0 cdla-permissive-2.0 mit
+    apache-2.0 bsd bsd-2-clause bsd-3-clause gpl gpl-2.0 gpl-3.0 lgpl lgpl-2.1 lgpl-3.0 agpl-3.0
+    unlicense""".split())
 NC_LICENSES = [re.compile(rf"cc-by-nc(-sa)?{_V}")]
 ND_LICENSES = [re.compile(rf"cc-by(-nc)?-nd{_V}")]
 
@@ -62,7 +70,7 @@ def normalise_license(text: str | None) -> str:
     s = (text or "").strip().lower()
     s = re.sub(r"^(creative commons|cc)\s+(?=by|zero|0)", "cc-", s)
     s = s.replace("cc-zero", "cc0").replace("cc-0", "cc0")
-    return re.sub(r"[\s_/]+", "-", s)
+    return re.sub(r"-licen[cs]e$", "", re.sub(r"[\s_/]+", "-", s))
 
 
 def _matches(patterns, s: str) -> bool:
@@ -72,6 +80,11 @@ def _matches(patterns, s: str) -> bool:
 def license_verdict(task_id: str, license: str | None) -> LicenseVerdict:
     raw = (license or "").strip()
     s = normalise_license(raw)
+    verdict = _verdict(task_id, raw, s)
+    return verdict if verdict.hub_id in HUB_LICENSE_IDS else replace(verdict, hub_id="other")
+
+
+def _verdict(task_id: str, raw: str, s: str) -> LicenseVerdict:
     if not s:
         return LicenseVerdict(task_id, raw, False, "no licence recorded for the task", "other")
     if _matches(ND_LICENSES, s):

@@ -94,7 +94,7 @@ def hub_env(monkeypatch, tmp_path, demo_store_path):
 
 @pytest.mark.parametrize("licence, allowed, hub_id", [
     ("CC0-1.0", True, "cc0-1.0"), ("CC BY 4.0", True, "cc-by-4.0"), ("cc-by-sa-3.0", True, "cc-by-sa-3.0"),
-    ("MIT", True, "mit"), ("Apache-2.0", True, "apache-2.0"), ("ODC-By", True, "odc-by"),
+    ("MIT License", True, "mit"), ("public domain", True, "other"), ("CC BY 4.0 license", True, "cc-by-4.0"), ("Apache-2.0", True, "apache-2.0"), ("ODC-By", True, "odc-by"),
     ("CC BY-NC 4.0", True, "cc-by-nc-4.0"), ("CC-BY-NC-SA-4.0", True, "cc-by-nc-sa-4.0"),
     ("CC BY-ND 4.0", False, "cc-by-nd-4.0"), ("cc-by-nc-nd-4.0", False, "cc-by-nc-nd-4.0"),
     ("", False, "other"), (None, False, "other"), ("unknown", False, "other"),
