@@ -306,6 +306,27 @@ def test_store_is_downloaded_from_the_hub_and_kept_for_offline_starts(demo_store
     assert Path(got["path"]).read_bytes() == demo_store_path.read_bytes()
 
 
+def test_app_names_the_published_dataset_it_shows(demo_store_path, hub_env, monkeypatch):
+    from huggingface_hub import constants
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # set at import by conftest
+    for k in ("HF_HUB_OFFLINE", "HF_TOKEN"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_IMPLICIT_TOKEN", True)  # send no stored token
+    monkeypatch.setenv("ATLAS_STORE_REPO", "atlas-team/demo-store")
+    monkeypatch.chdir(ROOT)
+    import streamlit as st
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    with FakeHub({"atlas-team/demo-store": {STORE_FILENAME: demo_store_path.read_bytes()}}) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    st.cache_resource.clear()
+    assert not at.exception and not at.warning
+    assert f"Store: Hugging Face dataset atlas-team/demo-store (revision main), commit {SHA[:10]}." == \
+        at.caption[0].value
+    assert at.dataframe[0].value["n"].gt(0).all()
+
+
 # --- production settings of a public Space --------------------------------------------------
 
 def test_production_settings(demo_store):
