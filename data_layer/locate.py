@@ -1,19 +1,34 @@
-"""Which store the app opens: ATLAS_STORE (a local path), else the demo store, built into a
-cache folder on first start. (Issue: Hub-hosted stores are resolved here too.)"""
+"""Which store the app opens, in this order:
+
+1. `ATLAS_STORE`: a local path.
+2. `ATLAS_STORE_REPO` (`owner/name` of a Hugging Face dataset repo written by
+   `python -m precompute publish`), at `ATLAS_STORE_REVISION` (default `main`), read with
+   `HF_TOKEN` when the dataset is private; downloaded once into the Hugging Face cache.
+3. The simulated demo store, built into a cache folder on first start.
+
+The Hub is asked first with a short, hard time limit (`ATLAS_HUB_TIMEOUT` seconds, default 5):
+when it cannot be reached the app uses a cached copy of the dataset if there is one, else the
+demo store, and says so in `StoreLocation.note`; it never waits on an unreachable Hub.
+"""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from data_layer.schema import SCHEMA_VERSION
 
+STORE_FILENAME = "atlas.duckdb"  # the store's path inside a published dataset repo
+DEFAULT_HUB_TIMEOUT = 5.0
+
 
 @dataclass(frozen=True)
 class StoreLocation:
     path: Path
-    origin: str  # "ATLAS_STORE" | "demo"
+    origin: str  # "ATLAS_STORE" | "hub" | "hub-cache" | "demo"
     note: str = ""
+    warning: bool = False  # the note explains a fallback the visitor should know about
 
 
 def cache_dir() -> Path:
@@ -36,9 +51,99 @@ def ensure_demo_store() -> Path:
     return path
 
 
+def _env_true(name: str) -> bool:
+    return os.environ.get(name, "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def hub_timeout() -> float:
+    try:
+        return float(os.environ.get("ATLAS_HUB_TIMEOUT") or DEFAULT_HUB_TIMEOUT)
+    except ValueError:
+        return DEFAULT_HUB_TIMEOUT
+
+
+def _within(seconds: float, fn):
+    """Run fn() in a daemon thread; return its value, re-raise its error, or raise TimeoutError."""
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
+
+    t = threading.Thread(target=target, daemon=True, name="atlas-hub-probe")
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return f"{type(e).__name__}: {text}"[:200] if text else type(e).__name__
+
+
+def _online(hf, kw: dict, where: str) -> StoreLocation | str:
+    """Download the store if the Hub answers within the time limit; else say what went wrong."""
+    from huggingface_hub import errors
+
+    seconds, repo, revision = hub_timeout(), kw["repo_id"], kw["revision"]
+    url = hf.hf_hub_url(repo, STORE_FILENAME, repo_type="dataset", revision=revision, endpoint=kw["endpoint"])
+    try:
+        _within(seconds + 1, lambda: hf.get_hf_file_metadata(
+            url, token=kw["token"], timeout=seconds, endpoint=kw["endpoint"], retry_on_errors=False))
+    except (errors.RepositoryNotFoundError, errors.RevisionNotFoundError,
+            errors.RemoteEntryNotFoundError, errors.GatedRepoError) as e:
+        return StoreLocation(ensure_demo_store(), "demo", (
+            f"The Hugging Face Hub has no readable {STORE_FILENAME} in {where} ({_reason(e)}); "
+            "check ATLAS_STORE_REPO and ATLAS_STORE_REVISION, and set HF_TOKEN for a private "
+            "dataset. Showing the simulated demo store instead."), warning=True)
+    except Exception as e:  # network down, DNS, timeout, proxy, 5xx: the Hub is unreachable
+        return f"the Hugging Face Hub could not be reached ({_reason(e)})"
+    try:  # by revision name, so the cache records revision -> commit for later offline starts
+        path = Path(hf.hf_hub_download(**kw))
+    except Exception as e:
+        return f"the download from the Hugging Face Hub failed ({_reason(e)})"
+    return StoreLocation(path, "hub", f"Store: Hugging Face {where}, commit {path.parent.name[:10]}.")
+
+
+def _hub_store(repo: str, revision: str) -> StoreLocation:
+    """The published store from the Hub, its cached copy, or the demo store with a note why."""
+    import huggingface_hub as hf
+    from huggingface_hub import constants
+
+    where = f"dataset {repo} (revision {revision})"
+    kw = dict(repo_id=repo, filename=STORE_FILENAME, repo_type="dataset", revision=revision,
+              token=os.environ.get("HF_TOKEN") or None, endpoint=os.environ.get("HF_ENDPOINT") or None,
+              cache_dir=os.environ.get("HF_HUB_CACHE") or None)  # read now, not at import
+    problem = "offline mode is on (HF_HUB_OFFLINE)"
+    if not (constants.is_offline_mode() or _env_true("HF_HUB_OFFLINE")):
+        found = _online(hf, kw, where)
+        if isinstance(found, StoreLocation):
+            return found
+        problem = found
+    try:
+        path = hf.hf_hub_download(**kw, local_files_only=True)
+    except Exception:
+        return StoreLocation(ensure_demo_store(), "demo", (
+            f"Could not load the store {where}: {problem}, and no copy of it is cached. "
+            "Showing the simulated demo store instead."), warning=True)
+    return StoreLocation(Path(path), "hub-cache", (
+        f"Showing the cached copy of {where}: {problem}. It may be older than the published one."),
+        warning=True)
+
+
 def resolve_store() -> StoreLocation:
     local = os.environ.get("ATLAS_STORE")
     if local:
         return StoreLocation(Path(local), "ATLAS_STORE")
+    repo = (os.environ.get("ATLAS_STORE_REPO") or "").strip()
+    if repo:
+        return _hub_store(repo, (os.environ.get("ATLAS_STORE_REVISION") or "").strip() or "main")
     return StoreLocation(ensure_demo_store(), "demo",
-                         "No store configured (ATLAS_STORE unset): showing the simulated demo store.")
+                         "No store configured (ATLAS_STORE and ATLAS_STORE_REPO unset): "
+                         "showing the simulated demo store.")

@@ -37,6 +37,28 @@ def _cmd_info(args) -> int:
     return 0
 
 
+def _cmd_publish(args) -> int:
+    from precompute.publish import PublishError, plan_publish, push
+    plan = plan_publish(args.store, args.repo, args.revision, args.private, args.force)
+    for v in plan.forced:
+        print(f"warning: publishing {v.task_id} despite: {v.reason} (--force)", file=sys.stderr)
+    files = ", ".join(plan.files)
+    if args.dry_run:
+        print(plan.card)
+        print(f"\n(dry run) would upload {files} to dataset {args.repo}"
+              f"{' (private)' if args.private else ''} at revision {args.revision or 'main'}")
+        return 0
+    try:
+        commit = push(plan)
+    except OSError as e:  # HfHubHTTPError (no token, no rights), offline mode, network errors
+        raise PublishError(f"the Hugging Face Hub refused or could not be reached: {e}") from e
+    print(f"Published {files} to https://huggingface.co/datasets/{args.repo} "
+          f"(revision {args.revision or 'main'}): {getattr(commit, 'commit_url', commit)}\n"
+          f"Point the app at it with ATLAS_STORE_REPO={args.repo}"
+          + (f" ATLAS_STORE_REVISION={args.revision}" if args.revision else ""))
+    return 0
+
+
 def _print_report(report, out, seconds: float) -> None:
     items = sum(t["items"] for t in report.tasks.values())
     dropped = sum(t["dropped_below_min_annotators"] for t in report.tasks.values())
@@ -65,6 +87,17 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="print tasks, items, runs, bands and build info of a store")
     i.add_argument("store", help="path of a built store")
     i.set_defaults(func=_cmd_info)
+    pu = sub.add_parser("publish", help="upload a store and a generated dataset card to a Hugging Face "
+                        "dataset repo (uses HF_TOKEN or `hf auth login`)")
+    pu.add_argument("store", help="path of a built store")
+    pu.add_argument("--repo", required=True, help="dataset repo OWNER/NAME (created if absent)")
+    pu.add_argument("--revision", help="branch to publish to (created if absent; default main)")
+    pu.add_argument("--private", action="store_true", help="create the dataset repo private")
+    pu.add_argument("--force", action="store_true",
+                    help="publish tasks whose licence is not known to allow redistribution")
+    pu.add_argument("--dry-run", action="store_true",
+                    help="print the dataset card and the files to upload; contact nobody")
+    pu.set_defaults(func=_cmd_publish)
     return p
 
 
@@ -77,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as e:  # StoreError and friends: say it plainly, no traceback
         from data_layer.store import StoreError
-        if isinstance(e, StoreError):
+        from precompute.publish import PublishError
+        if isinstance(e, StoreError | PublishError):
             print(f"error: {e}", file=sys.stderr)
             return 2
         raise

@@ -21,6 +21,11 @@ SIMULATED_BANNER = (
 
 def start_page(title: str) -> Slice:
     sl = render_sidebar()
+    where = data.location()
+    if where.warning:  # e.g. the Hub could not be reached and the app fell back
+        st.warning(where.note, icon="⚠️")
+    elif where.origin == "hub":  # which published dataset and commit the numbers come from
+        st.caption(where.note)
     if data.q(is_simulated):
         st.info(SIMULATED_BANNER, icon="🧪")
     st.title(title)
