@@ -41,26 +41,26 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_queries(path: Path, repeat: int) -> dict[str, float]:
-    store = Store(path)
-    rows = store.scalar("SELECT count(*) FROM item_scores")
-    print(f"store {path}: {rows:,} item-score rows, {os.path.getsize(path) / 2**20:,.0f} MiB on disk\n")
-    naive = naive_cases(store)
-    print(f"{'query':<34} {'cold ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'naive p50':>10} {'ours/naive':>10}")
-    p95s = {}
+def run_ours(store: Store, repeat: int) -> dict[str, tuple[float, float, float]]:
+    timings = {}
     for name, fn in query_cases(store):
         cold, warm = _timed(fn, repeat)
-        p50, p95 = _p(warm, 50) * 1000, _p(warm, 95) * 1000
-        p95s[name] = p95
+        timings[name] = (cold, _p(warm, 50) * 1000, _p(warm, 95) * 1000)
+    return timings
+
+
+def print_table(store: Store, timings: dict, repeat: int) -> None:
+    naive = naive_cases(store)
+    print(f"\n{'query':<36} {'cold ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'naive p50':>10} {'ours/naive':>10}")
+    for name, (cold, p50, p95) in timings.items():
         naive_txt, ratio_txt = "", ""
         if name in naive.cases:
             _, nwarm = _timed(naive.cases[name], max(2, repeat // 3))
             n50 = _p(nwarm, 50) * 1000
             naive_txt, ratio_txt = f"{n50:10.1f}", f"{p50 / n50:10.3f}"
-        print(f"{name:<34} {cold * 1000:8.1f} {p50:8.1f} {p95:8.1f} {naive_txt:>10} {ratio_txt:>10}")
+        print(f"{name:<36} {cold * 1000:8.1f} {p50:8.1f} {p95:8.1f} {naive_txt:>10} {ratio_txt:>10}")
     print(f"\nnaive approach: loading the tables into pandas took {naive.load_seconds:.1f} s "
-          f"and {naive.load_mb:,.0f} MiB (not counted in its per-query times)")
-    return p95s
+          f"and {naive.load_mb:,.0f} MiB more (not counted in its per-query times)")
 
 
 def run_pages(path: Path) -> None:
@@ -88,10 +88,16 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--no-pages", action="store_true")
     args = p.parse_args()
-    run_queries(args.store, args.repeat)
+    store = Store(args.store)
+    rows = store.scalar("SELECT count(*) FROM item_scores")
+    print(f"store {args.store}: {rows:,} item-score rows, "
+          f"{os.path.getsize(args.store) / 2**20:,.0f} MiB on disk")
+    timings = run_ours(store, args.repeat)
     if not args.no_pages:
         run_pages(args.store)
-    print(f"\npeak resident memory of this process (queries + pages): {_rss_mb():,.0f} MiB")
+    print(f"\npeak resident memory of the app-like process (our queries"
+          f"{'' if args.no_pages else ' + page renders'}): {_rss_mb():,.0f} MiB")
+    print_table(store, timings, args.repeat)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,8 @@ def build_store(study: Study, out: str | os.PathLike, show_progress: bool = True
     try:
         con = duckdb.connect(str(tmp))
         con.execute("SET enable_progress_bar = false")  # our own progress lines instead
+        # Large builds sort millions of rows; let DuckDB spill to disk rather than take the machine.
+        con.execute(f"SET memory_limit = '{os.environ.get('ATLAS_BUILD_MEMORY', '3GB')}'")
         try:
             report = _write_all(con, study, show_progress)
             con.execute("CHECKPOINT")

@@ -26,10 +26,12 @@ def band_options(store: Store, scheme: str, tasks: tuple[str, ...] = ()) -> pd.D
 
 def run_facet_options(store: Store) -> pd.DataFrame:
     """One row per run with every run-level facet value, for building the sidebar's choices."""
+    # items scored per run come from the pre-aggregated sums, not a scan of model_dist
     return store.df("SELECT r.run_id, r.model_id, m.display_name, m.training, r.reasoning, r.method, "
-                    "r.steering, r.source, m.params_b, m.pair_id, count(d.item_id) AS n_items "
-                    "FROM runs r JOIN models m USING (model_id) LEFT JOIN model_dist d USING (run_id) "
-                    "GROUP BY ALL ORDER BY m.display_name, r.run_id")
+                    "r.steering, r.source, m.params_b, m.pair_id, "
+                    "coalesce((SELECT sum(s.n_tvd) FROM score_sums s WHERE s.run_id = r.run_id), 0)"
+                    "::BIGINT AS n_items "
+                    "FROM runs r JOIN models m USING (model_id) ORDER BY m.display_name, r.run_id")
 
 
 def is_simulated(store: Store) -> bool:
