@@ -1,0 +1,42 @@
+"""A page is a stack of panels; a panel that fails shows an inline error and the rest of the
+page still renders. An empty answer (Result without a frame) shows its explanation instead."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import streamlit as st
+
+from data_layer.store import Result
+
+log = logging.getLogger(__name__)
+
+
+class EmptyPanel(Exception):
+    """Raised inside a panel to replace its content with an explanation."""
+
+
+def need(res: Result, show_note: bool = True) -> pd.DataFrame:
+    """The frame of a query answer, or stop the panel with the answer's explanation.
+    A note attached to a non-empty answer (e.g. groups left out) is shown as a caption."""
+    if not res.ok:
+        raise EmptyPanel(res.message)
+    if res.message and show_note:
+        st.caption(res.message)
+    return res.frame
+
+
+@contextmanager
+def panel(title: str | None = None, help: str | None = None) -> Iterator[None]:
+    if title:
+        st.subheader(title, help=help)
+    try:
+        yield
+    except EmptyPanel as e:
+        st.info(str(e), icon="ℹ️")
+    except Exception as e:  # st.stop / rerun / switch_page are BaseExceptions and pass through
+        log.exception("panel %r failed", title)
+        st.error(f"This panel could not be drawn ({type(e).__name__}: {e}). "
+                 "The rest of the page is unaffected.", icon="⚠️")
