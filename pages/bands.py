@@ -13,7 +13,7 @@ from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import bands
 from data_layer.queries.common import SMALL_N
-from ui.charts import finish, show_chart, type_colours
+from ui.charts import finish, show_chart, type_style
 from ui.data import q
 from ui.export import show_table
 from ui.page import start_page
@@ -65,7 +65,7 @@ with panel("How much do people disagree?",
 
 def _binned(df: pd.DataFrame) -> go.Figure:
     fig = px.line(df, x="bin_mid", y="mean", color="model_type", markers=True,
-                  color_discrete_map=type_colours(df["model_type"]), custom_data=["n", "small_n"],
+                  **type_style(df["model_type"]), custom_data=["n", "small_n"],
                   labels={"bin_mid": ENTROPY_AXIS, "mean": metric.axis_title, "model_type": "Model type"})
     for tr in fig.data:
         tr.marker.symbol = ["circle-open" if s else "circle" for s in tr.customdata[:, 1]]
@@ -85,17 +85,17 @@ with panel(f"{metric.label} against human disagreement"):
 
 def _scatter(df: pd.DataFrame) -> go.Figure:
     fig = px.scatter(df, x="human_norm", y="model_norm", color="model_type", opacity=0.55,
-                     color_discrete_map=type_colours(df["model_type"]),
+                     **type_style(df["model_type"]),
                      custom_data=["task_id", "item_id", "display_name"],
                      labels={"human_norm": ENTROPY_AXIS, "model_norm": "Model spread (entropy / ln K)",
                              "model_type": "Model type"})
     fig.update_traces(marker_size=8, hovertemplate="%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}"
                       "<br>human %{x:.2f}, model %{y:.2f}<br>click to open<extra></extra>")
     fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(color="#333", dash="dash", width=2))
-    fig.add_annotation(x=0.97, y=0.05, text="over-confident<br>(less spread than people)", showarrow=False,
-                       xanchor="right", font_size=15, font_color="#555")
-    fig.add_annotation(x=0.03, y=0.95, text="under-confident<br>(more spread than people)", showarrow=False,
-                       xanchor="left", font_size=15, font_color="#555")
+    for x, y, anchor, text in ((0.97, 0.05, "right", "over-confident<br>(less spread than people)"),
+                               (0.03, 0.95, "left", "under-confident<br>(more spread than people)")):
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, xanchor=anchor, font_size=15,
+                           font_color="#333", bgcolor="rgba(255,255,255,0.85)")
     fig.update_xaxes(range=[-0.02, 1.02])
     fig.update_yaxes(range=[-0.02, 1.02], title_font_size=16)
     return finish(fig, height=620)

@@ -12,7 +12,7 @@ from data_layer.facets import METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, 
 from data_layer.metrics import METRICS
 from data_layer.queries import leaderboard, methods, pairs
 from data_layer.queries.common import SMALL_N
-from ui.charts import finish, show_chart, type_colours
+from ui.charts import finish, show_chart, type_colours, type_order, type_style
 from ui.data import q
 from ui.export import show_table
 from ui.page import start_page
@@ -63,7 +63,7 @@ with panel("Leaderboard", help="One row per run (a model elicited one way). Clic
                                "to sort. Green is better, orange worse, by each metric's direction."):
     board = need(q(leaderboard.leaderboard, sl))
     styler, config = _styled_leaderboard(board)
-    show_table(styler, f"leaderboard-{sl.metric}", column_config={
+    show_table(styler, f"leaderboard-{sl.metric}", height=min(38 + 35 * len(board), 760), column_config={
         **config, "display_name": st.column_config.TextColumn("model", pinned=True),
         "model_type": "model type", "n": st.column_config.NumberColumn("n", help="scored run × item rows")})
     st.caption("↓ lower is better, ↑ higher is better, →0 closer to 0 is better. Aggregate metrics "
@@ -75,10 +75,10 @@ with panel("Leaderboard", help="One row per run (a model elicited one way). Clic
 def _pairs_chart(long: pd.DataFrame) -> go.Figure:
     bands = [b for b in scheme.bands if b in set(long["band"])]
     fig = px.scatter(long, x="mean", y="comparison", color="model_type", facet_col="band",
-                     category_orders={"band": bands},
-                     color_discrete_map=type_colours(long["model_type"]), symbol="side",
-                     symbol_map={"RLHF": "circle", "RLVR": "diamond"}, custom_data=["n", "display_name"],
+                     category_orders={"band": bands, "model_type": type_order(long["model_type"])},
+                     color_discrete_map=type_colours(long["model_type"]), custom_data=["n", "display_name"],
                      labels={"mean": metric.label, "comparison": "", "model_type": "Model type"})
+    fig.for_each_trace(lambda t: t.update(marker_symbol="diamond" if t.name.startswith("RLVR") else "circle"))
     fig.update_traces(marker_size=16, hovertemplate="%{customdata[1]}: %{x:.3f}<br>n=%{customdata[0]:,}<extra></extra>")
     markers = fig.data
     for j, band in enumerate(bands):  # facet columns follow category_orders
@@ -86,13 +86,17 @@ def _pairs_chart(long: pd.DataFrame) -> go.Figure:
             fig.add_trace(go.Scatter(x=g["mean"], y=[comp] * len(g), mode="lines", showlegend=False,
                                      line=dict(color="#aaa", width=3), hoverinfo="skip"), row=1, col=j + 1)
     fig.data = fig.data[len(markers):] + fig.data[:len(markers)]  # gap lines under the markers
-    fig.update_xaxes(title_text=f"{metric.label} {ARROW[metric.direction]}", title_font_size=14)
-    return finish(fig, height=140 + 48 * long["comparison"].nunique(), legend_title="")
+    fig.update_xaxes(title_text="")
+    mid = (len(bands) + 1) // 2  # one axis title, under the middle facet
+    fig.layout[f"xaxis{mid if mid > 1 else ''}"].title.text = metric.axis_title
+    fig.update_yaxes(tickfont_size=14)
+    return finish(fig, height=160 + 56 * long["comparison"].nunique(), legend_title="")
 
 
 with panel("RLVR vs RLHF siblings, band by band",
            help="Models that share a base (same pair_id), matched on elicitation method and steering. "
                 "Circles RLHF, diamonds RLVR; the grey line is the gap."):
+    st.caption("Circles: RLHF model; diamonds: its RLVR sibling; grey line: the gap between them.")
     pair_frame = need(q(pairs.sibling_pairs, sl))
     show_chart(_pairs_chart(pairs.pair_long(pair_frame)), f"pairs-{sl.metric}")
     wins = pair_frame["better"].value_counts()
@@ -105,15 +109,15 @@ with panel("RLVR vs RLHF siblings, band by band",
 
 
 def _methods_chart(df: pd.DataFrame) -> go.Figure:
-    df = df.assign(x=[f"{METHOD_LABELS.get(m, m)}<br>{STEERING_LABELS.get(s, s)}"
-                      for m, s in zip(df["method"], df["steering"], strict=True)],
+    df = df.assign(x=[f"{METHOD_LABELS.get(m, m)}<br>{REASONING_LABELS.get(r, r)}<br>{STEERING_LABELS.get(s, s)}"
+                      for m, r, s in zip(df["method"], df["reasoning"], df["steering"], strict=True)],
                    label=[f"{v:.2f}" + (" ⚠" if s else "") for v, s in zip(df["mean"], df["small_n"], strict=True)])
     n_models = df["display_name"].nunique()
-    fig = px.bar(df, x="x", y="mean", color="model_type", text="label", barmode="group",
+    fig = px.bar(df, x="x", y="mean", color="model_type", text="label", barmode="relative",
                  facet_col="display_name", facet_col_wrap=min(3, n_models), facet_row_spacing=0.18,
-                 color_discrete_map=type_colours(df["model_type"]), custom_data=["n", "variant"],
+                 **type_style(df["model_type"]), custom_data=["n", "variant"],
                  labels={"x": "", "mean": metric.label, "model_type": "Model type"})
-    fig.update_xaxes(matches=None, showticklabels=True, tickfont_size=13)
+    fig.update_xaxes(matches=None, showticklabels=True, tickfont_size=13, tickangle=0)
     fig.update_traces(textposition="outside", cliponaxis=False, textfont_size=13,
                       hovertemplate="%{customdata[1]}: %{y:.3f}<br>n=%{customdata[0]:,}<extra></extra>")
     fig.for_each_annotation(lambda a: a.update(font_size=15))

@@ -8,7 +8,7 @@ import streamlit as st
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import overview
-from ui.charts import finish, show_chart, type_colours
+from ui.charts import finish, show_chart, type_colours, type_order
 from ui.data import q
 from ui.export import show_table
 from ui.page import start_page
@@ -22,17 +22,20 @@ AGG_NOTE = ("computed within each run and task over the slice's items, then aver
 
 
 def _bars(df: pd.DataFrame, by_task: bool):
-    df = df.assign(label=[f"{m:.2f}" + (" ⚠" if s else "") for m, s in zip(df["mean"], df["small_n"], strict=True)])
+    # small multiples carry only the small-n mark; exact values are in the hover and the table
+    df = df.assign(label=[("" if by_task else f"{m:.2f}") + (" ⚠" if s else "")
+                          for m, s in zip(df["mean"], df["small_n"], strict=True)])
     fig = px.bar(df, x="band", y="mean", color="model_type", barmode="group", text="label",
                  facet_col="task_id" if by_task else None, facet_col_wrap=2 if by_task else None,
                  facet_row_spacing=0.12 if by_task else None,
-                 category_orders={"band": list(scheme.bands)},
+                 category_orders={"band": list(scheme.bands), "model_type": type_order(df["model_type"])},
                  color_discrete_map=type_colours(df["model_type"]), custom_data=["n", "small_n"],
                  labels={"mean": metric.axis_title, "band": "Human disagreement band",
                          "model_type": "Model type", "task_id": "Task"})
-    fig.update_traces(textposition="outside", cliponaxis=False, textfont_size=14,
+    fig.update_traces(textposition="outside", cliponaxis=False, textfont_size=15,
                       hovertemplate="%{x}: %{y:.3f}<br>n=%{customdata[0]:,}<extra>%{fullData.name}</extra>")
-    fig.update_yaxes(title_font_size=18 if not by_task else 14)
+    fig.update_yaxes(title_font_size=18 if not by_task else 14, matches=None if by_task else "y")
+    fig.update_xaxes(title_text="" if by_task else "Human disagreement band")
     return finish(fig, height=600 if not by_task else 380 * ((df["task_id"].nunique() + 1) // 2) + 80)
 
 

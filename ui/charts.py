@@ -1,5 +1,5 @@
-"""Chart conventions shared by every page: one colour per model type, fonts large enough
-to read from the back of a room, PNG export from the toolbar."""
+"""Chart conventions shared by every page: one colour per model type (in one order), fonts
+large enough to read from the back of a room, PNG export from the toolbar."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -7,25 +7,38 @@ from collections.abc import Iterable
 import plotly.graph_objects as go
 import streamlit as st
 
-from data_layer.facets import colour_for
+from data_layer.facets import MODEL_TYPE_COLOURS, colour_for
 from ui.export import chart_config
 
 FONT_SIZE = 18
+
+
+def type_order(types: Iterable[str]) -> list[str]:
+    """Model types present, in the palette's order (RLVR, RLHF, others, Baseline last)."""
+    known = list(MODEL_TYPE_COLOURS)
+    present = list(dict.fromkeys(types))
+    return sorted(present, key=lambda t: (t == "Baseline", known.index(t) if t in known else len(known), t))
 
 
 def type_colours(types: Iterable[str]) -> dict[str, str]:
     return {t: colour_for(t) for t in dict.fromkeys(types)}
 
 
+def type_style(types: Iterable[str]) -> dict:
+    """px keyword arguments that colour and order model types the same on every chart."""
+    types = list(types)
+    return {"color_discrete_map": type_colours(types), "category_orders": {"model_type": type_order(types)}}
+
+
 def finish(fig: go.Figure, height: int = 520, legend_title: str = "Model type") -> go.Figure:
-    fig.update_layout(font_size=FONT_SIZE, height=height, legend_title_text=legend_title,
-                      margin=dict(l=10, r=10, t=60, b=10), hoverlabel_font_size=16,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+    fig.update_layout(template="plotly_white", font_size=FONT_SIZE, height=height,
+                      legend_title_text=legend_title, legend_font_size=16, hoverlabel_font_size=16,
+                      margin=dict(l=10, r=10, t=40, b=10))
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))  # facet titles: value only
     return fig
 
 
 def show_chart(fig: go.Figure, name: str, **kwargs):
-    """Render a plotly figure with the shared PNG export config; returns the selection state
-    when `on_select` is passed."""
-    return st.plotly_chart(fig, width="stretch", config=chart_config(name), **kwargs)
+    """Render a plotly figure with the shared PNG export config (and our own fonts rather than
+    the Streamlit theme's); returns the selection state when `on_select` is passed."""
+    return st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name), **kwargs)

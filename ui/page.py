@@ -20,7 +20,7 @@ SIMULATED_BANNER = (
 
 
 def start_page(title: str) -> Slice:
-    sl = render_sidebar()
+    sl = render_sidebar(page=title)
     if data.q(is_simulated):
         st.info(SIMULATED_BANNER, icon="🧪")
     st.title(title)

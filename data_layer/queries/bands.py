@@ -56,8 +56,11 @@ def metric_by_entropy_bin(store: Store, sl: Slice, n_bins: int = 10) -> Result:
 
 def entropy_scatter(store: Store, sl: Slice, max_points: int = 3000) -> Result:
     """Predicted vs human normalised entropy, one point per run x item, a fixed pseudo-random
-    sample of at most max_points (the note says how many of how many are shown)."""
+    sample of at most max_points (the note says how many of how many are shown). Baselines are
+    left out unless the slice selects training=baseline."""
     where, params = sl.where(alias="s")
+    if "baseline" not in sl.training:  # reference predictors sit on fixed lines; only if asked for
+        where += " AND s.training <> 'baseline'"
     base = f"FROM item_scores s JOIN tasks t ON t.task_id = s.task_id WHERE {where}"
     total = store.scalar(f"SELECT count(*) {base}", params)
     df = store.df(f"SELECT s.run_id, s.task_id, s.item_id, s.display_name, s.training, s.reasoning, "
