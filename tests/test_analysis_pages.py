@@ -107,3 +107,18 @@ def test_a_failing_panel_shows_an_error_and_the_page_goes_on(app_env):
     assert at.info[0].value == "nothing in this slice"
     assert at.markdown[-1].value == "still here"
     assert [s.value for s in at.subheader] == ["First", "Second", "Third"]
+
+
+def test_sidebar_offers_a_link_that_reproduces_the_view(app_env):
+    at = _open("bands", {"tasks": "demo-nli", "metric": "kl"})
+    link = at.sidebar.code[0].value
+    assert link.startswith("?") and "tasks=demo-nli" in link and "metric=kl" in link
+    at.selectbox(key="w_scheme").set_value("highvar").run()
+    assert "scheme=highvar" in at.sidebar.code[0].value
+
+
+def test_the_slice_survives_a_page_switch(app_env):
+    at = _open("overview", {"tasks": "demo-nli", "metric": "jsd"})
+    at.switch_page("pages/models.py").run()
+    assert at.multiselect(key="w_tasks").value == ["demo-nli"] and at.selectbox(key="w_metric").value == "jsd"
+    assert at.query_params["tasks"] == "demo-nli" and "of task demo-nli" in at.caption[0].value

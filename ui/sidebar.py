@@ -12,7 +12,7 @@ from data_layer.queries import options
 from data_layer.registry import UnknownName
 from data_layer.slice import Slice, SliceError
 from ui.data import q
-from ui.state import slice_from_url, write_slice
+from ui.state import permalink, slice_from_url, write_slice
 
 _RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasoning", REASONING_LABELS.get),
                ("methods", "method", METHOD_LABELS.get), ("steering", "steering", STEERING_LABELS.get),
@@ -113,4 +113,7 @@ def render_sidebar(page: str = "") -> Slice:
                **{field: tuple(st.session_state[f"w_{field}"]) for field, _, _ in _RUN_FACETS})
     write_slice(sl)
     st.session_state["slice"] = sl
+    with st.sidebar:
+        st.caption("Link to this view (copy with the icon at its right):")
+        st.code(permalink(), language=None, wrap_lines=True)
     return sl
