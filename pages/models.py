@@ -16,9 +16,10 @@ from ui.charts import finish, show_chart, type_colours, type_order, type_style
 from ui.data import q
 from ui.export import show_table
 from ui.page import start_page
-from ui.panel import need, panel
+from ui.panel import need, panel, stop_if_empty
 
 sl = start_page("Models: who predicts human disagreement best?")
+stop_if_empty(sl)
 metric = METRICS.get(sl.metric)
 scheme = BAND_SCHEMES.get(sl.band_scheme)
 ARROW = {"lower": "↓", "higher": "↑", "zero": "→0"}
@@ -96,8 +97,8 @@ def _pairs_chart(long: pd.DataFrame) -> go.Figure:
 with panel("RLVR vs RLHF siblings, band by band",
            help="Models that share a base (same pair_id), matched on elicitation method and steering. "
                 "Circles RLHF, diamonds RLVR; the grey line is the gap."):
-    st.caption("Circles: RLHF model; diamonds: its RLVR sibling; grey line: the gap between them.")
     pair_frame = need(q(pairs.sibling_pairs, sl))
+    st.caption("Circles: RLHF model; diamonds: its RLVR sibling; grey line: the gap between them.")
     show_chart(_pairs_chart(pairs.pair_long(pair_frame)), f"pairs-{sl.metric}")
     wins = pair_frame["better"].value_counts()
     st.markdown(f"**{metric.label}, {metric.direction_text}:** RLVR is better in {wins.get('RLVR', 0)} and "

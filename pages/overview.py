@@ -12,9 +12,10 @@ from ui.charts import finish, show_chart, type_colours, type_order
 from ui.data import q
 from ui.export import show_table
 from ui.page import start_page
-from ui.panel import need, panel
+from ui.panel import need, panel, stop_if_empty
 
 sl = start_page("Are reasoning models worse at predicting human disagreement?")
+stop_if_empty(sl)
 metric = METRICS.get(sl.metric)
 scheme = BAND_SCHEMES.get(sl.band_scheme)
 AGG_NOTE = ("computed within each run and task over the slice's items, then averaged over runs and "
@@ -41,16 +42,17 @@ def _bars(df: pd.DataFrame, by_task: bool):
 
 res = q(overview.means_by_band, sl)
 with panel():
-    df = need(res)
+    df = need(res, show_note=False)
     st.markdown(f"#### {overview.headline(df, sl.metric, sl.band_scheme)}")
     if metric.level == "aggregate":
-        st.caption(f"{metric.label} is {AGG_NOTE}. n counts the items that entered the computation.")
+        st.caption(f"{metric.label} is {AGG_NOTE}. n counts the items that entered the computation. "
+                   + res.message)
     show_chart(_bars(df, by_task=False), f"overview-{sl.metric}-by-band")
     st.caption(f"Bars: mean {metric.label} per model type and band; hover for n. ⚠ marks values "
                f"over fewer than {overview.SMALL_N} scored items. Bands: {scheme.definition}.")
 
 with panel("Per task", help="Small multiples: the same chart for each task in the slice."):
-    by_task = need(q(overview.means_by_band, sl, True))
+    by_task = need(q(overview.means_by_band, sl, True), show_note=False)
     if by_task["task_id"].nunique() < 2:
         st.info("Only one task in this slice; the chart above is that task.")
     else:

@@ -71,12 +71,17 @@ def test_overview_states_the_result_for_aggregate_metrics(app_env):
     assert any("left out" in c.value for c in at.caption)  # undefined units are reported
 
 
-def test_empty_slice_explains_instead_of_charting(app_env):
-    at = _open("models", {"models": "sim-base-8b", "method": "verbalized"})
-    assert not at.get("plotly_chart")
-    assert sum("No scored items" in i.value for i in at.info) >= 1
-    at = _open("overview", {"models": "sim-base-8b", "method": "verbalized"})
-    assert not at.get("plotly_chart") and any("No scored items" in i.value for i in at.info)
+@pytest.mark.parametrize("page", ["overview", "models"])
+def test_empty_slice_explains_once_instead_of_charting(app_env, page):
+    at = _open(page, {"models": "sim-base-8b", "method": "verbalized"})  # never run verbalized
+    assert not at.get("plotly_chart") and not at.dataframe
+    assert [i.value for i in at.info if "Nothing is scored" in i.value] and len(at.info) == 2  # + banner
+
+
+def test_bands_keeps_the_human_side_when_no_run_matches(app_env):
+    at = _open("bands", {"models": "sim-base-8b", "method": "verbalized"})
+    assert len(at.get("plotly_chart")) == 1  # the human entropy histogram
+    assert sum("No scored items" in i.value for i in at.info) == 3
 
 
 def test_bands_page_explains_when_a_chart_needs_a_per_item_metric(app_env):

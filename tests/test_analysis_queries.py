@@ -10,7 +10,7 @@ from scipy import stats
 
 from data_layer.bands import FIXED_CUTS
 from data_layer.metrics import METRICS
-from data_layer.queries import aggregates, bands, leaderboard, methods, overview, pairs, per_run
+from data_layer.queries import aggregates, bands, coverage, leaderboard, methods, overview, pairs, per_run
 from data_layer.slice import Slice
 from data_layer.store import Store
 from precompute.build import build_store
@@ -313,3 +313,9 @@ def test_method_comparison_keeps_models_with_several_methods(demo_store):
     assert "sim-base-8b" not in set(df["model_id"]) and not df["model_id"].str.startswith("baseline").any()
     res = methods.method_comparison(demo_store, Slice(methods=("verbalized",)))
     assert res.frame is None and "more than one method" in res.message
+
+
+def test_scored_rows_counts_run_item_rows(tiny):
+    assert coverage.scored_rows(tiny, Slice()) == 3 * 11
+    assert coverage.scored_rows(tiny, Slice(tasks=("bin",), methods=("sampling",))) == 6
+    assert coverage.scored_rows(tiny, Slice(models=("r1",), methods=("sampling",))) == 0

@@ -9,7 +9,10 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
+from data_layer.queries.coverage import scored_rows
+from data_layer.slice import Slice
 from data_layer.store import Result
+from ui.data import q
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,14 @@ def need(res: Result, show_note: bool = True) -> pd.DataFrame:
     if res.message and show_note:
         st.caption(res.message)
     return res.frame
+
+
+def stop_if_empty(sl: Slice) -> None:
+    """One explanation instead of a stack of empty panels when nothing in the slice is scored."""
+    if not q(scored_rows, sl):
+        st.info(f"Nothing is scored in this slice ({sl.sentence()}). Widen the filters in the sidebar: "
+                "some combinations (e.g. a model with a method it was never run with) are empty.", icon="ℹ️")
+        st.stop()
 
 
 @contextmanager
