@@ -63,7 +63,15 @@ with panel("How much do people disagree?",
             show_table(edges_res.frame, f"band-edges-{sl.band_scheme}")
 
 
-def _binned(df: pd.DataFrame) -> go.Figure:
+def _shared_edges(edges: pd.DataFrame | None) -> list[float]:
+    """Inner band edges when every task has the same ones (fixed cuts), else none."""
+    if edges is None:
+        return []
+    inner = edges.groupby("task_id")["upper"].apply(lambda u: tuple(sorted(u)[:-1]))
+    return list(inner.iloc[0]) if inner.nunique() == 1 else []
+
+
+def _binned(df: pd.DataFrame, edges: list[float]) -> go.Figure:
     fig = px.line(df, x="bin_mid", y="mean", color="model_type", markers=True,
                   **type_style(df["model_type"]), custom_data=["n", "small_n"],
                   labels={"bin_mid": ENTROPY_AXIS, "mean": metric.axis_title, "model_type": "Model type"})
@@ -73,14 +81,16 @@ def _binned(df: pd.DataFrame) -> go.Figure:
                       hovertemplate="entropy ≈ %{x:.2f}: %{y:.3f}<br>n=%{customdata[0]:,}<extra>%{fullData.name}</extra>")
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(title_font_size=16)
+    for x in edges:
+        fig.add_vline(x=x, line_dash="dot", line_color="#777")
     return finish(fig, height=520)
 
 
 with panel(f"{metric.label} against human disagreement"):
     binned = need(q(bands.metric_by_entropy_bin, sl))
-    show_chart(_binned(binned), f"bands-{sl.metric}-by-entropy")
+    show_chart(_binned(binned, _shared_edges(q(bands.band_edges, sl).frame)), f"bands-{sl.metric}-by-entropy")
     st.caption(f"Mean per model type in ten bins of normalised human entropy. Open circles: fewer than "
-               f"{SMALL_N} scored items in the bin. {metric.definition}.")
+               f"{SMALL_N} scored items in the bin; dotted lines: band edges shared by all tasks. {metric.definition}.")
 
 
 def _scatter(df: pd.DataFrame) -> go.Figure:
