@@ -196,6 +196,7 @@ def test_headline_is_computed_from_the_numbers():
     assert "RLHF · no CoT does best" in text and "RLVR · thinking worst" in text
     assert "0.100, n=80" in text and "0.300, n=90" in text and "gap of 0.200" in text
     assert "differ by 0.010" in text and "widens" in text and "Baseline" not in text
+    assert "RLVR models score 0.300 (n=90) and RLHF models 0.100 (n=80)" in text and "RLVR worse by 0.200" in text
     rows[3] = ("RLHF · no CoT", "high", 0.50, 20)  # now RLHF is worst and small-n
     text = overview.headline(_frame(rows), "tvd", "fixed")
     assert "RLVR · thinking does best" in text and "fewer than 30" in text

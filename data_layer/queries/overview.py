@@ -58,6 +58,23 @@ def _rank(df: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     return df.assign(_k=key).sort_values(["_k", "model_type"]).drop(columns="_k")
 
 
+def _training_gap(top: pd.DataFrame, metric: Metric, where: str) -> str:
+    """RLVR vs RLHF pooled over reasoning modes (n-weighted), the paper's question in one line."""
+    training = top["model_type"].str.split(" · ").str[0]
+    pooled = {}
+    for name in ("RLVR", "RLHF"):
+        part = top[training == name]
+        if len(part):
+            pooled[name] = ((part["mean"] * part["n"]).sum() / part["n"].sum(), int(part["n"].sum()))
+    if len(pooled) < 2:
+        return ""
+    (v, nv), (h, nh) = pooled["RLVR"], pooled["RLHF"]
+    better = {"lower": v < h, "higher": v > h, "zero": abs(v) < abs(h)}[metric.direction]
+    verdict = "the same" if v == h else f"RLVR {'better' if better else 'worse'} by {abs(v - h):.3f}"
+    return (f" Pooled over reasoning modes, RLVR models score {v:.3f} (n={nv:,}) and RLHF models "
+            f"{h:.3f} (n={nh:,}) {where}: {verdict}.")
+
+
 def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
     """One or two sentences computed from a means_by_band frame: which model type is best and
     worst in the most-disagreement band present, by how much, and how that gap compares with
@@ -85,6 +102,7 @@ def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
             low_gap = abs(low[worst.model_type] - low[best.model_type])
             text += (f" {_where(bands[0]).capitalize()} the same two differ by {low_gap:.3f}, so the gap "
                      f"{'widens' if gap > low_gap else 'narrows'} as people disagree more.")
+    text += _training_gap(top, metric, where)
     if top["small_n"].any():
         text += f" Some values rest on fewer than {SMALL_N} scored items (marked ⚠); read them with care."
     return text
