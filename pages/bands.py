@@ -13,11 +13,11 @@ from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import bands
 from data_layer.queries.common import SMALL_N
-from ui.charts import finish, show_chart, type_style
+from ui.charts import finish, show_chart, show_table, type_style
 from ui.data import q
-from ui.export import show_table
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel
+from ui.share import share_link
 
 sl = start_page("Bands: where do people disagree, and what happens to the models there?")
 metric = METRICS.get(sl.metric)
@@ -138,3 +138,5 @@ with panel("How often is each model type over-confident?"):
         "under": st.column_config.NumberColumn("under-confident", format="percent",
                                                help="Share more than 0.05 above the diagonal"),
         "small_n": st.column_config.CheckboxColumn("small n ⚠")})
+
+share_link()

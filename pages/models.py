@@ -12,11 +12,11 @@ from data_layer.facets import METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, 
 from data_layer.metrics import METRICS
 from data_layer.queries import leaderboard, methods, pairs
 from data_layer.queries.common import SMALL_N
-from ui.charts import finish, show_chart, type_colours, type_order, type_style
+from ui.charts import finish, show_chart, show_table, type_colours, type_order, type_style
 from ui.data import q
-from ui.export import show_table
 from ui.page import start_page
 from ui.panel import need, panel, stop_if_empty
+from ui.share import share_link
 
 sl = start_page("Models: who predicts human disagreement best?")
 stop_if_empty(sl)
@@ -133,3 +133,5 @@ with panel("Elicitation methods compared",
     st.caption(f"{metric.axis_title}. ⚠ marks values over fewer than {SMALL_N} scored items.")
     show_table(by_method[["display_name", "model_type", "method", "reasoning", "steering", "mean", "n"]],
                f"methods-{sl.metric}", column_config={"mean": st.column_config.NumberColumn(format="%.4f")})
+
+share_link()

@@ -8,11 +8,11 @@ import streamlit as st
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import overview
-from ui.charts import finish, show_chart, type_colours, type_order
+from ui.charts import finish, show_chart, show_table, type_colours, type_order
 from ui.data import q
-from ui.export import show_table
 from ui.page import start_page
 from ui.panel import need, panel, stop_if_empty
+from ui.share import share_link
 
 sl = start_page("Are reasoning models worse at predicting human disagreement?")
 stop_if_empty(sl)
@@ -65,3 +65,5 @@ with panel("The numbers"):
                column_config={"mean": st.column_config.NumberColumn(metric.label, format="%.4f",
                                                                     help=metric.axis_title),
                               "small_n": st.column_config.CheckboxColumn("small n ⚠")})
+
+share_link()

@@ -114,12 +114,12 @@ def test_a_failing_panel_shows_an_error_and_the_page_goes_on(app_env):
     assert [s.value for s in at.subheader] == ["First", "Second", "Third"]
 
 
-def test_sidebar_offers_a_link_that_reproduces_the_view(app_env):
+def test_every_page_offers_a_link_that_reproduces_the_view(app_env):
     at = _open("bands", {"tasks": "demo-nli", "metric": "kl"})
-    link = at.sidebar.code[0].value
-    assert link.startswith("?") and "tasks=demo-nli" in link and "metric=kl" in link
+    link = at.code[-1].value
+    assert "tasks=demo-nli" in link and "metric=kl" in link
     at.selectbox(key="w_scheme").set_value("highvar").run()
-    assert "scheme=highvar" in at.sidebar.code[0].value
+    assert "scheme=highvar" in at.code[-1].value
 
 
 def test_the_slice_survives_a_page_switch(app_env):

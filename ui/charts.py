@@ -1,16 +1,29 @@
-"""Chart conventions shared by every page: one colour per model type (in one order), fonts
-large enough to read from the back of a room, PNG export from the toolbar."""
+"""Chart and table conventions shared by the analysis pages: one colour per model type (in one
+order), fonts large enough to read from the back of a room, PNG export from the chart toolbar,
+a CSV download under every table."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from data_layer.facets import MODEL_TYPE_COLOURS, colour_for
-from ui.export import chart_config
+from ui.export import download_csv
 
 FONT_SIZE = 18
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "export"
+
+
+def chart_config(name: str) -> dict:
+    """plotly config: the toolbar's camera button saves a 2x PNG named after the chart."""
+    return {"toImageButtonOptions": {"format": "png", "filename": slug(name), "scale": 2},
+            "displaylogo": False}
 
 
 def type_order(types: Iterable[str]) -> list[str]:
@@ -42,3 +55,10 @@ def show_chart(fig: go.Figure, name: str, **kwargs):
     """Render a plotly figure with the shared PNG export config (and our own fonts rather than
     the Streamlit theme's); returns the selection state when `on_select` is passed."""
     return st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name), **kwargs)
+
+
+def show_table(frame, name: str, **kwargs) -> None:
+    """st.dataframe (a frame or a pandas Styler) plus the CSV download of its raw values."""
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    raw = frame.data if isinstance(getattr(frame, "data", None), pd.DataFrame) else frame
+    download_csv(raw, f"{slug(name)}.csv")

@@ -12,7 +12,7 @@ from data_layer.queries import options
 from data_layer.registry import UnknownName
 from data_layer.slice import Slice, SliceError
 from ui.data import q
-from ui.state import permalink, slice_from_url, write_slice
+from ui.state import slice_from_url, write_slice
 
 _RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasoning", REASONING_LABELS.get),
                ("methods", "method", METHOD_LABELS.get), ("steering", "steering", STEERING_LABELS.get),
@@ -74,8 +74,7 @@ def _size_range(runs: pd.DataFrame) -> tuple[float | None, float | None]:
 def render_sidebar(page: str = "") -> Slice:
     tasks = q(options.task_options)
     runs = q(options.run_facet_options)
-    page_changed = st.session_state.get("sidebar_page") != page
-    st.session_state["sidebar_page"] = page
+    page_changed, st.session_state["sidebar_page"] = st.session_state.get("sidebar_page") != page, page
     _seed_widgets(_initial_slice(runs, tasks), force=page_changed)
     with st.sidebar:
         st.header("Slice")
@@ -113,7 +112,4 @@ def render_sidebar(page: str = "") -> Slice:
                **{field: tuple(st.session_state[f"w_{field}"]) for field, _, _ in _RUN_FACETS})
     write_slice(sl)
     st.session_state["slice"] = sl
-    with st.sidebar:
-        st.caption("Link to this view (copy with the icon at its right):")
-        st.code(permalink(), language=None, wrap_lines=True)
     return sl

@@ -2,8 +2,6 @@
 st.query_params, so every view has a link that reproduces it."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 from data_layer.slice import SLICE_PARAM_KEYS, Slice
@@ -38,14 +36,6 @@ def set_page_param(key: str, value: str | None) -> None:
             del st.query_params[key]
     elif st.query_params.get(key) != value:
         st.query_params[key] = value
-
-
-def permalink() -> str:
-    """The link that reproduces this view: the page's address plus every query parameter
-    (the slice and page-specific keys). Relative ('?…') when the browser address is unknown."""
-    query = urlencode(st.query_params.to_dict(), safe=",")
-    base = st.context.url or ""
-    return f"{base}?{query}" if query else (base or "?")
 
 
 def current_slice() -> Slice:
