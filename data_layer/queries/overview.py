@@ -71,14 +71,15 @@ def _training_gap(top: pd.DataFrame, metric: Metric, where: str) -> str:
     (v, nv), (h, nh) = pooled["RLVR"], pooled["RLHF"]
     better = {"lower": v < h, "higher": v > h, "zero": abs(v) < abs(h)}[metric.direction]
     verdict = "the same" if v == h else f"RLVR {'better' if better else 'worse'} by {abs(v - h):.3f}"
-    return (f" Pooled over reasoning modes, RLVR models score {v:.3f} (n={nv:,}) and RLHF models "
-            f"{h:.3f} (n={nh:,}) {where}: {verdict}.")
+    return (f"{where.capitalize()}, RLVR models score {v:.3f} (n={nv:,}) and RLHF models {h:.3f} "
+            f"(n={nh:,}), pooled over reasoning modes: {verdict} ({metric.label}, {metric.direction_text}). ")
 
 
 def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
-    """One or two sentences computed from a means_by_band frame: which model type is best and
-    worst in the most-disagreement band present, by how much, and how that gap compares with
-    the least-disagreement band. Baselines are reference points, not contestants."""
+    """Sentences computed from a means_by_band frame, about the most-disagreement band present:
+    RLVR vs RLHF pooled over reasoning modes (when both are there), which model type is best and
+    worst and by how much, and how that gap compares with the least-disagreement band.
+    Baselines are reference points, not contestants."""
     metric = METRICS.get(metric_name)
     if frame is None or not len(frame):
         return "There is nothing to compare in this slice."
@@ -93,16 +94,16 @@ def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
         return (f"Only one model type, {best.model_type}, is in this slice: {metric.label} "
                 f"{_fmt(metric, best['mean'])} {where} (n={best.n:,}).")
     gap = abs(worst["mean"] - best["mean"])
-    text = (f"{where.capitalize()}, {best.model_type} does best ({metric.label} {_fmt(metric, best['mean'])}, "
-            f"n={best.n:,}) and {worst.model_type} worst ({_fmt(metric, worst['mean'])}, n={worst.n:,}): "
-            f"a gap of {gap:.3f} ({metric.direction_text}).")
+    pooled = _training_gap(top, metric, where)  # the title's question first, when it can be answered
+    text = pooled + (f"{'By model type' if pooled else where.capitalize()}, {best.model_type} does best "
+                     f"({metric.label} {_fmt(metric, best['mean'])}, n={best.n:,}) and {worst.model_type} worst "
+                     f"({_fmt(metric, worst['mean'])}, n={worst.n:,}): a gap of {gap:.3f} ({metric.direction_text}).")
     if len(bands) > 1:
         low = models[models["band"] == bands[0]].set_index("model_type")["mean"]
         if best.model_type in low.index and worst.model_type in low.index:
             low_gap = abs(low[worst.model_type] - low[best.model_type])
             text += (f" {_where(bands[0]).capitalize()} the same two differ by {low_gap:.3f}, so the gap "
                      f"{'widens' if gap > low_gap else 'narrows'} as people disagree more.")
-    text += _training_gap(top, metric, where)
     if top["small_n"].any():
         text += f" Some values rest on fewer than {SMALL_N} scored items (marked ⚠); read them with care."
     return text
