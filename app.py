@@ -13,6 +13,8 @@ st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout=
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
+    st.Page("pages/bands.py", title="Bands", icon="🌡️", url_path="bands"),
+    st.Page("pages/models.py", title="Models", icon="🏁", url_path="models"),
 ]
 
 try:

@@ -20,7 +20,7 @@ SIMULATED_BANNER = (
 
 
 def start_page(title: str) -> Slice:
-    sl = render_sidebar()
+    sl = render_sidebar(page=title)
     where = data.location()
     if where.warning:  # e.g. the Hub could not be reached and the app fell back
         st.warning(where.note, icon="⚠️")

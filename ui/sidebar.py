@@ -37,15 +37,19 @@ def _initial_slice(runs: pd.DataFrame, tasks: pd.DataFrame) -> Slice:
     return sl.with_(**{f: tuple(v for v in getattr(sl, f) if v in allowed) for f, allowed in known.items()})
 
 
-def _seed_widgets(sl: Slice) -> None:
-    """Widget state is dropped when the user switches page, so it is re-seeded from the slice."""
+def _seed_widgets(sl: Slice, force: bool) -> None:
+    """Widget state is dropped when the user switches page (the same key on another page is a
+    new widget that ignores the old value), so on a page change every widget is re-seeded from
+    the slice; otherwise only missing keys are."""
     values = {"w_scheme": sl.band_scheme, "w_bands": list(sl.bands), "w_metric": sl.metric,
               "w_tasks": list(sl.tasks), "w_models": list(sl.models),
               **{f"w_{field}": list(getattr(sl, field)) for field, _, _ in _RUN_FACETS}}
     for key, value in values.items():
-        if key not in st.session_state:
+        if force or key not in st.session_state:
             st.session_state[key] = value
     st.session_state["w_size"] = (sl.size_min, sl.size_max)
+    if force:
+        st.session_state.pop("w_size_slider", None)  # re-seeded from w_size by _size_range
 
 
 def _counted(values: pd.Series, label) -> tuple[list, callable]:
@@ -67,10 +71,11 @@ def _size_range(runs: pd.DataFrame) -> tuple[float | None, float | None]:
     return (None if picked[0] == sizes[0] else picked[0]), (None if picked[1] == sizes[-1] else picked[1])
 
 
-def render_sidebar() -> Slice:
+def render_sidebar(page: str = "") -> Slice:
     tasks = q(options.task_options)
     runs = q(options.run_facet_options)
-    _seed_widgets(_initial_slice(runs, tasks))
+    page_changed, st.session_state["sidebar_page"] = st.session_state.get("sidebar_page") != page, page
+    _seed_widgets(_initial_slice(runs, tasks), force=page_changed)
     with st.sidebar:
         st.header("Slice")
         if st.session_state.get("url_problem"):

@@ -1,16 +1,17 @@
 """The Overview's question: how well does each model type match the human distribution,
-per disagreement band (and per task)?"""
+per disagreement band (and per task)? Also the sentence that states what the numbers show."""
 from __future__ import annotations
 
 import pandas as pd
 
 from data_layer.bands import BAND_SCHEMES
-from data_layer.facets import model_type_label
-from data_layer.metrics import METRICS
+from data_layer.metrics import METRICS, Metric
+from data_layer.queries.aggregates import aggregate_by
+from data_layer.queries.common import SMALL_N, add_model_type, mark_small_n, sort_bands
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
 
-SMALL_N = 30  # means over fewer items are marked as small-n in the UI
+__all__ = ["SMALL_N", "means_by_band", "headline"]
 
 
 def _type_means(store: Store, sl: Slice, by_task: bool) -> pd.DataFrame:
@@ -25,17 +26,85 @@ def _type_means(store: Store, sl: Slice, by_task: bool) -> pd.DataFrame:
 
 
 def means_by_band(store: Store, sl: Slice, by_task: bool = False) -> Result:
-    """Per model type (training x reasoning) and band: mean metric with n items-runs scored."""
-    if METRICS.get(sl.metric).level != "item":
-        return Result(None, f"{METRICS.get(sl.metric).label} is computed over a whole slice, not per "
-                            "item, so it has no per-item mean; pick a per-item metric.")
-    df = _type_means(store, sl, by_task)
-    df = df[df["n"] > 0].copy()
+    """Per model type (training x reasoning) and band (and task): the metric's mean with n
+    scored run x item rows. Aggregate metrics come from `aggregates.aggregate_by`."""
+    empty = f"No scored items in this slice ({sl.sentence()}). Widen the filters."
+    keys = ("task_id",) if by_task else ()
+    if METRICS.get(sl.metric).level == "aggregate":
+        res = aggregate_by(store, sl, sl.metric, ("model_type", "band", *keys))
+        if not res.ok:
+            return res
+        df, note = res.frame, res.message
+    else:
+        df = _type_means(store, sl, by_task)
+        df, note = add_model_type(df[df["n"] > 0].copy()), ""
     if not len(df):
-        return Result(None, f"No scored items in this slice ({sl.sentence()}). Widen the filters.")
-    df["model_type"] = [model_type_label(t, r) for t, r in zip(df["training"], df["reasoning"])]
-    df["small_n"] = df["n"] < SMALL_N
-    order = {b: i for i, b in enumerate(BAND_SCHEMES.get(sl.band_scheme).bands)}
-    df["band_order"] = df["band"].map(order)
-    keys = ["task_id", "band_order", "model_type"] if by_task else ["band_order", "model_type"]
-    return Result(df.sort_values(keys).drop(columns="band_order").reset_index(drop=True))
+        return Result(None, empty)
+    df = sort_bands(mark_small_n(df), sl.band_scheme, first=keys, then=("model_type",))
+    return Result(df, note)
+
+
+def _fmt(metric: Metric, v: float) -> str:
+    return f"{v:.3f}"
+
+
+def _where(band: str) -> str:
+    return {"highvar": "on high-variance items", "rest": "on the other items"}.get(
+        band, f"in the {band}-disagreement band")
+
+
+def _rank(df: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """Best first, according to the metric's direction."""
+    key = {"lower": df["mean"], "higher": -df["mean"], "zero": df["mean"].abs()}[metric.direction]
+    return df.assign(_k=key).sort_values(["_k", "model_type"]).drop(columns="_k")
+
+
+def _training_gap(top: pd.DataFrame, metric: Metric, where: str) -> str:
+    """RLVR vs RLHF pooled over reasoning modes (n-weighted), the paper's question in one line."""
+    training = top["model_type"].str.split(" · ").str[0]
+    pooled = {}
+    for name in ("RLVR", "RLHF"):
+        part = top[training == name]
+        if len(part):
+            pooled[name] = ((part["mean"] * part["n"]).sum() / part["n"].sum(), int(part["n"].sum()))
+    if len(pooled) < 2:
+        return ""
+    (v, nv), (h, nh) = pooled["RLVR"], pooled["RLHF"]
+    better = {"lower": v < h, "higher": v > h, "zero": abs(v) < abs(h)}[metric.direction]
+    verdict = "the same" if v == h else f"RLVR {'better' if better else 'worse'} by {abs(v - h):.3f}"
+    return (f"{where.capitalize()}, RLVR models score {v:.3f} (n={nv:,}) and RLHF models {h:.3f} "
+            f"(n={nh:,}), pooled over reasoning modes: {verdict} ({metric.label}, {metric.direction_text}). ")
+
+
+def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
+    """Sentences computed from a means_by_band frame, about the most-disagreement band present:
+    RLVR vs RLHF pooled over reasoning modes (when both are there), which model type is best and
+    worst and by how much, and how that gap compares with the least-disagreement band.
+    Baselines are reference points, not contestants."""
+    metric = METRICS.get(metric_name)
+    if frame is None or not len(frame):
+        return "There is nothing to compare in this slice."
+    models = frame[frame["model_type"] != "Baseline"]
+    if not len(models):
+        return "Only baselines are in this slice; add model types to compare them."
+    bands = [b for b in BAND_SCHEMES.get(scheme).bands if b in set(models["band"])]
+    top = _rank(models[models["band"] == bands[-1]], metric)
+    where = _where(bands[-1])
+    best, worst = top.iloc[0], top.iloc[-1]
+    if len(top) == 1:
+        return (f"Only one model type, {best.model_type}, is in this slice: {metric.label} "
+                f"{_fmt(metric, best['mean'])} {where} (n={best.n:,}).")
+    gap = abs(worst["mean"] - best["mean"])
+    pooled = _training_gap(top, metric, where)  # the title's question first, when it can be answered
+    text = pooled + (f"{'By model type' if pooled else where.capitalize()}, {best.model_type} does best "
+                     f"({metric.label} {_fmt(metric, best['mean'])}, n={best.n:,}) and {worst.model_type} worst "
+                     f"({_fmt(metric, worst['mean'])}, n={worst.n:,}): a gap of {gap:.3f} ({metric.direction_text}).")
+    if len(bands) > 1:
+        low = models[models["band"] == bands[0]].set_index("model_type")["mean"]
+        if best.model_type in low.index and worst.model_type in low.index:
+            low_gap = abs(low[worst.model_type] - low[best.model_type])
+            text += (f" {_where(bands[0]).capitalize()} the same two differ by {low_gap:.3f}, so the gap "
+                     f"{'widens' if gap > low_gap else 'narrows'} as people disagree more.")
+    if top["small_n"].any():
+        text += f" Some values rest on fewer than {SMALL_N} scored items (marked ⚠); read them with care."
+    return text

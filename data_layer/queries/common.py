@@ -1,0 +1,29 @@
+"""Small helpers shared by the query modules (no SQL of their own)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.facets import model_type_label
+
+SMALL_N = 30  # values over fewer scored run x item rows are marked as small-n in the UI
+
+
+def add_model_type(df: pd.DataFrame) -> pd.DataFrame:
+    """Adds model_type ('RLVR · thinking', ...) from training and reasoning (labelled once per pair)."""
+    key = df["training"].astype(str) + "\x00" + df["reasoning"].astype(str)
+    df["model_type"] = key.map({k: model_type_label(*k.split("\x00")) for k in key.unique()})
+    return df
+
+
+def sort_bands(df: pd.DataFrame, scheme: str, first: tuple[str, ...] = (), then: tuple[str, ...] = ()
+               ) -> pd.DataFrame:
+    """Sort by `first` columns, then band in scheme order (least to most disagreement), then `then`."""
+    order = {b: i for i, b in enumerate(BAND_SCHEMES.get(scheme).bands)}
+    df = df.assign(_band_order=df["band"].map(order))
+    return df.sort_values([*first, "_band_order", *then]).drop(columns="_band_order").reset_index(drop=True)
+
+
+def mark_small_n(df: pd.DataFrame) -> pd.DataFrame:
+    df["small_n"] = df["n"] < SMALL_N
+    return df

@@ -1,0 +1,35 @@
+"""The leaderboard: one row per run with its facets and the mean of every metric, with n."""
+from __future__ import annotations
+
+import pandas as pd
+
+from data_layer.metrics import ITEM_METRICS, METRICS
+from data_layer.queries.aggregates import all_aggregates
+from data_layer.queries.common import add_model_type
+from data_layer.slice import Slice
+from data_layer.store import Result, Store
+
+RUN_COLUMNS = ["run_id", "display_name", "model_id", "training", "reasoning", "method", "steering",
+               "params_b", "pair_id"]
+
+
+def _item_means(store: Store, sl: Slice) -> pd.DataFrame:
+    where, params = sl.where()
+    means = ", ".join(f"avg({m}) AS {m}, count({m}) AS n_{m}" for m in ITEM_METRICS)
+    return store.df(f"SELECT {', '.join(RUN_COLUMNS)}, count(*) AS n, {means} FROM item_scores "
+                    f"WHERE {where} GROUP BY ALL", params)
+
+
+def leaderboard(store: Store, sl: Slice) -> Result:
+    """Runs x metrics: the run's facets, n (run x item rows), the mean of every per-item metric,
+    the aggregate metrics (task-weighted, see aggregates) and per-metric n where it differs
+    from n (metrics undefined on some items, e.g. wasserstein on nominal tasks)."""
+    df = _item_means(store, sl)
+    if not len(df):
+        return Result(None, f"No scored items in this slice ({sl.sentence()}). Widen the filters.")
+    df = df.merge(all_aggregates(store, sl, ("run_id",)), on="run_id", how="left")
+    same = [c for c in df.columns if c.startswith("n_") and (df[c].isna() | (df[c] == df["n"])).all()]
+    df = add_model_type(df.drop(columns=same))
+    df = df.sort_values(sl.metric, ascending=METRICS.get(sl.metric).direction != "higher",
+                        key=(lambda s: s.abs()) if METRICS.get(sl.metric).direction == "zero" else None)
+    return Result(df.reset_index(drop=True))

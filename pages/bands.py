@@ -1,0 +1,142 @@
+"""Bands: how human disagreement is distributed, how the metric moves with it, and whether
+models collapse (predict less spread than people show)."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+from streamlit.errors import StreamlitAPIException
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.metrics import METRICS
+from data_layer.queries import bands
+from data_layer.queries.common import SMALL_N
+from ui.charts import finish, show_chart, show_table, type_style
+from ui.data import q
+from ui.page import start_page
+from ui.panel import EmptyPanel, need, panel
+from ui.share import share_link
+
+sl = start_page("Bands: where do people disagree, and what happens to the models there?")
+metric = METRICS.get(sl.metric)
+scheme = BAND_SCHEMES.get(sl.band_scheme)
+ENTROPY_AXIS = "Human disagreement (entropy / ln K)"
+BAND_COLOURS = ["#c6dbef", "#6baed6", "#08519c"]  # least to most disagreement (not model types)
+
+
+def _band_colour(band: str) -> str:
+    i = scheme.bands.index(band)
+    return BAND_COLOURS[-1] if i == len(scheme.bands) - 1 else BAND_COLOURS[min(i, len(BAND_COLOURS) - 2)]
+
+
+def _histogram(hist: pd.DataFrame, edges: pd.DataFrame | None, width: float) -> go.Figure:
+    tasks = sorted(hist["task_id"].unique())
+    cols = 2 if len(tasks) > 1 else 1
+    rows = (len(tasks) + cols - 1) // cols
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=tasks, vertical_spacing=0.14 / rows * 2)
+    for i, task in enumerate(tasks):
+        part, r, c = hist[hist["task_id"] == task], i // cols + 1, i % cols + 1
+        for band in scheme.bands:
+            b = part[part["band"] == band]
+            fig.add_bar(x=b["bin_mid"], y=b["n_items"], width=width, name=band, legendgroup=band,
+                        marker_color=_band_colour(band), showlegend=i == 0, row=r, col=c,
+                        hovertemplate=f"{band}<br>entropy %{{x:.2f}}<br>%{{y}} items<extra></extra>")
+        for x in sorted(set(edges[edges["task_id"] == task]["upper"].iloc[:-1])) if edges is not None else []:
+            fig.add_vline(x=x, line_dash="dash", line_color="#333", row=r, col=c)
+    fig.update_layout(barmode="stack", bargap=0)
+    fig.update_xaxes(range=[0, 1], title_text=ENTROPY_AXIS if rows == 1 else None, title_font_size=14)
+    fig.update_yaxes(title_text="Items", title_font_size=14)
+    return finish(fig, height=320 * rows + 80, legend_title="Band")
+
+
+with panel("How much do people disagree?",
+           help="Histogram of normalised human entropy per task; colours are the bands of the chosen "
+                "scheme and dashed lines its edges."):
+    hist = need(q(bands.entropy_histogram, sl))
+    edges_res = q(bands.band_edges, sl)
+    show_chart(_histogram(hist, edges_res.frame, 1 / 20), "bands-human-entropy-histogram")
+    st.caption(f"{scheme.label}: {scheme.definition}." + ("" if edges_res.ok else f" {edges_res.message}"))
+    if edges_res.ok:
+        with st.expander("Band edges per task"):
+            show_table(edges_res.frame, f"band-edges-{sl.band_scheme}")
+
+
+def _shared_edges(edges: pd.DataFrame | None) -> list[float]:
+    """Inner band edges when every task has the same ones (fixed cuts), else none."""
+    if edges is None:
+        return []
+    inner = edges.groupby("task_id")["upper"].apply(lambda u: tuple(sorted(u)[:-1]))
+    return list(inner.iloc[0]) if inner.nunique() == 1 else []
+
+
+def _binned(df: pd.DataFrame, edges: list[float]) -> go.Figure:
+    fig = px.line(df, x="bin_mid", y="mean", color="model_type", markers=True,
+                  **type_style(df["model_type"]), custom_data=["n", "small_n"],
+                  labels={"bin_mid": ENTROPY_AXIS, "mean": metric.axis_title, "model_type": "Model type"})
+    for tr in fig.data:
+        tr.marker.symbol = ["circle-open" if s else "circle" for s in tr.customdata[:, 1]]
+    fig.update_traces(marker_size=11, line_width=3,
+                      hovertemplate="entropy ≈ %{x:.2f}: %{y:.3f}<br>n=%{customdata[0]:,}<extra>%{fullData.name}</extra>")
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(title_font_size=16)
+    for x in edges:
+        fig.add_vline(x=x, line_dash="dot", line_color="#777")
+    return finish(fig, height=520)
+
+
+with panel(f"{metric.label} against human disagreement"):
+    binned = need(q(bands.metric_by_entropy_bin, sl))
+    show_chart(_binned(binned, _shared_edges(q(bands.band_edges, sl).frame)), f"bands-{sl.metric}-by-entropy")
+    st.caption(f"Mean per model type in ten bins of normalised human entropy. Open circles: fewer than "
+               f"{SMALL_N} scored items in the bin; dotted lines: band edges shared by all tasks. {metric.definition}.")
+
+
+def _scatter(df: pd.DataFrame) -> go.Figure:
+    fig = px.scatter(df, x="human_norm", y="model_norm", color="model_type", opacity=0.55,
+                     **type_style(df["model_type"]),
+                     custom_data=["task_id", "item_id", "display_name"],
+                     labels={"human_norm": ENTROPY_AXIS, "model_norm": "Model spread (entropy / ln K)",
+                             "model_type": "Model type"})
+    fig.update_traces(marker_size=8, hovertemplate="%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}"
+                      "<br>human %{x:.2f}, model %{y:.2f}<br>click to open<extra></extra>")
+    fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(color="#333", dash="dash", width=2))
+    for x, y, anchor, text in ((0.97, 0.05, "right", "over-confident<br>(less spread than people)"),
+                               (0.03, 0.95, "left", "under-confident<br>(more spread than people)")):
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, xanchor=anchor, font_size=15,
+                           font_color="#333", bgcolor="rgba(255,255,255,0.85)")
+    fig.update_xaxes(range=[-0.02, 1.02])
+    fig.update_yaxes(range=[-0.02, 1.02], title_font_size=16)
+    return finish(fig, height=620)
+
+
+def _open_clicked(event) -> None:
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points or not points[0].get("customdata"):
+        return
+    task_id, item_id = points[0]["customdata"][:2]
+    try:
+        st.switch_page("pages/item.py", query_params={**sl.to_params(), "task": task_id, "item": item_id})
+    except StreamlitAPIException as e:  # the item page is not registered in this app
+        raise EmptyPanel(f"Cannot open item {item_id}: {e}") from None
+
+
+with panel("Collapse diagnostic: predicted vs human spread",
+           help="Each point is one model's prediction for one item. Points under the diagonal predict "
+                "less disagreement than the annotators showed. Click a point to open the item."):
+    scatter = need(q(bands.entropy_scatter, sl))
+    event = show_chart(_scatter(scatter), "bands-collapse-scatter", key="collapse_scatter",
+                       on_select="rerun", selection_mode="points")
+    _open_clicked(event)
+
+with panel("How often is each model type over-confident?"):
+    rates = need(q(bands.collapse_rates, sl))
+    show_table(rates, "bands-collapse-rates", column_config={
+        "over": st.column_config.NumberColumn("over-confident", format="percent",
+                                              help="Share of run × item points more than 0.05 under the diagonal"),
+        "under": st.column_config.NumberColumn("under-confident", format="percent",
+                                               help="Share more than 0.05 above the diagonal"),
+        "small_n": st.column_config.CheckboxColumn("small n ⚠")})
+
+share_link()

@@ -1,0 +1,129 @@
+"""AppTest over the Overview, Bands and Models pages on the real demo store, and the shared
+panel helper (a failing panel shows an inline error, the rest of the page still renders)."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+PAGES = ["overview", "bands", "models"]
+
+
+def _open(page: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _n_total(at: AppTest, index: int) -> int:
+    return int(at.dataframe[index].value["n"].sum())
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_with_charts_tables_and_csv(app_env, page):
+    at = _open(page)
+    assert at.title[0].value and at.caption[0].value.startswith("all items")
+    charts = at.get("plotly_chart")
+    assert charts, "no chart rendered"
+    for chart in charts:
+        assert '"toImageButtonOptions": {"format": "png"' in chart.proto.config  # PNG from the toolbar
+    assert len(at.get("download_button")) == len(at.dataframe) >= 1  # every table has its CSV button
+
+
+@pytest.mark.parametrize("page", ["bands", "models"])
+def test_query_params_set_the_widgets(app_env, page):
+    at = _open(page, {"tasks": "demo-nli", "metric": "jsd", "scheme": "tertile", "training": "rlvr,rlhf"})
+    assert at.multiselect(key="w_tasks").value == ["demo-nli"]
+    assert at.selectbox(key="w_metric").value == "jsd"
+    assert at.selectbox(key="w_scheme").value == "tertile"
+    assert at.multiselect(key="w_training").value == ["rlhf", "rlvr"]
+    assert "of task demo-nli" in at.caption[0].value
+
+
+def test_models_changing_a_filter_changes_counts(app_env):
+    at = _open("models", {"tasks": "demo-nli"})
+    assert set(at.dataframe[0].value["n"]) == {320}  # one row per run, 320 items each
+    at.multiselect(key="w_tasks").set_value(["demo-nli", "demo-sarcasm"]).run()
+    assert set(at.dataframe[0].value["n"]) == {640}
+    assert at.query_params["tasks"] == "demo-nli,demo-sarcasm"
+
+
+def test_bands_changing_a_filter_changes_counts(app_env):
+    at = _open("bands", {"tasks": "demo-nli"})
+    rates = at.dataframe[-1].value
+    assert {"over", "under", "n"} <= set(rates.columns)
+    before = _n_total(at, -1)
+    at.multiselect(key="w_tasks").set_value(["demo-nli", "demo-offensive"]).run()
+    assert _n_total(at, -1) == 2 * before
+
+
+def test_overview_states_the_result_for_aggregate_metrics(app_env):
+    at = _open("overview", {"metric": "var_corr"})
+    headline = at.markdown[0].value
+    assert "Variance correlation" in headline and "higher is better" in headline and "n=" in headline
+    assert any("left out" in c.value for c in at.caption)  # undefined units are reported
+
+
+@pytest.mark.parametrize("page", ["overview", "models"])
+def test_empty_slice_explains_once_instead_of_charting(app_env, page):
+    at = _open(page, {"models": "sim-base-8b", "method": "verbalized"})  # never run verbalized
+    assert not at.get("plotly_chart") and not at.dataframe
+    assert [i.value for i in at.info if "Nothing is scored" in i.value] and len(at.info) == 2  # + banner
+
+
+def test_bands_keeps_the_human_side_when_no_run_matches(app_env):
+    at = _open("bands", {"models": "sim-base-8b", "method": "verbalized"})
+    assert len(at.get("plotly_chart")) == 1  # the human entropy histogram
+    assert sum("No scored items" in i.value for i in at.info) == 3
+
+
+def test_bands_page_explains_when_a_chart_needs_a_per_item_metric(app_env):
+    at = _open("bands", {"metric": "f1", "scheme": "highvar"})
+    assert any("per-item metric" in i.value for i in at.info)
+    assert any("not defined by cuts on entropy" in c.value for c in at.caption)
+
+
+def _panel_script():
+    import sys
+    sys.path.insert(0, ".")
+    import streamlit as st
+
+    from data_layer.store import Result
+    from ui.panel import need, panel
+    with panel("First"):
+        raise RuntimeError("boom")
+    with panel("Second"):
+        need(Result(None, "nothing in this slice"))
+    with panel("Third"):
+        st.write("still here")
+
+
+def test_a_failing_panel_shows_an_error_and_the_page_goes_on(app_env):
+    at = AppTest.from_function(_panel_script, default_timeout=30).run()
+    assert not at.exception
+    assert "boom" in at.error[0].value and "rest of the page" in at.error[0].value
+    assert at.info[0].value == "nothing in this slice"
+    assert at.markdown[-1].value == "still here"
+    assert [s.value for s in at.subheader] == ["First", "Second", "Third"]
+
+
+def test_every_page_offers_a_link_that_reproduces_the_view(app_env):
+    at = _open("bands", {"tasks": "demo-nli", "metric": "kl"})
+    link = at.code[-1].value
+    assert "tasks=demo-nli" in link and "metric=kl" in link
+    at.selectbox(key="w_scheme").set_value("highvar").run()
+    assert "scheme=highvar" in at.code[-1].value
+
+
+def test_the_slice_survives_a_page_switch(app_env):
+    at = _open("overview", {"tasks": "demo-nli", "metric": "jsd"})
+    at.switch_page("pages/models.py").run()
+    assert at.multiselect(key="w_tasks").value == ["demo-nli"] and at.selectbox(key="w_metric").value == "jsd"
+    assert at.query_params["tasks"] == "demo-nli" and "of task demo-nli" in at.caption[0].value
