@@ -13,6 +13,9 @@ st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout=
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
+    st.Page("pages/items.py", title="Items", icon=":material/table_rows:", url_path="items"),
+    st.Page("pages/item.py", title="Item", icon=":material/description:", url_path="item"),
+    st.Page("pages/data.py", title="Data", icon=":material/dataset:", url_path="data"),
 ]
 
 try:
