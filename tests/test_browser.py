@@ -6,6 +6,7 @@ test-artifacts/screenshots/. Skips when Chromium or Playwright is missing.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -41,14 +42,11 @@ def _page_paths() -> list[str]:
     return re.findall(r'url_path="([^"]+)"', (ROOT / "app.py").read_text())
 
 
-@pytest.fixture(scope="module")
-def server(demo_store_path, tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed")
-    pytest.importorskip("playwright.sync_api")
+@contextlib.contextmanager
+def streamlit_server(store_path: Path, log: Path):
+    """`streamlit run app.py` on a free port of 127.0.0.1; yields the base URL once healthy."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "ATLAS_STORE": str(demo_store_path), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "ATLAS_STORE": str(store_path), "HF_HUB_OFFLINE": "1"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -74,6 +72,19 @@ def server(demo_store_path, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _require_browser() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed")
+    pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(demo_store_path, tmp_path_factory):
+    _require_browser()
+    with streamlit_server(demo_store_path, tmp_path_factory.mktemp("streamlit") / "server.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +129,15 @@ def click_table_row(pg, row: int) -> None:
     pg.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
 
 
+def _warm(pg, base: str) -> None:
+    """Open the root page once: until some session runs app.py (and so st.navigation), Streamlit
+    1.67 treats the `pages/` folder as a v1 multipage app and runs a linked page script directly."""
+    pg.goto(base)
+    wait_ready(pg)
+
+
 def test_filter_click_row_open_item_and_reload_permalink(server, page):
+    _warm(page, server)
     page.goto(f"{server}/items")
     wait_ready(page, "Items")
     assert "1,280 items" in page.locator('[data-testid="stMain"]').inner_text()
@@ -169,6 +188,7 @@ def test_screenshot_of_every_page(server, browser):
     context = browser.new_context(viewport={"width": 1600, "height": 2600})
     pg = context.new_page()
     pg.set_default_timeout(30_000)
+    _warm(pg, server)
     paths = _page_paths()
     assert {"items", "item", "data"} <= set(paths)
     for path in paths:
@@ -178,3 +198,19 @@ def test_screenshot_of_every_page(server, browser):
         pg.screenshot(path=str(SHOTS / f"{path}.png"), full_page=True)
         assert (SHOTS / f"{path}.png").stat().st_size > 10_000
     context.close()
+
+
+@pytest.mark.xfail(strict=True, reason="Streamlit 1.67 runs a pages/ script directly (v1 multipage mode, "
+                   "no app.py, no wide layout, file names in the menu) when a fresh server's first visitor "
+                   "opens a deep link; fixed by renaming the pages/ folder (e.g. to views/).")
+def test_permalink_on_a_fresh_server_runs_the_app_frame(demo_store_path, tmp_path):
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+    with streamlit_server(demo_store_path, tmp_path / "server.log") as base, sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        pg = b.new_page(viewport={"width": 1600, "height": 1000})
+        pg.goto(f"{base}/item?task=demo-offensive&item=demo-offensive-0007")
+        wait_ready(pg, "Item")
+        menu = pg.locator('[data-testid="stSidebarNav"]').inner_text()
+        b.close()
+    assert "Overview" in menu and "app" not in menu.split()
