@@ -33,20 +33,22 @@ with tab_tasks:
                 c = st.columns(4)
                 c[0].metric("Items", f"{t.n_items:,}")
                 c[1].metric("Ratings", f"{t.n_ratings:,}")
-                c[2].metric("Annotators per item", f"{t.annotators_per_item_median:g}",
-                            help="Median; the range is underneath.")
-                c[2].caption(f"min {t.annotators_per_item_min} · max {t.annotators_per_item_max}")
+                c[2].metric("Annotators per item", f"{t.annotators_per_item_median:g} "
+                            f"({t.annotators_per_item_min}–{t.annotators_per_item_max})",
+                            help="Median (min–max) number of ratings per item.")
                 c[3].metric("Dropped items", f"{t.n_dropped_items:,}",
                             help=t.dropped_reason if isinstance(t.dropped_reason, str) else
                             "Items with fewer annotators than the study's minimum are dropped.")
-                st.dataframe(pd.DataFrame({"label": list(t.labels), "display name": list(t.label_names)}),
-                             hide_index=True)
+                left, right = st.columns([1, 2])
+                left.dataframe(pd.DataFrame({"label": list(t.labels), "display name": list(t.label_names)}),
+                               hide_index=True, width="stretch")
                 facts = {"Source": t.source, "License": t.license, "Citation": t.citation,
                          "Annotation guideline": t.guideline,
                          "Distinct annotators": None if pd.isna(t.n_annotators) else f"{t.n_annotators:,}"}
-                st.dataframe(pd.DataFrame({"": list(facts), "value": [v if v else "not recorded"
-                                                                       for v in facts.values()]}),
-                             hide_index=True, width="stretch")
+                right.dataframe(pd.DataFrame({"": list(facts), "value": [v if v else "not recorded"
+                                                                         for v in facts.values()]}),
+                                hide_index=True, width="stretch", column_config={
+                                    "": st.column_config.TextColumn(width=150)})
         table = cards.frame.assign(labels=[", ".join(v) for v in cards.frame["labels"]],
                                    label_names=[", ".join(v) for v in cards.frame["label_names"]])
         download_csv(table, "tasks.csv", "Download all task cards as CSV")
@@ -61,7 +63,8 @@ with tab_bands:
             st.code(scheme.definition, language=None, wrap_lines=True)
             edges = q(datacards.band_edges, scheme.name)
             if edges.ok:
-                st.dataframe(edges.frame, hide_index=True, column_config={
+                st.dataframe(edges.frame, hide_index=True, height=35 * (len(edges.frame) + 1) + 3,
+                             column_config={
                     "lower": st.column_config.NumberColumn(format="%.3f"),
                     "upper": st.column_config.NumberColumn(format="%.3f")})
                 download_csv(edges.frame, f"band-edges-{scheme.name}.csv")
@@ -72,10 +75,17 @@ with tab_metrics:
     st.caption("Generated from the metric registry (data_layer/metrics.py): the same definitions the "
                "pipeline computes with.")
     glossary = datacards.metric_glossary()
-    st.dataframe(glossary, hide_index=True, width="stretch", column_config={
-        "description": st.column_config.TextColumn(width="large"),
-        "definition": st.column_config.TextColumn(width="large")})
-    download_csv(glossary, "metrics.csv")
+    grid = st.columns(2)
+    for i, m in enumerate(glossary.itertuples()):
+        with grid[i % 2].container(border=True):
+            st.markdown(f"**{m.label}** · `{m.name}` · {m.direction} · {m.level}"
+                        + (f" · unit: {m.unit}" if m.unit else "")
+                        + (f" · {m.applies_to}" if m.applies_to != "all tasks" else ""))
+            st.code(m.definition, language=None, wrap_lines=True)
+            st.markdown(m.description)
+            if m.citation:
+                st.caption(f"Source: {m.citation}")
+    download_csv(glossary, "metrics.csv", "Download the glossary as CSV")
 
 with tab_build:
     info = q(datacards.build_info)
@@ -85,12 +95,12 @@ with tab_build:
         b = info.frame.iloc[0]
         if b["simulated"]:
             st.warning("This store contains simulated data (the demo). Nothing in it is evidence.")
-        c = st.columns(4)
-        c[0].metric("Built at", str(b["built_at"])[:19].replace("T", " "))
-        c[1].metric("Schema version", int(b["schema_version"]))
-        c[2].metric("Config hash", str(b["config_hash"]))
-        c[3].metric("Git commit", str(b["git_commit"] or "unknown"))
-        st.caption(md_escape(f"Study: {b['study_name']} · seed {b['seed']}"))
+        facts = {"Built at": str(b["built_at"]), "Study": b["study_name"], "Seed": b["seed"],
+                 "Schema version": int(b["schema_version"]), "Config hash": b["config_hash"],
+                 "Git commit": b["git_commit"] or "unknown", "Simulated data": "yes" if b["simulated"] else "no"}
+        st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
+                     hide_index=True, column_config={"": st.column_config.TextColumn(width=150),
+                                                     "value": st.column_config.TextColumn(width=420)})
         if b["packages"]:
             st.markdown("**Packages**")
             st.dataframe(pd.DataFrame({"package": list(b["packages"]), "version": list(b["packages"].values())}),
@@ -100,7 +110,7 @@ with tab_build:
             if runs:
                 st.markdown("**Runs in the build report**")
                 frame = pd.DataFrame.from_dict(runs, orient="index").rename_axis("run").reset_index()
-                st.dataframe(frame, hide_index=True, width="stretch")
+                st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3)
                 download_csv(frame, "build-runs.csv")
             with st.expander("Full build report (JSON)"):
                 st.code(json.dumps(b["report"], indent=2, ensure_ascii=False), language="json")

@@ -49,7 +49,7 @@ def column_config(run: str | None, rlvr: str | None, rlhf: str | None) -> dict:
     text, number, bar = (st.column_config.TextColumn, st.column_config.NumberColumn,
                          st.column_config.BarChartColumn)
     config = {
-        "task": text("task", width=130), "item": text("item", width=170),
+        "task": text("task", width=120), "item": text("item", width=160),
         "text": text("text", width=190, help="The start of the item text; the item page shows all of it."),
         "band": text("band", width=60),
         "annotators": number("annotators", width=80, help="Number of human ratings of the item."),
@@ -61,8 +61,11 @@ def column_config(run: str | None, rlvr: str | None, rlhf: str | None) -> dict:
     if run:
         config["run_probs"] = bar("model run", y_min=0, y_max=1, color=type_colour(run), width=75,
                                   help=run_labels[run])
-        config["run_metric"] = number(metric.name, format="%.3f", width=60,
-                                      help=f"{metric.label} ({metric.direction_text}) of {run_labels[run]}")
+        role = " (RLVR)" if run == rlvr else " (RLHF)" if run == rlhf else ""
+        config["run_metric"] = number(metric.name + role, format="%.3f", width=60 + 10 * bool(role),
+                                      help=f"{metric.label} ({metric.direction_text}) of {run_labels[run]}"
+                                      + ("; the pair's column of the same name shows its distribution"
+                                         if role else ""))
     if rlvr and rlhf:
         config["rlvr_probs"] = bar("RLVR", y_min=0, y_max=1, color=type_colour(rlvr), width=75,
                                    help=run_labels[rlvr])
@@ -132,7 +135,7 @@ df = res.frame
 table = df.rename(columns={"task_id": "task", "item_id": "item", "snippet": "text",
                            "n_annotators": "annotators", "entropy_norm": "human entropy"})
 cols = ["task", "item", "text", "band", "annotators", "human entropy", "human"]
-cols += ["run_probs", "run_metric"] if run else []
+cols += (["run_probs"] if run not in (rlvr, rlhf) else []) + ["run_metric"] if run else []
 cols += ["rlvr_probs", "rlhf_probs", "gap"] if rlvr else []
 st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
             f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from data_layer.metrics import METRICS
 from tests.conftest import ROOT
 
 ODD = {"task": "demo-offensive", "item": "demo-offensive-0007"}
@@ -25,7 +26,7 @@ def _markdown_texts(at: AppTest) -> list[str]:
 def test_items_page_lists_the_slice_with_counts_and_paging(app_env):
     at = _run("pages/items.py")
     table = at.dataframe[0].value
-    assert len(table) == 25 and {"task", "item", "text", "human", "run_probs", "gap"} <= set(table.columns)
+    assert len(table) == 25 and {"task", "item", "text", "human", "run_metric", "rlvr_probs", "rlhf_probs", "gap"} <= set(table.columns)
     assert any("1,280 items" in m for m in _markdown_texts(at))
     assert any("page 1 of 52" in m for m in _markdown_texts(at))
     assert at.query_params["run"] and "~" in at.query_params["pair"]
@@ -94,7 +95,8 @@ def test_data_page_documents_tasks_bands_metrics_and_build(app_env):
     subheaders = [s.value for s in at.subheader]
     assert any("Natural language inference" in s for s in subheaders)
     assert any("HighVar" in s for s in subheaders) and any("tertiles" in s for s in subheaders)
-    glossary = next(d.value for d in at.dataframe if "definition" in d.value.columns and "direction" in d.value.columns)
-    assert "tvd" in set(glossary["name"]) and "var_corr" in set(glossary["name"])
-    assert any(m.label == "Config hash" for m in at.metric)
+    glossary = " ".join(m.value for m in at.markdown)
+    assert all(f"`{name}`" in glossary for name in METRICS.names())
+    build = next(d.value for d in at.dataframe if "Config hash" in set(d.value.iloc[:, 0]))
+    assert build.set_index("").loc["Simulated data", "value"] == "yes"
     assert len(at.get("download_button")) >= 5

@@ -46,7 +46,7 @@ def metric_glossary() -> pd.DataFrame:
     """The METRICS registry as a table (no store needed): one row per metric."""
     return pd.DataFrame([{"name": m.name, "label": m.label, "direction": m.direction_text,
                           "level": "per item" if m.level == "item" else "over a slice",
-                          "definition": m.definition, "unit": m.unit, "applies to": m.applies_to,
+                          "definition": m.definition, "unit": m.unit, "applies_to": m.applies_to,
                           "description": m.description, "citation": m.citation} for m in METRICS])
 
 
