@@ -21,6 +21,7 @@ from ui.state import page_param
 from ui.text import md_escape as plain
 
 HUMAN_COLOUR = "#333333"
+MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders quickly
 
 sl = start_page("Item")
 task_id, item_id = page_param("task"), page_param("item")
@@ -143,13 +144,19 @@ if gens.ok:
     for _, g in gens.frame.groupby("run_id", sort=False):
         head = f"{run_name(g.iloc[0])} — {len(g)} sample{'s' * (len(g) > 1)}"
         with st.expander(plain(head), expanded=False):
-            for s in g.itertuples():
-                st.caption(plain(f"Sample {s.sample_idx} · parsed: {s.parsed} · finish: {s.finish_reason}"
-                                 + (f" · error: {s.error}" if isinstance(s.error, str) else "")))
-                st.code(s.output_text if isinstance(s.output_text, str) else "(no answer)", language=None,
-                        wrap_lines=True)
-                if isinstance(s.reasoning_text, str) and s.reasoning_text:
-                    st.text(s.reasoning_text)
+            if len(g) > MAX_SAMPLES:
+                st.caption(f"Showing the first {MAX_SAMPLES} of {len(g)} samples; the CSV below has all.")
+            for s in g.head(MAX_SAMPLES).itertuples():
+                with st.container(border=True):
+                    st.caption(plain(f"Sample {s.sample_idx} · parsed: {s.parsed} · finish: {s.finish_reason}"
+                                     + (f" · error: {s.error}" if isinstance(s.error, str) else "")))
+                    if isinstance(s.reasoning_text, str) and s.reasoning_text:
+                        st.markdown("**Reasoning trace**")
+                        st.text(s.reasoning_text)
+                    st.markdown("**Answer**")
+                    st.code(s.output_text if isinstance(s.output_text, str) else "(no answer)", language=None,
+                            wrap_lines=True)
+    download_csv(gens.frame, f"{item_id}-samples.csv", "Download all samples as CSV")
 else:
     st.info(gens.message)
 
