@@ -101,6 +101,7 @@ with tab_build:
         st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
                      hide_index=True, column_config={"": st.column_config.TextColumn(width=150),
                                                      "value": st.column_config.TextColumn(width=420)})
+        download_csv(info.frame, "build-info.csv", "Download the build record as CSV")
         if b["packages"]:
             st.markdown("**Packages**")
             st.dataframe(pd.DataFrame({"package": list(b["packages"]), "version": list(b["packages"].values())}),
