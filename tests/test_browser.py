@@ -109,14 +109,16 @@ def page(browser):
 
 
 def wait_ready(pg, title: str | None = None) -> None:
-    """Until the script run is over and no placeholder skeleton is left (then a short settle)."""
+    """Until the script run is over, no placeholder skeleton is left and the lazily loaded code
+    blocks show their text (then a short settle)."""
     pg.wait_for_selector('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')
     if title:
         pg.get_by_role("heading", name=title).first.wait_for()
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
         "!document.querySelector('[data-testid=\"stSkeleton\"]') && "
-        "!document.querySelector('[data-stale=\"true\"]')")
+        "!document.querySelector('[data-stale=\"true\"]') && "
+        "[...document.querySelectorAll('[data-testid=\"stCode\"]')].every(e => e.innerText.trim())")
     time.sleep(0.8)
 
 
