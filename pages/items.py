@@ -87,7 +87,8 @@ top = st.columns([3, 2, 1])
 _seed("it_q", url_order.search)
 search = top[0].text_input("Search the item text or id", key="it_q", placeholder="e.g. referee",
                            help="Case-insensitive; % and _ are matched literally.")
-sorts = [s for s in items.SORTS if (s != "divergence" or run_ids) and (s != "gap" or pair_keys)]
+per_item = metric.level == "item"  # slice-level metrics (var_corr, ...) have no per-item value
+sorts = [s for s in items.SORTS if s == "entropy" or per_item and (run_ids if s == "divergence" else pair_keys)]
 _pick("it_sort", sorts, url_order.sort, "entropy")
 sort = top[1].selectbox("Sort by", sorts, key="it_sort", format_func=items.SORTS.get)
 _seed("it_desc", url_order.descending)
@@ -135,8 +136,11 @@ df = res.frame
 table = df.rename(columns={"task_id": "task", "item_id": "item", "snippet": "text",
                            "n_annotators": "annotators", "entropy_norm": "human entropy"})
 cols = ["task", "item", "text", "band", "annotators", "human entropy", "human"]
-cols += (["run_probs"] if run not in (rlvr, rlhf) else []) + ["run_metric"] if run else []
-cols += ["rlvr_probs", "rlhf_probs", "gap"] if rlvr else []
+cols += (["run_probs"] if run not in (rlvr, rlhf) else []) + ["run_metric"] * per_item if run else []
+cols += ["rlvr_probs", "rlhf_probs"] + ["gap"] * per_item if rlvr else []
+if not per_item:
+    st.caption(f"{metric.label} is computed over a whole slice, not per item, so the table shows no "
+               "per-item values; pick a per-item metric in the sidebar to sort by divergence or gap.")
 st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
             f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")
 event = st.dataframe(table[cols], column_config=column_config(run, rlvr, rlhf), hide_index=True,

@@ -50,6 +50,13 @@ def test_items_query_params_set_the_widgets(app_env):
     assert any("No items matching" in i.value for i in at.info)
 
 
+def test_slice_level_metric_leaves_only_the_entropy_sort(app_env):
+    at = _run("pages/items.py", {"metric": "var_corr", "sort": "gap"})
+    assert at.selectbox(key="it_sort").options == ["human disagreement (normalised entropy)"]
+    assert not {"run_metric", "gap"} & set(at.dataframe[0].value.columns)
+    assert any("whole slice, not per item" in c.value for c in at.caption)
+
+
 def test_changing_a_filter_changes_the_count(app_env):
     at = _run("pages/items.py")
     at.multiselect(key="w_bands").set_value(["high"]).run()

@@ -96,7 +96,7 @@ def _escape_like(text: str) -> str:
 def _ranked(sl: Slice, order: ItemOrder) -> tuple[str, list]:
     """CTEs ending in `ranked`: the slice's items with pos (1-based), total and the sort columns."""
     metric = METRICS.get(sl.metric)
-    col = metric.name if metric.level == "item" else "NULL"
+    r, v, f = ((f"{a}.{metric.name}" if metric.level == "item" else "CAST(NULL AS DOUBLE)") for a in "rvf")
     where, params = sl.where(scope="item", alias="h")
     if order.search:
         where += " AND (i.text ILIKE ? ESCAPE '\\' OR h.item_id ILIKE ? ESCAPE '\\')"
@@ -112,9 +112,9 @@ def _ranked(sl: Slice, order: ItemOrder) -> tuple[str, list]:
            f"length(i.text) > {SNIPPET_CHARS} AS cut, h.{sl.band_column} AS band, h.n_annotators, "
            f"h.entropy_norm, h.probs AS human FROM human_dist h JOIN items i USING (task_id, item_id) "
            f"WHERE {where}), "
-           f"s AS (SELECT b.*, r.{col} AS run_metric, rd.probs AS run_probs, v.{col} AS rlvr_metric, "
-           f"vd.probs AS rlvr_probs, f.{col} AS rlhf_metric, fd.probs AS rlhf_probs, "
-           f"v.{col} - f.{col} AS gap FROM b{joins}), "
+           f"s AS (SELECT b.*, {r} AS run_metric, rd.probs AS run_probs, {v} AS rlvr_metric, "
+           f"vd.probs AS rlvr_probs, {f} AS rlhf_metric, fd.probs AS rlhf_probs, "
+           f"{v} - {f} AS gap FROM b{joins}), "
            f"ranked AS (SELECT *, row_number() OVER (ORDER BY {key} {direction} NULLS LAST, task_id, "
            f"item_id) AS pos, count(*) OVER () AS total FROM s)")
     return sql, params
