@@ -91,7 +91,8 @@ def server(demo_store_path, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(server):
+def browser():
+    _require_browser()
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -118,7 +119,7 @@ def wait_ready(pg, title: str | None = None) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
         "!document.querySelector('[data-testid=\"stSkeleton\"]') && "
         "!document.querySelector('[data-stale=\"true\"]') && "
-        "[...document.querySelectorAll('[data-testid=\"stCode\"]')].every(e => e.innerText.trim())")
+        "[...document.querySelectorAll('[data-testid=\"stCode\"]')].every(e => e.textContent.trim())")
     time.sleep(0.8)
 
 
@@ -220,14 +221,11 @@ def test_screenshot_of_every_page(server, browser):
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="Streamlit 1.67 runs a pages/ script directly (v1 multipage mode, "
                    "no app.py, no wide layout, file names in the menu) when a fresh server's first visitor "
                    "opens a deep link; fixed by renaming the pages/ folder (e.g. to views/).")
-def test_permalink_on_a_fresh_server_runs_the_app_frame(demo_store_path, tmp_path):
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-    with streamlit_server(demo_store_path, tmp_path / "server.log") as base, sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        pg = b.new_page(viewport={"width": 1600, "height": 1000})
+def test_permalink_on_a_fresh_server_runs_the_app_frame(demo_store_path, browser, tmp_path):
+    with streamlit_server(demo_store_path, tmp_path / "server.log") as base:
+        pg = browser.new_page(viewport={"width": 1600, "height": 1000})
         pg.goto(f"{base}/item?task=demo-offensive&item=demo-offensive-0007")
         wait_ready(pg, "Item")
         menu = pg.locator('[data-testid="stSidebarNav"]').inner_text()
-        b.close()
+        pg.close()
     assert "Overview" in menu and "app" not in menu.split()
