@@ -1,0 +1,119 @@
+"""Data: what is in the store — task cards, banding schemes with their edges, the metric
+glossary (generated from the registry) and how the store was built."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.queries import datacards
+from ui.data import q
+from ui.export import download_csv
+from ui.page import start_page
+from ui.share import share_link
+from ui.text import md_escape
+
+start_page("Data, bands and metrics")
+
+tab_tasks, tab_bands, tab_metrics, tab_build = st.tabs(["Tasks", "Banding schemes", "Metrics", "Build"])
+
+with tab_tasks:
+    cards = q(datacards.task_cards)
+    if not cards.ok:
+        st.info(cards.message)
+    else:
+        for t in cards.frame.itertuples():
+            with st.container(border=True):
+                st.subheader(md_escape(t.name), anchor=False)
+                st.caption(md_escape(f"{t.task_id} · dataset {t.dataset} · {t.scale} scale"))
+                if isinstance(t.description, str):
+                    st.text(t.description)
+                c = st.columns(4)
+                c[0].metric("Items", f"{t.n_items:,}")
+                c[1].metric("Ratings", f"{t.n_ratings:,}")
+                c[2].metric("Annotators per item", f"{t.annotators_per_item_median:g} "
+                            f"({t.annotators_per_item_min}–{t.annotators_per_item_max})",
+                            help="Median (min–max) number of ratings per item.")
+                c[3].metric("Dropped items", f"{t.n_dropped_items:,}",
+                            help=t.dropped_reason if isinstance(t.dropped_reason, str) else
+                            "Items with fewer annotators than the study's minimum are dropped.")
+                left, right = st.columns([1, 2])
+                left.dataframe(pd.DataFrame({"label": list(t.labels), "display name": list(t.label_names)}),
+                               hide_index=True, width="stretch")
+                facts = {"Source": t.source, "License": t.license, "Citation": t.citation,
+                         "Annotation guideline": t.guideline,
+                         "Distinct annotators": None if pd.isna(t.n_annotators) else f"{t.n_annotators:,}"}
+                right.dataframe(pd.DataFrame({"": list(facts), "value": [v if v else "not recorded"
+                                                                         for v in facts.values()]}),
+                                hide_index=True, width="stretch", column_config={
+                                    "": st.column_config.TextColumn(width=150)})
+        table = cards.frame.assign(labels=[", ".join(v) for v in cards.frame["labels"]],
+                                   label_names=[", ".join(v) for v in cards.frame["label_names"]])
+        download_csv(table, "tasks.csv", "Download all task cards as CSV")
+
+with tab_bands:
+    st.caption("How items are grouped by human disagreement. Bands are assigned once, when the store "
+               "is built; the sidebar's banding scheme chooses which grouping every page uses.")
+    for scheme in BAND_SCHEMES:
+        with st.container(border=True):
+            st.subheader(scheme.label, anchor=False)
+            st.markdown(scheme.description)
+            st.code(scheme.definition, language=None, wrap_lines=True)
+            edges = q(datacards.band_edges, scheme.name)
+            if edges.ok:
+                st.dataframe(edges.frame, hide_index=True, height=35 * (len(edges.frame) + 1) + 3,
+                             column_config={
+                    "lower": st.column_config.NumberColumn(format="%.3f"),
+                    "upper": st.column_config.NumberColumn(format="%.3f")})
+                download_csv(edges.frame, f"band-edges-{scheme.name}.csv")
+            else:
+                st.info(edges.message)
+
+with tab_metrics:
+    st.caption("Generated from the metric registry (data_layer/metrics.py): the same definitions the "
+               "pipeline computes with.")
+    glossary = datacards.metric_glossary()
+    grid = st.columns(2)
+    for i, m in enumerate(glossary.itertuples()):
+        with grid[i % 2].container(border=True):
+            st.markdown(f"**{m.label}** · `{m.name}` · {m.direction} · {m.level}"
+                        + (f" · unit: {m.unit}" if m.unit else "")
+                        + (f" · {m.applies_to}" if m.applies_to != "all tasks" else ""))
+            st.code(m.definition, language=None, wrap_lines=True)
+            st.markdown(m.description)
+            if m.citation:
+                st.caption(f"Source: {m.citation}")
+    download_csv(glossary, "metrics.csv", "Download the glossary as CSV")
+
+with tab_build:
+    info = q(datacards.build_info)
+    if not info.ok:
+        st.info(info.message)
+    else:
+        b = info.frame.iloc[0]
+        if b["simulated"]:
+            st.warning("This store contains simulated data (the demo). Nothing in it is evidence.")
+        facts = {"Built at": str(b["built_at"]), "Study": b["study_name"], "Seed": b["seed"],
+                 "Schema version": int(b["schema_version"]), "Config hash": b["config_hash"],
+                 "Git commit": b["git_commit"] or "unknown", "Simulated data": "yes" if b["simulated"] else "no"}
+        st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
+                     hide_index=True, column_config={"": st.column_config.TextColumn(width=150),
+                                                     "value": st.column_config.TextColumn(width=420)})
+        download_csv(info.frame, "build-info.csv", "Download the build record as CSV")
+        if b["packages"]:
+            st.markdown("**Packages**")
+            st.dataframe(pd.DataFrame({"package": list(b["packages"]), "version": list(b["packages"].values())}),
+                         hide_index=True)
+        if b["report"]:
+            runs = b["report"].get("runs", {})
+            if runs:
+                st.markdown("**Runs in the build report**")
+                frame = pd.DataFrame.from_dict(runs, orient="index").rename_axis("run").reset_index()
+                st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3)
+                download_csv(frame, "build-runs.csv")
+            with st.expander("Full build report (JSON)"):
+                st.code(json.dumps(b["report"], indent=2, ensure_ascii=False), language="json")
+
+share_link()

@@ -1,0 +1,163 @@
+"""Item: one item in full — its text (always literal), the humans' labels, every model run's
+distribution and metrics, the raw samples, and previous/next within the current slice."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.facets import METHOD_LABELS, STEERING_LABELS, colour_for
+from data_layer.metrics import ITEM_METRICS, METRICS
+from data_layer.queries import item as q_item
+from data_layer.queries import items as q_items
+from ui.data import q
+from ui.export import download_csv
+from ui.page import start_page
+from ui.share import share_link
+from ui.state import page_param
+from ui.text import md_escape as plain
+
+HUMAN_COLOUR = "#333333"
+MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders quickly
+
+sl = start_page("Item")
+task_id, item_id = page_param("task"), page_param("item")
+
+
+def run_name(row) -> str:
+    return (f"{row['display_name']} · {row['model_type']} · {METHOD_LABELS.get(row['method'], row['method'])}"
+            f" · {STEERING_LABELS.get(row['steering'], row['steering'])}")
+
+
+if not task_id or not item_id:
+    st.info("No item is selected. Open one by clicking a row on the Items page, or add "
+            "`?task=TASK_ID&item=ITEM_ID` to this page's address.")
+    st.page_link("pages/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
+    st.stop()
+
+detail = q(q_item.item_detail, task_id, item_id)
+if not detail.ok:
+    st.error(detail.message)
+    st.page_link("pages/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
+    st.stop()
+item = detail.frame.iloc[0]
+
+# ------------------------------------------------------------------ previous / next
+order = q_items.ItemOrder.from_params({k: page_param(k) for k in q_items.ORDER_KEYS})
+near = q(q_items.neighbours, sl, order, task_id, item_id)
+links = {**sl.to_params(), **order.to_params()}
+nav = st.columns([1, 3, 1], vertical_alignment="center")
+if near.ok:
+    by_step = {int(s): r for s, r in zip(near.frame["step"], near.frame.itertuples(), strict=True)}
+    here = by_step[0]
+    nav[1].caption(f"Item {here.pos:,} of {here.total:,} in this slice, ordered by "
+                   f"{q_items.SORTS[order.sort]}")
+    for step, col, label in ((-1, nav[0], "← Previous item"), (1, nav[2], "Next item →")):
+        if step in by_step:
+            col.page_link("pages/item.py", label=label, query_params={
+                "task": by_step[step].task_id, "item": by_step[step].item_id, **links})
+else:
+    nav[1].caption(near.message)
+
+# ------------------------------------------------------------------ the item itself
+st.subheader(plain(f"{item['item_id']} · {item['task_name']}"))
+bands = " · ".join(f"{s.label}: {item[s.column]}" for s in BAND_SCHEMES)
+st.caption(plain(f"{item['n_annotators']} annotators · normalised human entropy "
+                 f"{item['entropy_norm']:.2f} · {bands}"))
+with st.container(border=True):
+    st.text(item["text"])  # literal: never markdown or HTML from the data
+if isinstance(item["context"], str) and item["context"]:
+    st.markdown("**Context**")
+    ctx = json.loads(item["context"])
+    st.code(json.dumps(ctx, indent=2, ensure_ascii=False) if not isinstance(ctx, str) else ctx,
+            language=None, wrap_lines=True)
+if isinstance(item["metadata"], str) and item["metadata"]:
+    with st.expander("Item metadata"):
+        st.code(json.dumps(json.loads(item["metadata"]), indent=2, ensure_ascii=False), language=None)
+if isinstance(item["guideline"], str) and item["guideline"]:
+    st.caption("Annotation guideline")
+    st.text(item["guideline"])
+
+# ------------------------------------------------------------------ distributions
+human = q(q_item.human_counts, task_id, item_id)
+models = q(q_item.model_dists, sl, task_id, item_id)
+st.subheader("Human and model distributions")
+if human.ok:
+    labels = list(human.frame["label_name"])
+    series = [pd.DataFrame({"who": f"Humans (n={int(item['n_annotators'])})", "label": labels,
+                            "share": human.frame["share"], "type": "Humans"})]
+    if models.ok:
+        for _, r in models.frame.iterrows():
+            series.append(pd.DataFrame({"who": run_name(r), "label": labels, "share": list(r["probs"]),
+                                        "type": r["model_type"]}))
+    long = pd.concat(series, ignore_index=True)
+    colours = {w: (HUMAN_COLOUR if t == "Humans" else colour_for(t))
+               for w, t in long[["who", "type"]].drop_duplicates().itertuples(index=False)}
+    fig = px.bar(long, x="label", y="share", color="who", barmode="group", color_discrete_map=colours,
+                 category_orders={"label": labels, "who": list(colours)}, hover_data={"type": True},
+                 labels={"share": "Share of labels", "label": "Label", "who": "Humans / model run"})
+    fig.update_layout(height=max(520, 22 * len(colours) + 120), font_size=15, legend=dict(font_size=12),
+                      yaxis_range=[0, 1], margin=dict(t=30))
+    st.plotly_chart(fig, width="stretch")
+    st.caption("Bar colours mark the model type (the same on every page); hover a bar for the run. "
+               "Humans are the first, dark bar of each label.")
+    cols = st.columns([1, 2])
+    with cols[0]:
+        st.markdown("**Human labels**")
+        st.dataframe(human.frame, hide_index=True, column_config={
+            "share": st.column_config.ProgressColumn("share", format="%.2f", min_value=0, max_value=1)})
+        download_csv(human.frame, f"{item_id}-human.csv")
+    with cols[1]:
+        st.markdown("**Annotators**")
+        ann = q(q_item.annotations, task_id, item_id)
+        if ann.ok:
+            st.dataframe(ann.frame, hide_index=True, height=min(400, 35 * (len(ann.frame) + 1) + 3))
+            download_csv(ann.frame, f"{item_id}-annotators.csv")
+        else:
+            st.info(ann.message)
+else:
+    st.warning(human.message)
+
+# ------------------------------------------------------------------ per-model metrics
+st.subheader("Per-model metrics")
+if models.ok:
+    metric = METRICS.get(sl.metric)
+    table = models.frame.assign(run=[run_name(r) for _, r in models.frame.iterrows()])
+    table = table[["run", "model_type", "method", "steering", "n_valid", "n_failed", *ITEM_METRICS]]
+    st.caption(f"One row per model run of the slice. Slice metric: {metric.label} "
+               f"({metric.direction_text}); definitions are on the Data page.")
+    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3, column_config={
+        m: st.column_config.NumberColumn(METRICS.get(m).name, format="%.3f", help=METRICS.get(m).axis_title)
+        for m in ITEM_METRICS})
+    download_csv(table, f"{item_id}-model-metrics.csv")
+else:
+    st.info(models.message)
+
+# ------------------------------------------------------------------ raw samples
+st.subheader("Model outputs")
+gens = q(q_item.generations, sl, task_id, item_id)
+if gens.ok:
+    st.caption("Each run's raw answers and reasoning traces, shown as plain text. Click a run to open it.")
+    for _, g in gens.frame.groupby("run_id", sort=False):
+        head = f"{run_name(g.iloc[0])} — {len(g)} sample{'s' * (len(g) > 1)}"
+        with st.expander(plain(head), expanded=False):
+            if len(g) > MAX_SAMPLES:
+                st.caption(f"Showing the first {MAX_SAMPLES} of {len(g)} samples; the CSV below has all.")
+            for s in g.head(MAX_SAMPLES).itertuples():
+                with st.container(border=True):
+                    st.caption(plain(f"Sample {s.sample_idx} · parsed: {s.parsed} · finish: {s.finish_reason}"
+                                     + (f" · error: {s.error}" if isinstance(s.error, str) else "")))
+                    if isinstance(s.reasoning_text, str) and s.reasoning_text:
+                        st.markdown("**Reasoning trace**")
+                        st.text(s.reasoning_text)
+                    st.markdown("**Answer**")
+                    st.code(s.output_text if isinstance(s.output_text, str) else "(no answer)", language=None,
+                            wrap_lines=True)
+    download_csv(gens.frame, f"{item_id}-samples.csv", "Download all samples as CSV")
+else:
+    st.info(gens.message)
+
+share_link("Permalink to this item")

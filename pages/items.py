@@ -1,0 +1,160 @@
+"""Items: every item of the slice, paged, sortable, searchable; a click opens the item."""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from data_layer.facets import colour_for
+from data_layer.metrics import METRICS
+from data_layer.queries import items
+from ui.data import q
+from ui.export import download_csv
+from ui.page import start_page
+from ui.share import share_link
+from ui.state import page_param, set_page_param
+
+PAGE_SIZE = 25
+HUMAN_COLOUR = "#333333"
+ORDER_LABELS = {True: "largest first", False: "smallest first"}
+
+sl = start_page("Items")
+metric = METRICS.get(sl.metric)
+url_order = items.ItemOrder.from_params({k: page_param(k) for k in items.ORDER_KEYS})
+
+
+def _seed(key: str, value) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _pick(key: str, options: list, url_value, default):
+    """Seed a selectbox from the URL (falling back to `default` for values not offered)."""
+    _seed(key, url_value if url_value in options else default)
+    if st.session_state[key] not in options:
+        st.session_state[key] = default
+
+
+def type_colour(run_id: str) -> str:
+    return colour_for(runs.frame.set_index("run_id").loc[run_id, "model_type"])
+
+
+def gap_help() -> str:
+    meaning = {"lower": "means the RLVR model is further from the humans.",
+               "higher": "favours the RLVR model.", "zero": "means the RLVR model predicts more spread."}
+    return f"RLVR minus RLHF {metric.label} ({metric.direction_text}): a positive gap {meaning[metric.direction]}"
+
+
+def column_config(run: str | None, rlvr: str | None, rlhf: str | None) -> dict:
+    text, number, bar = (st.column_config.TextColumn, st.column_config.NumberColumn,
+                         st.column_config.BarChartColumn)
+    config = {
+        "task": text("task", width=120), "item": text("item", width=160),
+        "text": text("text", width=190, help="The start of the item text; the item page shows all of it."),
+        "band": text("band", width=60),
+        "annotators": number("annotators", width=80, help="Number of human ratings of the item."),
+        "human entropy": number("entropy", format="%.2f", width=65,
+                                help="Normalised entropy of the human labels: 0 unanimous, 1 evenly split."),
+        "human": bar("human", y_min=0, y_max=1, color=HUMAN_COLOUR, width=75,
+                     help="Human label shares, labels in scale order (the item page names them)."),
+    }
+    if run:
+        config["run_probs"] = bar("model run", y_min=0, y_max=1, color=type_colour(run), width=75,
+                                  help=run_labels[run])
+        role = " (RLVR)" if run == rlvr else " (RLHF)" if run == rlhf else ""
+        config["run_metric"] = number(metric.name + role, format="%.3f", width=60 + 10 * bool(role),
+                                      help=f"{metric.label} ({metric.direction_text}) of {run_labels[run]}"
+                                      + ("; the pair's column of the same name shows its distribution"
+                                         if role else ""))
+    if rlvr and rlhf:
+        config["rlvr_probs"] = bar("RLVR", y_min=0, y_max=1, color=type_colour(rlvr), width=75,
+                                   help=run_labels[rlvr])
+        config["rlhf_probs"] = bar("RLHF", y_min=0, y_max=1, color=type_colour(rlhf), width=75,
+                                   help=run_labels[rlhf])
+        config["gap"] = number("gap", format="%+.3f", width=70, help=gap_help())
+    return config
+
+
+runs = q(items.run_choices, sl)
+pairs = q(items.pair_choices, sl)
+run_ids = list(runs.frame["run_id"]) if runs.ok else []
+run_labels = dict(zip(runs.frame["run_id"], runs.frame["label"], strict=True)) if runs.ok else {}
+pair_keys = [f"{a}{items.PAIR_SEP}{b}" for a, b in zip(pairs.frame["rlvr_run"], pairs.frame["rlhf_run"], strict=True)] \
+    if pairs.ok else []
+pair_labels = dict(zip(pair_keys, pairs.frame["label"], strict=True)) if pairs.ok else {}
+
+top = st.columns([3, 2, 1])
+_seed("it_q", url_order.search)
+search = top[0].text_input("Search the item text or id", key="it_q", placeholder="e.g. referee",
+                           help="Case-insensitive; % and _ are matched literally.")
+per_item = metric.level == "item"  # slice-level metrics (var_corr, ...) have no per-item value
+sorts = [s for s in items.SORTS if s == "entropy" or per_item and (run_ids if s == "divergence" else pair_keys)]
+_pick("it_sort", sorts, url_order.sort, "entropy")
+sort = top[1].selectbox("Sort by", sorts, key="it_sort", format_func=items.SORTS.get)
+_seed("it_desc", url_order.descending)
+descending = top[2].selectbox("Order", [True, False], key="it_desc", format_func=ORDER_LABELS.get)
+
+pick = st.columns(2)
+run = rlvr = rlhf = None
+if run_ids:  # default: the first pair's RLVR run, so the divergence and gap columns agree
+    _pick("it_run", run_ids, url_order.run, pair_keys[0].partition(items.PAIR_SEP)[0] if pair_keys else run_ids[0])
+    run = pick[0].selectbox(f"Model run for the “{metric.label}” column", run_ids, key="it_run",
+                            format_func=run_labels.get)
+else:
+    pick[0].info(runs.message)
+if pair_keys:
+    _pick("it_pair", pair_keys, f"{url_order.rlvr}{items.PAIR_SEP}{url_order.rlhf}", pair_keys[0])
+    rlvr, _, rlhf = pick[1].selectbox("RLVR vs RLHF pair for the gap column", pair_keys, key="it_pair",
+                                      format_func=pair_labels.get).partition(items.PAIR_SEP)
+else:
+    pick[1].info(pairs.message)
+
+order = items.ItemOrder(sort=sort, descending=descending, run=run, rlvr=rlvr, rlhf=rlhf,
+                        search=search.strip())
+for key in items.ORDER_KEYS:
+    set_page_param(key, order.to_params().get(key))
+
+# Paging: a new ordering or search starts again at page 1.
+total = q(items.count_items, sl, order)
+n_pages = max(1, math.ceil(total / PAGE_SIZE))
+if st.session_state.get("it_last_order", order) != order:
+    st.session_state["it_page"] = 1
+st.session_state["it_last_order"] = order
+try:
+    _seed("it_page", int(page_param("page") or 1))
+except ValueError:
+    _seed("it_page", 1)
+st.session_state["it_page"] = min(max(1, st.session_state["it_page"]), n_pages)
+
+res = q(items.items_page, sl, order, st.session_state["it_page"], PAGE_SIZE)
+if not res.ok:
+    st.info(res.message)
+    share_link()
+    st.stop()
+
+df = res.frame
+table = df.rename(columns={"task_id": "task", "item_id": "item", "snippet": "text",
+                           "n_annotators": "annotators", "entropy_norm": "human entropy"})
+cols = ["task", "item", "text", "band", "annotators", "human entropy", "human"]
+cols += (["run_probs"] if run not in (rlvr, rlhf) else []) + ["run_metric"] * per_item if run else []
+cols += ["rlvr_probs", "rlhf_probs"] + ["gap"] * per_item if rlvr else []
+if not per_item:
+    st.caption(f"{metric.label} is computed over a whole slice, not per item, so the table shows no "
+               "per-item values; pick a per-item metric in the sidebar to sort by divergence or gap.")
+st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
+            f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")
+event = st.dataframe(table[cols], column_config=column_config(run, rlvr, rlhf), hide_index=True,
+                     width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",
+                     height=35 * (len(table) + 1) + 3)
+if event.selection.rows:
+    row = df.iloc[event.selection.rows[0]]
+    st.switch_page("pages/item.py", query_params={"task": row["task_id"], "item": row["item_id"],
+                                                  **sl.to_params(), **order.to_params()})
+
+nav = st.columns([1, 2, 3], vertical_alignment="bottom")
+nav[0].number_input("Page", min_value=1, max_value=n_pages, step=1, key="it_page")
+nav[1].markdown(f"page {st.session_state['it_page']} of {n_pages}")
+set_page_param("page", str(st.session_state["it_page"]) if st.session_state["it_page"] > 1 else None)
+with nav[2]:
+    download_csv(table[cols], f"items-page-{st.session_state['it_page']}.csv", "Download this page as CSV")
+share_link()
