@@ -18,7 +18,9 @@ import pyarrow as pa
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import DDL, ITEM_SCORES_VIEW, SCHEMA_VERSION
 from precompute.human import assign_bands, human_frame
+from precompute.noise_floor import noise_floor_frame
 from precompute.progress import progress
+from precompute.published import write_published
 from precompute.runs_check import validate_run
 from precompute.study import GENERATION_COLUMNS, RunData, Study, StudyError
 
@@ -71,6 +73,9 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
         from precompute.baselines import baseline_runs
         runs += baseline_runs(study, dist)
     _write_runs(con, runs, probs_by_task, dist, report, show)
+    ordinal = {hd.task.task_id for hd in study.human if hd.task.scale == "ordinal"}
+    _insert(con, "noise_floor", noise_floor_frame(dist, ordinal, study.seed))
+    write_published(con, _insert)
     con.execute(ITEM_SCORES_VIEW)
     _write_build_info(con, study, report)
     return report
