@@ -68,10 +68,11 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     out = out[out["n"] > 0]
     out["small_n"] = out["n_items"] < SMALL_N
     out["statistic"] = aggregates.statistic_label(sl.metric)
-    return Result.of(_ordered(out, by, sl), f"Nothing in this slice can be scored ({sl.sentence()}).")
+    return Result.of(ordered(out, by, sl), f"Nothing in this slice can be scored ({sl.sentence()}).")
 
 
-def _ordered(out: pd.DataFrame, by: tuple[str, ...], sl: Slice) -> pd.DataFrame:
+def ordered(out: pd.DataFrame, by: tuple[str, ...], sl: Slice) -> pd.DataFrame:
+    """Rows sorted by the group keys, bands in the scheme's order (least disagreement first)."""
     if "band" in by:
         order = {b: i for i, b in enumerate(BAND_SCHEMES.get(sl.band_scheme).bands)}
         out = out.assign(_o=out["band"].map(order))
