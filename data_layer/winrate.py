@@ -46,15 +46,16 @@ class WinRate:
 
 def better_of(values: np.ndarray, direction: str) -> np.ndarray:
     """Row-wise best of a settings x sides array (NaN = missing), by the metric's direction."""
-    with np.errstate(all="ignore"):
-        if direction == "higher":
-            return np.where(np.isnan(values).all(axis=1), np.nan, np.nanmax(values, axis=1))
-        if direction == "lower":
-            return np.where(np.isnan(values).all(axis=1), np.nan, np.nanmin(values, axis=1))
-        return np.where(np.isnan(values).all(axis=1), np.nan,
-                        np.take_along_axis(values, np.nanargmin(np.where(np.isnan(values), np.inf,
-                                                                         np.abs(values)), axis=1)[:, None],
-                                           axis=1)[:, 0])
+    values = np.asarray(values, dtype=float)
+    missing = np.isnan(values)
+    if direction == "higher":
+        key = np.where(missing, -np.inf, -values)
+    elif direction == "lower":
+        key = np.where(missing, np.inf, values)
+    else:
+        key = np.where(missing, np.inf, np.abs(values))
+    best = np.take_along_axis(values, key.argmin(axis=1)[:, None], axis=1)[:, 0]
+    return np.where(missing.all(axis=1), np.nan, best)
 
 
 def win_rate(left: np.ndarray, right: np.ndarray, direction: str) -> WinRate:
