@@ -13,6 +13,7 @@ st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout=
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
+    st.Page("pages/published.py", title="Published results", icon="📄", url_path="published"),
 ]
 
 try:
