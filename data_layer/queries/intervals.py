@@ -12,6 +12,8 @@ from data_layer.stats import N_RESAMPLES, SEED, bootstrap
 from data_layer.store import Result, Store
 
 SMALL_N = 30  # groups resting on fewer items are flagged small_n
+UNDEFINED_NOTE = ("undefined on these items: a correlation needs both sides to vary (a constant "
+                  "prediction has none) and F1 needs a positive label")
 
 # group keys a caller may ask for -> the item_scores columns behind them
 GROUP_KEYS = {"model_type": ("training", "reasoning"), "band": (), "task_id": ("task_id",),
@@ -46,7 +48,8 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     """One row per group: `mean` (the mean of a per-item metric, or the aggregate metric's value),
     `lo`/`hi` (95% percentile bootstrap interval over items, all groups resampled jointly),
     `n` (rows the value rests on: run x item pairs, or items for a single run), `n_items`,
-    `n_runs`, `small_n` (n_items < SMALL_N) and `statistic` (what `mean` is)."""
+    `n_runs`, `small_n` (n_items < SMALL_N), `statistic` (what `mean` is) and `note` (why `mean`
+    is None when the statistic is undefined, e.g. var_corr of a constant baseline; else "")."""
     _check_by(by)
     extra = tuple(c for b in by for c in GROUP_KEYS[b])
     df = fetch_rows(store, sl, extra)
@@ -68,6 +71,7 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     out = out[out["n"] > 0]
     out["small_n"] = out["n_items"] < SMALL_N
     out["statistic"] = aggregates.statistic_label(sl.metric)
+    out["note"] = np.where(out["mean"].isna(), UNDEFINED_NOTE, "")
     return Result.of(ordered(out, by, sl), f"Nothing in this slice can be scored ({sl.sentence()}).")
 
 
