@@ -55,24 +55,35 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     df = fetch_rows(store, sl, extra)
     if not len(df):
         return Result(None, f"No scored items in this slice ({sl.sentence()}). Widen the filters.")
+    out = intervals_from_rows(df, sl.metric, by, n_resamples, seed)
+    return Result.of(ordered(out, by, sl), f"Nothing in this slice can be scored ({sl.sentence()}).")
+
+
+def intervals_from_rows(df: pd.DataFrame, metric: str, by: tuple[str, ...],
+                        n_resamples: int = N_RESAMPLES, seed: int = SEED) -> pd.DataFrame:
+    """The store-free part of `means_with_intervals`: `df` has run_id, task_id, item_id, the
+    metric's columns (`aggregates.columns_for`) and the `by` columns (training and reasoning
+    for model_type)."""
     if "model_type" in by:
-        df["model_type"] = [model_type_label(t, r) for t, r in zip(df["training"], df["reasoning"], strict=True)]
+        df = df.assign(model_type=[model_type_label(t, r)
+                                   for t, r in zip(df["training"], df["reasoning"], strict=True)])
     items, n_items = item_index(df)
     groups = df.groupby(list(by), sort=False, dropna=False).indices if by else {(): np.arange(len(df))}
-    stats = {key: (aggregates.statistic(sl.metric, df.iloc[idx]), items[idx]) for key, idx in groups.items()}
+    stats = {key: (aggregates.statistic(metric, df.iloc[idx]), items[idx]) for key, idx in groups.items()}
     intervals = bootstrap(stats, n_items, n_resamples, seed)
     rows = []
     for key, idx in groups.items():
-        key = key if isinstance(key, tuple) else (key,)
-        iv = intervals[key if len(by) != 1 else key[0]] if by else intervals[()]
-        rows.append({**dict(zip(by, key, strict=True)), "mean": iv.estimate, "lo": iv.lo, "hi": iv.hi, "n": iv.n,
-                     "n_items": int(len(np.unique(items[idx]))), "n_runs": int(df["run_id"].iloc[idx].nunique())})
+        iv = intervals[key]
+        keys = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, keys, strict=True)), "mean": iv.estimate, "lo": iv.lo, "hi": iv.hi,
+                     "n": iv.n, "n_items": int(len(np.unique(items[idx]))),
+                     "n_runs": int(df["run_id"].iloc[idx].nunique())})
     out = pd.DataFrame(rows)
     out = out[out["n"] > 0]
     out["small_n"] = out["n_items"] < SMALL_N
-    out["statistic"] = aggregates.statistic_label(sl.metric)
+    out["statistic"] = aggregates.statistic_label(metric)
     out["note"] = np.where(out["mean"].isna(), UNDEFINED_NOTE, "")
-    return Result.of(ordered(out, by, sl), f"Nothing in this slice can be scored ({sl.sentence()}).")
+    return out
 
 
 def ordered(out: pd.DataFrame, by: tuple[str, ...], sl: Slice) -> pd.DataFrame:

@@ -57,8 +57,10 @@ def _side(runs: pd.DataFrame, spec: dict) -> pd.DataFrame:
 
 def run_pairs(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
     """The matched runs: left_run, right_run and the shared match columns."""
-    k = KINDS[kind]
-    rows = _rows(store, sl, k)
+    return _pairs_from_rows(_rows(store, sl, KINDS[kind]), KINDS[kind])
+
+
+def _pairs_from_rows(rows: pd.DataFrame, k: PairKind) -> pd.DataFrame:
     runs = rows.drop_duplicates("run_id")[["run_id", *RUN_COLS]]
     left, right = _side(runs, k.left), _side(runs, k.right)
     pairs = left.merge(right, on=list(k.match), suffixes=("_left", "_right"))
@@ -77,7 +79,7 @@ def paired_rows(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
     band, task_id and item_id."""
     k = KINDS[kind]
     rows = _rows(store, sl, k)
-    pairs = run_pairs(store, sl, kind)
+    pairs = _pairs_from_rows(rows, k)
     cols = list(aggregates.columns_for(sl.metric))
     value_cols = [c for c in cols if c != "task_id"]
     base = rows[["run_id", "task_id", "item_id", "band", *value_cols]]
@@ -135,16 +137,21 @@ def paired_comparison(store: Store, sl: Slice, kind: str, by: tuple[str, ...] = 
     if not len(df):
         return Result(None, f"No {k.left_label} vs {k.right_label} run pairs scored the same items in "
                             f"this slice ({sl.sentence()}).")
+    return Result(ordered(compare_rows(df, sl.metric, k, by, n_resamples, seed), by, sl))
+
+
+def compare_rows(df: pd.DataFrame, metric: str, k: PairKind, by: tuple[str, ...] = (),
+                 n_resamples: int = N_RESAMPLES, seed: int = SEED) -> pd.DataFrame:
+    """The store-free part of `paired_comparison`, on `paired_rows` output."""
     items, n_items = item_index(df)
     groups = df.groupby(list(by), sort=True).indices if by else {"all": np.arange(len(df))}
     stats, diffs = {}, {}
     for key, idx in groups.items():
-        stat, rows, per_item = _group_stats(df.iloc[idx], items[idx], sl.metric)
+        stat, rows, per_item = _group_stats(df.iloc[idx], items[idx], metric)
         stats[key], diffs[key] = (stat, rows), per_item
     intervals = bootstrap(stats, n_items, n_resamples, seed)
-    out = [_row(key, by, df.iloc[idx], intervals[key], diffs[key], sl.metric, k)
-           for key, idx in groups.items()]
-    return Result(ordered(pd.DataFrame(out), by, sl))
+    return pd.DataFrame([_row(key, by, df.iloc[idx], intervals[key], diffs[key], metric, k)
+                         for key, idx in groups.items()])
 
 
 def _row(key, by, part: pd.DataFrame, iv, per_item, metric: str, k: PairKind) -> dict:
