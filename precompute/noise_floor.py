@@ -5,8 +5,8 @@ c ~ Multinomial(n, h) (a fresh panel of the same size from the same population),
 mean over draws of metric(h, c / n). A model that predicted the population distribution
 perfectly would still score about this against the observed panel, so it is the reference line
 "a perfect model would still score about this". Seeded per task, vectorised over items and
-draws (one multinomial call per chunk of items), and computed with the same metric code as the
-models' scores (`data_layer.metrics.compute_item_metrics`).
+draws (one multinomial call per chunk of items), computed once per distinct count vector, and
+with the same metric code as the models' scores (`data_layer.metrics.compute_item_metrics`).
 """
 from __future__ import annotations
 
@@ -21,8 +21,16 @@ ROWS_PER_CHUNK = 400_000  # items x draws per block, bounds memory on large task
 
 def noise_floor_for_task(task_id: str, counts: np.ndarray, ordinal: bool, seed: int,
                          n_draws: int = N_DRAWS) -> pd.DataFrame:
-    """One row per item (in the order of `counts`): n_draws and the expected metric values."""
+    """One row per item (in the order of `counts`): n_draws and the expected metric values.
+    Items with the same label counts share one estimate (the expectation depends on the counts
+    only), which makes large tasks with small panels cheap."""
     counts = np.asarray(counts, dtype=np.int64)
+    unique, inverse = np.unique(counts, axis=0, return_inverse=True)
+    per_unique = _expected(task_id, unique, ordinal, seed, n_draws)
+    return per_unique.iloc[inverse.ravel()].reset_index(drop=True)
+
+
+def _expected(task_id: str, counts: np.ndarray, ordinal: bool, seed: int, n_draws: int) -> pd.DataFrame:
     n = counts.sum(axis=1)
     h = counts / np.maximum(n, 1)[:, None]
     rng = np.random.default_rng([seed, 7919, *task_id.encode()])

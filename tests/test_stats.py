@@ -3,8 +3,18 @@ import numpy as np
 import pytest
 from scipy import stats as ss
 
-from data_layer.stats import (F1, N_RESAMPLES, Mean, Pearson, Spearman, bootstrap, estimate,
-                              interval_of_mean, poisson_weights)
+from data_layer.stats import (
+    F1,
+    N_RESAMPLES,
+    Difference,
+    Mean,
+    Pearson,
+    Spearman,
+    bootstrap,
+    estimate,
+    interval_of_mean,
+    poisson_weights,
+)
 
 
 def _expand(w: np.ndarray) -> np.ndarray:
@@ -12,11 +22,12 @@ def _expand(w: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(w)), w.astype(int))
 
 
-def test_poisson_weights_are_poisson_one():
+def test_poisson_weights_are_poisson_one_to_1_in_256():
     w = poisson_weights(np.random.default_rng(0), 200, 5000)
-    assert np.array_equal(w, np.round(w)) and w.min() == 0 and w.max() <= 8
-    assert abs(w.mean() - 1) < 0.01 and abs(w.var() - 1) < 0.02
-    assert abs((w == 0).mean() - np.exp(-1)) < 0.005
+    assert np.array_equal(w, np.round(w)) and w.min() == 0 and w.max() == 5
+    freq = np.bincount(w.astype(int).ravel(), minlength=6) / w.size
+    assert np.allclose(freq, np.array([94, 94, 47, 16, 4, 1]) / 256, atol=0.003)
+    assert abs(w.mean() - 257 / 256) < 0.005 and abs(w.var() - 257 / 256) < 0.01
 
 
 def test_point_estimates_match_scipy_with_ties_and_nans():
@@ -36,7 +47,9 @@ def test_weighted_statistics_equal_the_expanded_resample():
     y = x + rng.normal(size=60).round(1)
     w = poisson_weights(rng, 1, 60)
     idx = _expand(w[0])
-    assert Spearman(x, y).direct(w)[0] == pytest.approx(ss.spearmanr(x[idx], y[idx])[0], abs=1e-9)
+    sp = Spearman(x, y)
+    assert sp.finish(np.asarray(sp.columns().T @ w[0].astype(float)).reshape(1, -1))[0] == \
+        pytest.approx(ss.spearmanr(x[idx], y[idx])[0], abs=1e-9)
     p = Pearson(x, y)
     assert p.finish(w.astype(float) @ p.columns())[0] == pytest.approx(ss.pearsonr(x[idx], y[idx])[0], abs=1e-6)
 
@@ -91,3 +104,13 @@ def test_rows_of_one_item_share_its_weight():
 def test_undefined_statistic_gives_none_not_zero():
     iv = bootstrap({"r": (Pearson(np.ones(10), np.arange(10.0)), np.arange(10))}, 10)["r"]
     assert iv.estimate is None and iv.lo is None and iv.n == 10
+
+
+def test_difference_of_spearmans_is_paired_and_exact():
+    rng = np.random.default_rng(9)
+    h = rng.integers(0, 8, 150).astype(float)
+    a, b = h + rng.normal(size=150), h + 3 * rng.normal(size=150)
+    items = np.arange(150)
+    d = bootstrap({"d": (Difference(Spearman(h, a), Spearman(h, b)), np.r_[items, items])}, 150)["d"]
+    assert d.estimate == pytest.approx(ss.spearmanr(h, a)[0] - ss.spearmanr(h, b)[0])
+    assert d.lo < d.estimate < d.hi and d.lo > 0

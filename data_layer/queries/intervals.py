@@ -48,7 +48,7 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     """One row per group: `mean` (the mean of a per-item metric, or the aggregate metric's value),
     `lo`/`hi` (95% percentile bootstrap interval over items, all groups resampled jointly),
     `n` (rows the value rests on: run x item pairs, or items for a single run), `n_items`,
-    `n_runs`, `small_n` (n_items < SMALL_N), `statistic` (what `mean` is) and `note` (why `mean`
+    `n_runs`, `small_n` (n_items < SMALL_N), `metric`, `statistic` (what `mean` is) and `note` (why `mean`
     is None when the statistic is undefined, e.g. var_corr of a constant baseline; else "")."""
     _check_by(by)
     extra = tuple(c for b in by for c in GROUP_KEYS[b])
@@ -59,29 +59,36 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     return Result.of(ordered(out, by, sl), f"Nothing in this slice can be scored ({sl.sentence()}).")
 
 
-def intervals_from_rows(df: pd.DataFrame, metric: str, by: tuple[str, ...],
+def intervals_from_rows(df: pd.DataFrame, metrics: str | tuple[str, ...], by: tuple[str, ...],
                         n_resamples: int = N_RESAMPLES, seed: int = SEED) -> pd.DataFrame:
-    """The store-free part of `means_with_intervals`: `df` has run_id, task_id, item_id, the
-    metric's columns (`aggregates.columns_for`) and the `by` columns (training and reasoning
-    for model_type)."""
+    """The store-free part of `means_with_intervals`, for one or several metrics at once (all
+    resampled with the same weights, one `metric` column). `df` has run_id, task_id, item_id,
+    the metrics' columns (`aggregates.columns_for`) and the `by` columns (training and
+    reasoning for model_type)."""
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     if "model_type" in by:
         df = df.assign(model_type=[model_type_label(t, r)
                                    for t, r in zip(df["training"], df["reasoning"], strict=True)])
     items, n_items = item_index(df)
     groups = df.groupby(list(by), sort=False, dropna=False).indices if by else {(): np.arange(len(df))}
-    stats = {key: (aggregates.statistic(metric, df.iloc[idx]), items[idx]) for key, idx in groups.items()}
+    needed = list(dict.fromkeys(c for m in metrics for c in aggregates.columns_for(m)))
+    values = df[needed]
+    stats = {}
+    for key, idx in groups.items():
+        part, part_items = values.iloc[idx], items[idx]
+        stats.update({(m, key): (aggregates.statistic(m, part), part_items) for m in metrics})
     intervals = bootstrap(stats, n_items, n_resamples, seed)
     rows = []
-    for key, idx in groups.items():
-        iv = intervals[key]
+    for (metric, key), iv in intervals.items():
+        idx = groups[key]
         keys = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, keys, strict=True)), "mean": iv.estimate, "lo": iv.lo, "hi": iv.hi,
-                     "n": iv.n, "n_items": int(len(np.unique(items[idx]))),
-                     "n_runs": int(df["run_id"].iloc[idx].nunique())})
+        rows.append({**dict(zip(by, keys, strict=True)), "metric": metric, "mean": iv.estimate, "lo": iv.lo,
+                     "hi": iv.hi, "n": iv.n, "n_items": int(np.count_nonzero(np.bincount(items[idx], minlength=n_items))),
+                     "n_runs": int(df["run_id"].iloc[idx].nunique()),
+                     "statistic": aggregates.statistic_label(metric)})
     out = pd.DataFrame(rows)
     out = out[out["n"] > 0]
     out["small_n"] = out["n_items"] < SMALL_N
-    out["statistic"] = aggregates.statistic_label(metric)
     out["note"] = np.where(out["mean"].isna(), UNDEFINED_NOTE, "")
     return out
 

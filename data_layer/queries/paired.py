@@ -19,7 +19,7 @@ from data_layer import aggregates
 from data_layer.metrics import METRICS
 from data_layer.queries.intervals import fetch_rows, item_index, ordered
 from data_layer.slice import Slice
-from data_layer.stats import N_RESAMPLES, SEED, Mean, bootstrap
+from data_layer.stats import N_RESAMPLES, SEED, Difference, Mean, bootstrap
 from data_layer.store import Result, Store
 
 RUN_COLS = ("model_id", "pair_id", "training", "reasoning", "method", "steering")
@@ -105,24 +105,7 @@ def _group_stats(part: pd.DataFrame, items: np.ndarray, metric: str):
         return Mean(per_item), uniq, per_item
     left = aggregates.statistic(metric, _side_frame(part, "left", metric))
     right = aggregates.statistic(metric, _side_frame(part, "right", metric))
-    return Difference(left, right, len(part)), np.r_[items, items], None
-
-
-class Difference:
-    """left statistic minus right statistic on the same rows (rows = left rows then right rows)."""
-
-    def __init__(self, left, right, n_rows: int):
-        self.left, self.right, self.rows = left, right, n_rows
-        self.n = min(left.n, right.n)
-
-    @staticmethod
-    def _value(stat, w: np.ndarray) -> np.ndarray:
-        if hasattr(stat, "direct"):
-            return stat.direct(w)
-        return stat.finish(w.astype(float) @ stat.columns())
-
-    def direct(self, w: np.ndarray) -> np.ndarray:
-        return self._value(self.left, w[:, :self.rows]) - self._value(self.right, w[:, self.rows:])
+    return Difference(left, right), np.r_[items, items], None
 
 
 def paired_comparison(store: Store, sl: Slice, kind: str, by: tuple[str, ...] = (),
