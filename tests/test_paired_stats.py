@@ -116,3 +116,22 @@ def test_verdict_on_the_demo_states_n_and_interval(demo_store):
     assert v.word in ("worse", "better", "no clear difference")
     assert f"{v.n:,} items" in v.sentence and "95% CI" in v.sentence
     assert (v.word != "no clear difference") == (v.lo > 0 or v.hi < 0)
+
+
+def test_compare_runs_gives_both_sides_and_the_difference_from_one_resampling(demo_store):
+    from data_layer.queries.compare import compare_runs
+    left, right = "sim-r1-distill-8b|verbalized|native|zero", RUN
+    res = compare_runs(demo_store, Slice(tasks=("demo-offensive",)), left, right)
+    df = res.frame.set_index("metric")
+    hand = demo_store.df("SELECT a.tvd AS l, b.tvd AS r FROM item_metrics a JOIN item_metrics b "
+                         "USING (task_id, item_id) WHERE a.run_id = ? AND b.run_id = ? AND "
+                         "task_id = 'demo-offensive'", [left, right])
+    t = df.loc["tvd"]
+    assert t["n"] == len(hand) == 320
+    assert t["left"] == pytest.approx(hand["l"].mean()) and t["right"] == pytest.approx(hand["r"].mean())
+    assert t["diff"] == pytest.approx(t["left"] - t["right"])
+    assert t["p"] == pytest.approx(ss.wilcoxon(hand["l"] - hand["r"]).pvalue)
+    assert t["left_lo"] < t["left"] < t["left_hi"] and t["lo"] < t["diff"] < t["hi"]
+    v = df.loc["var_corr"]
+    assert v["diff"] == pytest.approx(v["left"] - v["right"]) and pd.isna(v["p"])
+    assert not compare_runs(demo_store, Slice(), left, "no-such-run").ok
