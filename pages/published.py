@@ -89,6 +89,10 @@ else:
 st.subheader("Your store beside the published numbers")
 mine = q(pub.store_beside_published)
 if mine.ok:
+    st.caption("Your runs on tasks declared as the paper's datasets, each beside the paper's figures for "
+               "the same dataset, subset, metric, setting (RLVR = R1, RLHF without / with CoT), method and "
+               "steering: mean, min and max over the paper's model pairs. DistAlign = TVD on a binary task; "
+               "HighVar = the highvar band.")
     st.dataframe(mine.frame, hide_index=True, width="stretch")
 else:
     st.info(mine.message)

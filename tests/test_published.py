@@ -115,6 +115,11 @@ def test_matching_store_shows_its_numbers_beside(ghc_store):
         mean_tvd = store.scalar("SELECT avg(tvd) FROM item_metrics WHERE run_id = 'm-rlvr|verbalized|native|zero'")
         assert dist["value"].iloc[0] == pytest.approx(mean_tvd) and dist["n"].iloc[0] == 60
         assert {"VarCorr", "F1", "DistAlign"} == set(df.metric)
+        # beside: the paper's R1 verbalized zero-shot GHC DistAlign figures on Random, all 5 pairs
+        figs = store.df("SELECT value FROM published_results WHERE dataset = 'GHC' AND subset = 'Random' "
+                        "AND metric = 'DistAlign' AND reasoning = 'R1' AND dist_expr = 'verbal' "
+                        "AND steering = 'zero'")["value"]
+        assert dist["published_mean"].iloc[0] == pytest.approx(figs.mean()) and dist["n_published"].iloc[0] == 5
     finally:
         store.close()
 

@@ -25,6 +25,10 @@ DATASET_MATCH = {"HS2": ("helpsteer2", "hs2"), "GHC": ("ghc", "gab_hate_corpus",
 # Published metric -> the store's metric (DistAlign = TVD on a binary task); subset -> band filter
 METRIC_MATCH = {"DistAlign": "tvd", "VarCorr": "var_corr", "F1": "f1"}
 SUBSET_BAND = {"Random": None, "HighVar": "highvar"}
+# the user's run settings in the paper's terms
+TRAINING_REASONING = {("rlvr", "native"): "R1", ("rlvr", "cot"): "R1", ("rlvr", "none"): "R1",
+                      ("rlhf", "none"): "No-CoT", ("rlhf", "cot"): "CoT"}
+METHOD_MATCH = {"verbalized": "verbal", "sampling": "sample"}
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,27 @@ def no_match_message() -> str:
 
 
 def store_beside_published(store: Store) -> Result:
-    """The user's runs on matching tasks, in the paper's terms: published (dataset), subset,
-    metric, run_id, display_name, training, reasoning, method, steering, value, n."""
+    """The user's runs on matching tasks, in the paper's terms, beside the published figures of
+    the same dataset, subset, metric, reasoning setting (R1 / No-CoT / CoT), method and steering:
+    published (dataset), subset, metric, run_id, display_name, training, reasoning, method,
+    steering, value, n, published_mean, published_min, published_max, n_published (models)."""
+    res = _store_values(store)
+    if not res.ok:
+        return res
+    mine = res.frame.assign(
+        pub_reasoning=[TRAINING_REASONING.get((t, r)) for t, r in
+                       zip(res.frame["training"], res.frame["reasoning"], strict=True)],
+        pub_method=res.frame["method"].map(METHOD_MATCH))
+    figures = store.df("SELECT dataset AS published, subset, metric, reasoning AS pub_reasoning, "
+                       "dist_expr AS pub_method, steering, avg(value) AS published_mean, "
+                       "min(value) AS published_min, max(value) AS published_max, count(*) AS n_published "
+                       "FROM published_results GROUP BY ALL")
+    out = mine.merge(figures, on=["published", "subset", "metric", "pub_reasoning", "pub_method", "steering"],
+                     how="left")
+    return Result(out.drop(columns=["pub_reasoning", "pub_method"]))
+
+
+def _store_values(store: Store) -> Result:
     tasks = matching_tasks(store)
     if not len(tasks):
         return Result(None, no_match_message())
