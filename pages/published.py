@@ -50,7 +50,7 @@ def _control(field: str, label: str, key: str, names: dict) -> tuple:
     return tuple(picked)
 
 
-cols = st.columns(len(CONTROLS))
+cols = st.columns(3) + st.columns(3)
 values = {}
 for col, (field, label, key, names) in zip(cols, CONTROLS, strict=True):
     with col:
@@ -58,10 +58,11 @@ for col, (field, label, key, names) in zip(cols, CONTROLS, strict=True):
 filt = pub.PublishedFilter(**values)
 
 st.subheader("By model size")
-CHARTS = [("HighVar", "DistAlign", "DistAlign on HighVar items: mean |p − p̂| (lower is better)"),
-          ("Random", "VarCorr", "VarCorr on Random items: Pearson r of p(1−p) and p̂(1−p̂) (higher is better)"),
-          ("Random", "F1", "F1 on Random items: majority label agreement (higher is better)")]
-for subset, metric, axis in CHARTS:
+CHARTS = [("HighVar", "DistAlign", "mean |p − p̂| over the HighVar items"),
+          ("Random", "VarCorr", "Pearson r of p(1−p) and p̂(1−p̂) over Random items"),
+          ("Random", "F1", "F1 of 1{p>.5} vs 1{p̂>.5} over Random items")]
+for subset, metric, definition in CHARTS:
+    direction = f"{pub.DIRECTIONS[metric]} is better"
     res = q(pub.by_size, filt, subset, metric)
     if not res.ok:
         st.info(res.message)
@@ -70,11 +71,15 @@ for subset, metric, axis in CHARTS:
     fig = px.line(df, x="params_b", y="mean", color="setting", markers=True, log_x=True,
                   hover_data=["model_pair", "n", "min", "max"],
                   color_discrete_map={REASONING_NAMES[k]: v for k, v in REASONING_COLOURS.items()},
-                  labels={"params_b": "Model size (billions of parameters, log scale)", "mean": axis,
+                  labels={"params_b": "Model size (billions of parameters, log scale)", "mean": f"{metric} ({direction})",
                           "setting": "Setting"})
-    fig.update_layout(height=380, title=f"{metric} on {subset} (mean over the filtered figures; "
-                                        f"n per point in the hover)")
+    fig.update_layout(height=400, title=f"{metric} on {subset}: {direction}",
+                      legend_title_text="Setting")
+    fig.update_xaxes(tickvals=sorted(df["params_b"].unique()), ticktext=[f"{v:g}B" for v in
+                                                                         sorted(df["params_b"].unique())])
     st.plotly_chart(fig, width="stretch")
+    st.caption(f"{metric}: {definition}. Each point is the mean of the figures passing the filters "
+               "(datasets, methods, steering); n, min and max in the hover.")
 
 st.subheader("Win rates (the paper's Table 1, recomputed from the figures)")
 st.caption(RULES + " Matched setting = dataset × model pair × method × steering. The paper's Table 1 "
