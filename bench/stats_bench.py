@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -111,6 +112,12 @@ def main() -> None:
     verdict = "PASS" if totals["cpu"] < TARGET_S else "over target"
     print(f"{'slice statistics (compare_runs row)':38s} {totals['wall']:7.3f} {totals['cpu']:7.3f}  "
           f"{verdict} on CPU time, {'PASS' if totals['wall'] < TARGET_S else 'over target'} on wall time")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE item_scores AS SELECT * FROM rows")
+    cols = "run_id, task_id, item_id, tvd, human_gini, model_gini, human_pos, model_pos, human_majority, model_argmax"
+    wall, cpu, res = timed(lambda: con.execute(f"SELECT {cols} FROM item_scores WHERE run_id IN (?, ?)",
+                                               ["rlvr", "rlhf"]).df(), args.repeat)
+    print(f"{'DuckDB fetch of those rows (in memory)':38s} {wall:7.3f} {cpu:7.3f}  {len(res):,} rows")
     wall, cpu, _ = timed(lambda: noise_floor_for_task("bench", counts, False, seed=0), 1)
     print(f"{'noise floor at build, ' + str(N_DRAWS) + ' draws':38s} {wall:7.3f} {cpu:7.3f}  "
           f"{args.items:,} items, {len(np.unique(counts, axis=0))} distinct count vectors")

@@ -182,6 +182,7 @@ class Difference:
         self.left, self.right = left, right
         self.n = min(left.n, right.n)
         self._split = left.columns().shape[1]
+        self.left_rows = left.columns().shape[0]
 
     def columns(self):
         a, b = self.left.columns(), self.right.columns()
@@ -283,6 +284,23 @@ def _compact(row_item: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray
     return np.flatnonzero(present), position[row_item]
 
 
+def _item_sums(stat, inv: np.ndarray, n: int):
+    """Column sums per item (inv: each row's position among the statistic's items); the two
+    sides of a Difference are summed separately, so no zero-padded block is ever built."""
+    if isinstance(stat, Difference):
+        k = stat.left_rows
+        a, b = _item_sums(stat.left, inv[:k], n), _item_sums(stat.right, inv[k:], n)
+        if sparse.issparse(a) or sparse.issparse(b):
+            return sparse.hstack([sparse.csr_matrix(a), sparse.csr_matrix(b)], format="csr")
+        return np.hstack([a, b])
+    cols = stat.columns()
+    if len(inv) == n and not sparse.issparse(cols) and np.array_equal(inv, np.arange(n)):
+        return np.asarray(cols)
+    to_item = sparse.csr_matrix((np.ones(len(inv), dtype=np.float32), (inv, np.arange(len(inv)))),
+                                shape=(n, len(inv)))
+    return to_item @ cols
+
+
 def _design_blocks(stats: Mapping[str, tuple[object, np.ndarray]], n_items: int) -> list:
     """Per-item column sums of each statistic, grouped by the set of items it touches (e.g.
     one block per band) so each resample multiplies only those items' weights; sparse
@@ -292,9 +310,7 @@ def _design_blocks(stats: Mapping[str, tuple[object, np.ndarray]], n_items: int)
     singles = []
     for k, (s, row_item) in stats.items():
         items, inv = _compact(np.asarray(row_item, dtype=np.int64), n_items)
-        to_item = sparse.csr_matrix((np.ones(len(inv), dtype=np.float32), (inv, np.arange(len(inv)))),
-                                    shape=(len(items), len(inv)))
-        summed = to_item @ s.columns()
+        summed = _item_sums(s, inv, len(items))
         full = len(items) == n_items  # unique + sorted, so this is 0..n_items-1
         if sparse.issparse(summed):
             singles.append((None if full else items, summed.tocsr().astype(np.float32),

@@ -24,13 +24,13 @@ def compare_runs_from_rows(df: pd.DataFrame, left_run: str, right_run: str,
     """`df`: item_scores rows (run_id, task_id, item_id and the metrics' columns) of at least
     the two runs. One row per metric: left, left_lo, left_hi, right, right_lo, right_hi, diff,
     lo, hi, n (items both scored), p (Wilcoxon; None for aggregate metrics), verdict."""
-    keys = ["task_id", "item_id"]
-    left = df[df["run_id"] == left_run].sort_values(keys)
-    right = df[df["run_id"] == right_run].sort_values(keys)
-    common = left[keys].merge(right[keys], on=keys)
-    left = left.merge(common, on=keys).reset_index(drop=True)
-    right = right.merge(common, on=keys).reset_index(drop=True)
-    items, n_items = item_index(left)
+    both = df[df["run_id"].isin([left_run, right_run])].reset_index(drop=True)
+    codes, _ = item_index(both)
+    is_left = (both["run_id"] == left_run).to_numpy()
+    common = np.intersect1d(codes[is_left], codes[~is_left])  # sorted item codes both scored
+    left, right = (_aligned(both, codes, mask, common) for mask in (is_left, ~is_left))
+    items = np.arange(len(common))
+    n_items = len(common)
     stats = {}
     for m in metrics:
         ls, rs = aggregates.statistic(m, left), aggregates.statistic(m, right)
@@ -48,9 +48,18 @@ def compare_runs_from_rows(df: pd.DataFrame, left_run: str, right_run: str,
         rows.append({"metric": m, "statistic": aggregates.statistic_label(m),
                      "left": a.estimate, "left_lo": a.lo, "left_hi": a.hi,
                      "right": b.estimate, "right_lo": b.lo, "right_hi": b.hi,
-                     "diff": d.estimate, "lo": d.lo, "hi": d.hi, "n": len(common), "p": p,
+                     "diff": d.estimate, "lo": d.lo, "hi": d.hi, "n": n_items, "p": p,
                      "verdict": side_verdict(d, METRICS.get(m).direction)})
     return pd.DataFrame(rows)
+
+
+def _aligned(df: pd.DataFrame, codes: np.ndarray, mask: np.ndarray, common: np.ndarray) -> pd.DataFrame:
+    """The rows of one run for the common items, in the order of `common` (first row per item)."""
+    idx = np.flatnonzero(mask)
+    order = np.argsort(codes[idx], kind="stable")
+    sorted_codes = codes[idx][order]
+    pos = np.searchsorted(sorted_codes, common)
+    return df.iloc[idx[order][pos]].reset_index(drop=True)
 
 
 def compare_runs(store: Store, sl: Slice, left_run: str, right_run: str,
