@@ -85,3 +85,21 @@ def verdict(store: Store, sl: Slice) -> Verdict:
     p = None if r["p"] is None or r["p"] != r["p"] else float(r["p"])
     return sentence(sl.metric, float(r["diff"]), float(r["lo"]), float(r["hi"]), int(r["n"]),
                     int(r["n_run_pairs"]), p)
+
+
+def verdicts_by_band(store: Store, sl: Slice) -> list[tuple[str, Verdict]]:
+    """(band, verdict) for each band of the slice's scheme with matched items, in scheme order,
+    under the same rules as `verdict`."""
+    res = paired_comparison(store, sl, "rlvr_vs_rlhf", by=("band",))
+    if not res.ok:
+        return []
+    out = []
+    for r in res.frame.itertuples(index=False):
+        if r.diff is None or r.lo is None or r.diff != r.diff:
+            out.append((r.band, Verdict(None, f"{METRICS.get(sl.metric).label} is undefined on the "
+                                              f"{r.band} items both sides scored (n = {r.n}).", n=int(r.n))))
+            continue
+        p = None if r.p is None or r.p != r.p else float(r.p)
+        out.append((r.band, sentence(sl.metric, float(r.diff), float(r.lo), float(r.hi), int(r.n),
+                                     int(r.n_run_pairs), p)))
+    return out

@@ -135,3 +135,13 @@ def test_compare_runs_gives_both_sides_and_the_difference_from_one_resampling(de
     v = df.loc["var_corr"]
     assert v["diff"] == pytest.approx(v["left"] - v["right"]) and pd.isna(v["p"])
     assert not compare_runs(demo_store, Slice(), left, "no-such-run").ok
+
+
+def test_verdicts_by_band_follow_the_band_rows(demo_store):
+    from data_layer.verdict import verdicts_by_band
+    rows = paired_comparison(demo_store, Slice(), "rlvr_vs_rlhf", by=("band",)).frame
+    vs = verdicts_by_band(demo_store, Slice())
+    assert [b for b, _ in vs] == ["low", "medium", "high"] == list(rows["band"])
+    for (_, v), r in zip(vs, rows.itertuples(), strict=True):
+        assert v.n == r.n and f"{r.n:,} items" in v.sentence
+        assert (v.word == "worse") == (r.verdict == "right better")
