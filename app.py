@@ -18,6 +18,8 @@ PAGES = [
     st.Page("pages/models.py", title="Models", icon=":material/leaderboard:", url_path="models"),
     st.Page("pages/items.py", title="Items", icon=":material/table_rows:", url_path="items"),
     st.Page("pages/item.py", title="Item", icon=":material/description:", url_path="item"),
+    st.Page("pages/published.py", title="Published results", icon=":material/menu_book:",
+            url_path="published"),
     st.Page("pages/data.py", title="Data", icon=":material/dataset:", url_path="data"),
 ]
 

@@ -73,6 +73,18 @@ CREATE TABLE item_metrics (
     {_metric_cols},
     model_entropy DOUBLE, model_gini DOUBLE, model_argmax INTEGER, model_pos DOUBLE
 );
+CREATE TABLE noise_floor (
+    task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, n_draws INTEGER NOT NULL,
+    {_metric_cols},
+    PRIMARY KEY (task_id, item_id)
+);
+CREATE TABLE published_results (
+    subset VARCHAR NOT NULL, metric VARCHAR NOT NULL, dist_expr VARCHAR NOT NULL,
+    steering VARCHAR NOT NULL, model_pair VARCHAR NOT NULL, reasoning VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL, value DOUBLE NOT NULL, model VARCHAR NOT NULL,
+    rlhf_model VARCHAR NOT NULL, rlvr_model VARCHAR NOT NULL, params_b DOUBLE NOT NULL,
+    citation VARCHAR NOT NULL
+);
 """
 
 # One row per (run, item) with every facet column a slice may filter on, materialised at build
@@ -116,4 +128,5 @@ ORDER BY ALL;
 """
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
-          "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums"]
+          "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums",
+          "noise_floor", "published_results"]

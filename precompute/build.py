@@ -20,7 +20,9 @@ import pyarrow as pa
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import DDL, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
 from precompute.human import assign_bands, human_frame
+from precompute.noise_floor import noise_floor_frame
 from precompute.progress import progress, progress_step
+from precompute.published import write_published
 from precompute.runs_check import validate_run
 from precompute.study import GENERATION_COLUMNS, RunData, Study, StudyError
 
@@ -78,6 +80,9 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
         runs = itertools.chain(runs, baseline_runs(study, dist))
         total = total + len(BASELINES) if total is not None else None
     _write_runs(con, runs, probs_by_task, report, show, total)
+    ordinal = {hd.task.task_id for hd in study.human if hd.task.scale == "ordinal"}
+    _insert(con, "noise_floor", noise_floor_frame(dist, ordinal, study.seed))
+    write_published(con, _insert)
     with progress_step("materialising item scores", show):
         con.execute(ITEM_SCORES_TABLE)
         con.execute(SCORE_SUMS_TABLE)

@@ -1,0 +1,162 @@
+"""Paired comparisons on the items both runs scored: mean difference (left - right) with a
+95% bootstrap interval over items and a Wilcoxon signed-rank p, overall, per band or per task.
+
+Kinds (`KINDS`): which runs are paired and which slice filters are relaxed so both sides
+survive them (e.g. RLVR vs RLHF ignores the slice's training and reasoning filters).
+When a side has several matching runs (e.g. an RLVR run matched with its RLHF sibling's
+no-CoT and CoT runs), each item's difference is the mean over its matched run pairs, so
+every item counts once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import wilcoxon
+
+from data_layer import aggregates
+from data_layer.metrics import METRICS
+from data_layer.queries.intervals import fetch_rows, item_index, ordered
+from data_layer.slice import Slice
+from data_layer.stats import N_RESAMPLES, SEED, Difference, Mean, bootstrap
+from data_layer.store import Result, Store
+
+RUN_COLS = ("model_id", "pair_id", "training", "reasoning", "method", "steering")
+
+
+@dataclass(frozen=True)
+class PairKind:
+    name: str
+    left_label: str
+    right_label: str
+    match: tuple[str, ...]  # run columns both sides share
+    left: dict  # column -> allowed values
+    right: dict
+    relax: tuple[str, ...]  # Slice fields cleared before fetching
+
+
+KINDS = {k.name: k for k in [
+    PairKind("rlvr_vs_rlhf", "RLVR", "RLHF sibling", ("pair_id", "method", "steering"),
+             {"training": ("rlvr",)}, {"training": ("rlhf",)}, ("training", "reasoning", "models")),
+    PairKind("thinking_vs_none", "thinking on", "thinking off", ("model_id", "method", "steering"),
+             {"reasoning": ("native",)}, {"reasoning": ("none",)}, ("reasoning",)),
+    PairKind("cot_vs_none", "CoT", "no CoT", ("model_id", "method", "steering"),
+             {"reasoning": ("cot",)}, {"reasoning": ("none",)}, ("reasoning",)),
+    PairKind("verbalized_vs_sampling", "verbalized", "sampling", ("model_id", "reasoning", "steering"),
+             {"method": ("verbalized",)}, {"method": ("sampling",)}, ("methods",)),
+]}
+
+
+def _side(runs: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    mask = np.ones(len(runs), dtype=bool)
+    for col, allowed in spec.items():
+        mask &= runs[col].isin(allowed).to_numpy()
+    return runs[mask]
+
+
+def run_pairs(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
+    """The matched runs: left_run, right_run and the shared match columns."""
+    return _pairs_from_rows(_rows(store, sl, KINDS[kind]), KINDS[kind])
+
+
+def _pairs_from_rows(rows: pd.DataFrame, k: PairKind) -> pd.DataFrame:
+    runs = rows.drop_duplicates("run_id")[["run_id", *RUN_COLS]]
+    left, right = _side(runs, k.left), _side(runs, k.right)
+    pairs = left.merge(right, on=list(k.match), suffixes=("_left", "_right"))
+    pairs = pairs[pairs["run_id_left"] != pairs["run_id_right"]].dropna(subset=list(k.match))
+    return pairs.rename(columns={"run_id_left": "left_run", "run_id_right": "right_run"})[
+        ["left_run", "right_run", *k.match]].reset_index(drop=True)
+
+
+def _rows(store: Store, sl: Slice, k: PairKind) -> pd.DataFrame:
+    relaxed = sl.with_(**{f: () for f in k.relax})
+    return fetch_rows(store, relaxed, RUN_COLS)
+
+
+def paired_rows(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
+    """One row per matched run pair x item both runs scored, with left_/right_ metric columns,
+    band, task_id and item_id."""
+    k = KINDS[kind]
+    rows = _rows(store, sl, k)
+    pairs = _pairs_from_rows(rows, k)
+    cols = list(aggregates.columns_for(sl.metric))
+    value_cols = [c for c in cols if c != "task_id"]
+    base = rows[["run_id", "task_id", "item_id", "band", *value_cols]]
+    out = pairs.merge(base.rename(columns={"run_id": "left_run", **{c: f"left_{c}" for c in value_cols}}),
+                      on="left_run")
+    right = base.drop(columns="band").rename(columns={"run_id": "right_run",
+                                                      **{c: f"right_{c}" for c in value_cols}})
+    return out.merge(right, on=["right_run", "task_id", "item_id"])
+
+
+def _side_frame(df: pd.DataFrame, side: str, metric: str) -> pd.DataFrame:
+    cols = [c for c in aggregates.columns_for(metric) if c != "task_id"]
+    return df[["task_id", *[f"{side}_{c}" for c in cols]]].rename(columns={f"{side}_{c}": c for c in cols})
+
+
+def _group_stats(part: pd.DataFrame, items: np.ndarray, metric: str):
+    """(statistic, row items) of left - right for one group; item metrics: per-item mean
+    difference over run pairs; aggregate metrics: difference of the two aggregates."""
+    if METRICS.get(metric).level == "item":
+        d = (part[f"left_{metric}"] - part[f"right_{metric}"]).to_numpy(dtype=float)
+        codes, uniq = pd.factorize(items)
+        per_item = pd.Series(d).groupby(codes).mean().to_numpy()
+        return Mean(per_item), uniq, per_item
+    left = aggregates.statistic(metric, _side_frame(part, "left", metric))
+    right = aggregates.statistic(metric, _side_frame(part, "right", metric))
+    return Difference(left, right), np.r_[items, items], None
+
+
+def paired_comparison(store: Store, sl: Slice, kind: str, by: tuple[str, ...] = (),
+                      n_resamples: int = N_RESAMPLES, seed: int = SEED) -> Result:
+    """One row per group (`by` = (), ("band",) or ("task_id",)): left_label, right_label,
+    left/right (the two sides' means or aggregates), diff, lo, hi (95% bootstrap interval of
+    diff over items), n (items both sides scored), n_run_pairs, p (Wilcoxon signed-rank over the
+    per-item differences; None for aggregate metrics) and verdict ('left better', 'right
+    better' or 'no clear difference', by the metric's direction and the interval)."""
+    k = KINDS[kind]
+    df = paired_rows(store, sl, kind)
+    if not len(df):
+        return Result(None, f"No {k.left_label} vs {k.right_label} run pairs scored the same items in "
+                            f"this slice ({sl.sentence()}).")
+    return Result(ordered(compare_rows(df, sl.metric, k, by, n_resamples, seed), by, sl))
+
+
+def compare_rows(df: pd.DataFrame, metric: str, k: PairKind, by: tuple[str, ...] = (),
+                 n_resamples: int = N_RESAMPLES, seed: int = SEED) -> pd.DataFrame:
+    """The store-free part of `paired_comparison`, on `paired_rows` output."""
+    items, n_items = item_index(df)
+    groups = df.groupby(list(by), sort=True).indices if by else {"all": np.arange(len(df))}
+    stats, diffs = {}, {}
+    for key, idx in groups.items():
+        stat, rows, per_item = _group_stats(df.iloc[idx], items[idx], metric)
+        stats[key], diffs[key] = (stat, rows), per_item
+    intervals = bootstrap(stats, n_items, n_resamples, seed)
+    return pd.DataFrame([_row(key, by, df.iloc[idx], intervals[key], diffs[key], metric, k)
+                         for key, idx in groups.items()])
+
+
+def _row(key, by, part: pd.DataFrame, iv, per_item, metric: str, k: PairKind) -> dict:
+    left, _ = aggregates.value(metric, _side_frame(part, "left", metric))
+    right, _ = aggregates.value(metric, _side_frame(part, "right", metric))
+    p = None
+    if per_item is not None and np.any(per_item != 0):
+        p = float(wilcoxon(per_item, zero_method="wilcox").pvalue)
+    n = int(part[["task_id", "item_id"]].drop_duplicates().shape[0])
+    keys = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)) if by else {}
+    return {**keys, "left_label": k.left_label, "right_label": k.right_label, "left": left,
+            "right": right, "diff": iv.estimate, "lo": iv.lo, "hi": iv.hi, "n": n,
+            "n_run_pairs": int(part[["left_run", "right_run"]].drop_duplicates().shape[0]),
+            "p": p, "verdict": side_verdict(iv, METRICS.get(metric).direction)}
+
+
+def side_verdict(iv, direction: str) -> str:
+    """'left better' / 'right better' when the interval of left - right excludes 0."""
+    if not iv.excludes_zero:
+        return "no clear difference"
+    left_higher = iv.lo > 0
+    if direction == "zero":
+        return "no clear difference"
+    return "left better" if left_higher == (direction == "higher") else "right better"
+

@@ -1,0 +1,68 @@
+"""Win rates over matched settings of the user's store, in the style of Ni et al.'s Table 1.
+
+A setting is task x model pair x method x steering. In each setting every run gets one value
+per table column (a per-item metric's mean, or an aggregate metric, over the slice's items,
+or over its high-disagreement band). Comparisons: "RLVR > RLHF" (the RLVR run against the
+better of its RLHF sibling's no-CoT and CoT runs) and "RLHF+CoT > RLHF no-CoT". The rules
+are `data_layer.winrate.RULES` (ties count as wins for the left side).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from data_layer import aggregates
+from data_layer.bands import BAND_SCHEMES
+from data_layer.metrics import METRICS
+from data_layer.slice import Slice
+from data_layer.store import Result, Store
+from data_layer.winrate import Comparison, win_rate_table
+
+SETTING = ("task_id", "pair_id", "method", "steering")
+COMPARISONS = (Comparison("RLVR > RLHF", "RLVR", ("RLHF · no CoT", "RLHF · CoT")),
+               Comparison("RLHF+CoT > RLHF no-CoT", "RLHF · CoT", ("RLHF · no CoT",)))
+DEFAULT_COLUMNS = (("all", "tvd"), ("all", "var_corr"), ("all", "f1"), ("high", "tvd"))
+
+
+def _side(training: str, reasoning: str) -> str | None:
+    if training == "rlvr":
+        return "RLVR"
+    if training == "rlhf" and reasoning in ("none", "cot"):
+        return "RLHF · no CoT" if reasoning == "none" else "RLHF · CoT"
+    return None
+
+
+def setting_values(store: Store, sl: Slice, columns=DEFAULT_COLUMNS) -> pd.DataFrame:
+    """One row per setting x side x column: task_id, pair_id, method, steering, side, run_id,
+    subset, metric, value, n. Runs without a pair id or outside RLVR/RLHF are left out; of
+    several RLVR runs in one setting the one with native thinking is kept."""
+    needed = dict.fromkeys(c for _, m in columns for c in aggregates.columns_for(m))
+    where, params = sl.with_(training=(), reasoning=()).where()
+    df = store.df(f"SELECT run_id, pair_id, training, reasoning, method, steering, "
+                  f"{sl.band_column} AS band, {', '.join(dict.fromkeys(['task_id', *needed]))} "
+                  f"FROM item_scores WHERE pair_id IS NOT NULL AND {where}", params)
+    df["side"] = [_side(t, r) for t, r in zip(df["training"], df["reasoning"], strict=True)]
+    df = df[df["side"].notna()]
+    df = df.sort_values("reasoning", key=lambda s: s.ne("native"), kind="stable")
+    high = BAND_SCHEMES.get(sl.band_scheme).high_band
+    rows = []
+    for key, part in df.groupby([*SETTING, "side"], sort=True):
+        part = part[part["run_id"] == part["run_id"].iloc[0]]  # one run per side and setting
+        for subset, metric in columns:
+            rows_ = part if subset == "all" else part[part["band"] == (high if subset == "high" else subset)]
+            value, n = aggregates.value(metric, rows_) if len(rows_) else (None, 0)
+            rows.append({**dict(zip([*SETTING, "side"], key, strict=True)), "run_id": part["run_id"].iloc[0],
+                         "subset": high if subset == "high" else subset, "metric": metric,
+                         "value": value, "n": n})
+    return pd.DataFrame(rows)
+
+
+def win_rates(store: Store, sl: Slice, columns=DEFAULT_COLUMNS) -> Result:
+    """comparison, subset, metric, direction, win_rate (%), n (settings), wins, ties, p, mean_diff."""
+    values = setting_values(store, sl, columns)
+    if not len(values):
+        return Result(None, "No RLVR/RLHF model pairs with matched settings in this slice, so there is "
+                            "no win-rate table.")
+    values = values.dropna(subset=["value"])
+    table = win_rate_table(values, SETTING, "side", "value", ("subset", "metric"), COMPARISONS,
+                           lambda key: METRICS.get(key[1]).direction)
+    return Result.of(table, "No setting has both sides of a comparison in this slice.")

@@ -1,0 +1,105 @@
+"""The Overview's one-sentence answer, generated from the paired RLVR vs RLHF comparison.
+
+Rules (thresholds), applied to the mean difference RLVR − RLHF sibling on the items both
+scored, with its 95% percentile bootstrap interval over items (`data_layer.stats`):
+- "worse" / "better" only when the whole interval lies on one side of zero, read through the
+  metric's direction (lower-, higher- or closer-to-zero-is-better);
+- otherwise "no clear difference";
+- fewer than MIN_ITEMS items: no verdict, the sentence says there are too few items;
+- metrics where closer to 0 is better (entropy gap): the signed difference is reported, no verdict;
+- every sentence states n (items), the interval and, for per-item metrics, the Wilcoxon p.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from data_layer.metrics import METRICS
+from data_layer.queries.paired import paired_comparison
+from data_layer.slice import Slice
+from data_layer.stats import CONFIDENCE
+from data_layer.store import Store
+
+MIN_ITEMS = 30
+
+
+@dataclass(frozen=True)
+class Verdict:
+    word: str | None  # "worse", "better", "no clear difference", or None (no verdict possible)
+    sentence: str
+    diff: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    n: int = 0
+    n_run_pairs: int = 0
+    p: float | None = None
+
+
+def _fmt_p(p: float | None) -> str:
+    if p is None:
+        return ""
+    return "; Wilcoxon p < 0.001" if p < 0.001 else f"; Wilcoxon p = {p:.3f}"
+
+
+def word_for(lo: float, hi: float, direction: str) -> str:
+    """'worse', 'better' or 'no clear difference' for an interval of RLVR − RLHF."""
+    if lo <= 0 <= hi or direction == "zero":
+        return "no clear difference"
+    rlvr_higher = lo > 0
+    return "better" if rlvr_higher == (direction == "higher") else "worse"
+
+
+def sentence(metric: str, diff: float, lo: float, hi: float, n: int, n_run_pairs: int,
+             p: float | None) -> Verdict:
+    """The sentence for given numbers (pure: no store)."""
+    m = METRICS.get(metric)
+    stat = f"mean {m.label.lower()}" if m.level == "item" else m.label.lower()
+    ci = f"{CONFIDENCE:.0%} CI {lo:+.3f} to {hi:+.3f}"
+    tail = (f"on {n:,} items both scored ({n_run_pairs} matched run pair{'s' * (n_run_pairs != 1)}"
+            f"{_fmt_p(p)}).")
+    if n < MIN_ITEMS:
+        return Verdict(None, f"Too few items for a verdict: RLVR − RLHF {stat} is {diff:+.3f} ({ci}; "
+                             f"{m.direction_text}), " + tail, diff, lo, hi, n, n_run_pairs, p)
+    if m.direction == "zero":
+        return Verdict(None, f"RLVR − RLHF {stat} is {diff:+.3f} ({ci}); for this metric closer to 0 is "
+                             "better, so a signed difference is not read as better or worse, " + tail,
+                       diff, lo, hi, n, n_run_pairs, p)
+    word = word_for(lo, hi, m.direction)
+    if word == "no clear difference":
+        head = "No clear difference between RLVR models and their RLHF siblings"
+    else:
+        head = f"RLVR models are {word} than their RLHF siblings"
+    body = f": {stat} differs by {diff:+.3f} (RLVR − RLHF; {ci}; {m.direction_text}), "
+    return Verdict(word, head + body + tail, diff, lo, hi, n, n_run_pairs, p)
+
+
+def verdict(store: Store, sl: Slice) -> Verdict:
+    """The verdict for the slice (its items, bands and run filters other than training and
+    reasoning, which the RLVR vs RLHF pairing sets itself)."""
+    res = paired_comparison(store, sl, "rlvr_vs_rlhf")
+    if not res.ok:
+        return Verdict(None, res.message)
+    r = res.frame.iloc[0]
+    if r["diff"] is None or r["lo"] is None:
+        return Verdict(None, f"{METRICS.get(sl.metric).label} is undefined on the items both sides "
+                             f"scored (n = {int(r['n'])}), so there is no verdict.", n=int(r["n"]))
+    p = None if r["p"] is None or r["p"] != r["p"] else float(r["p"])
+    return sentence(sl.metric, float(r["diff"]), float(r["lo"]), float(r["hi"]), int(r["n"]),
+                    int(r["n_run_pairs"]), p)
+
+
+def verdicts_by_band(store: Store, sl: Slice) -> list[tuple[str, Verdict]]:
+    """(band, verdict) for each band of the slice's scheme with matched items, in scheme order,
+    under the same rules as `verdict`."""
+    res = paired_comparison(store, sl, "rlvr_vs_rlhf", by=("band",))
+    if not res.ok:
+        return []
+    out = []
+    for r in res.frame.itertuples(index=False):
+        if r.diff is None or r.lo is None or r.diff != r.diff:
+            out.append((r.band, Verdict(None, f"{METRICS.get(sl.metric).label} is undefined on the "
+                                              f"{r.band} items both sides scored (n = {r.n}).", n=int(r.n))))
+            continue
+        p = None if r.p is None or r.p != r.p else float(r.p)
+        out.append((r.band, sentence(sl.metric, float(r.diff), float(r.lo), float(r.hi), int(r.n),
+                                     int(r.n_run_pairs), p)))
+    return out

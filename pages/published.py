@@ -1,0 +1,110 @@
+"""Published results: Ni et al.'s per-model figures, their Table 1 recomputed, and the user's
+numbers beside them where the store holds the same dataset."""
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from data_layer.queries import published as pub
+from data_layer.winrate import RULES
+from ui.data import q
+from ui.page import start_page
+from ui.state import page_param, set_page_param
+
+REASONING_COLOURS = {"R1": "#D55E00", "No-CoT": "#0072B2", "CoT": "#56B4E9"}  # = RLVR / RLHF colours
+REASONING_NAMES = {"R1": "R1 (RLVR model)", "No-CoT": "RLHF model, no CoT", "CoT": "RLHF model + CoT"}
+METHOD_NAMES = {"verbal": "verbalized", "sample": "sampling"}
+STEERING_NAMES = {"zero": "zero-shot", "few": "few-shot"}
+DATASET_NAMES = {"HS2": "HelpSteer2", "GHC": "Gab Hate Corpus", "Pos": "GoEmotions positive",
+                 "Neg": "GoEmotions negative", "Amb": "GoEmotions ambiguous"}
+CONTROLS = [("datasets", "Dataset", "pub_dataset", DATASET_NAMES), ("subsets", "Subset", "pub_subset", {}),
+            ("sizes", "Model size", "pub_size", {}), ("reasoning", "Reasoning", "pub_reasoning", REASONING_NAMES),
+            ("methods", "Method", "pub_method", METHOD_NAMES), ("steering", "Steering", "pub_steering",
+                                                                 STEERING_NAMES)]
+DEFAULTS = {"methods": "verbal"}  # the paper's Table 1 and main results use verbalized figures
+
+start_page("Published results: Ni et al. (EACL 2026)")
+st.markdown("Per-model figures of **Ni et al.**, transcribed from the paper's "
+            "Tables 5 and 6 and shipped with the project (`reference_data/`). These are the paper's "
+            "numbers on real models, not this store's data; the sidebar slice does not apply here.")
+st.caption(q(pub.citation))
+pairs = q(pub.pair_models)
+st.caption("Models per pair (RLHF | RLVR): " + "; ".join(
+    f"{p} = {h} | {v}" for p, h, v in zip(pairs["model_pair"], pairs["rlhf_model"], pairs["rlvr_model"],
+                                          strict=True)))
+
+options = q(pub.published_options)
+
+
+def _control(field: str, label: str, key: str, names: dict) -> tuple:
+    opts = options[field]
+    to_str = (lambda v: f"{v:g}") if field == "sizes" else str
+    by_str = {to_str(v): v for v in opts}
+    raw = page_param(key, DEFAULTS.get(field, ""))
+    chosen = [by_str[s] for s in (raw or "").split(",") if s in by_str]
+    fmt = (lambda v: f"{v:g}B") if field == "sizes" else (lambda v: names.get(v, v))
+    picked = st.multiselect(label, opts, default=chosen, format_func=fmt, placeholder="All",
+                            key=f"w_{key}")
+    set_page_param(key, ",".join(to_str(v) for v in picked) if picked else
+                   ("" if field not in DEFAULTS else "all"))
+    return tuple(picked)
+
+
+cols = st.columns(3) + st.columns(3)
+values = {}
+for col, (field, label, key, names) in zip(cols, CONTROLS, strict=True):
+    with col:
+        values[field] = _control(field, label, key, names)
+filt = pub.PublishedFilter(**values)
+
+st.subheader("By model size")
+CHARTS = [("HighVar", "DistAlign", "mean |p − p̂| over the HighVar items"),
+          ("Random", "VarCorr", "Pearson r of p(1−p) and p̂(1−p̂) over Random items"),
+          ("Random", "F1", "F1 of 1{p>.5} vs 1{p̂>.5} over Random items")]
+for subset, metric, definition in CHARTS:
+    direction = f"{pub.DIRECTIONS[metric]} is better"
+    res = q(pub.by_size, filt, subset, metric)
+    if not res.ok:
+        st.info(res.message)
+        continue
+    df = res.frame.assign(setting=lambda d: d["reasoning"].map(REASONING_NAMES))
+    fig = px.line(df, x="params_b", y="mean", color="setting", markers=True, log_x=True,
+                  hover_data=["model_pair", "n", "min", "max"],
+                  color_discrete_map={REASONING_NAMES[k]: v for k, v in REASONING_COLOURS.items()},
+                  labels={"params_b": "Model size (billions of parameters, log scale)", "mean": f"{metric} ({direction})",
+                          "setting": "Setting"})
+    fig.update_layout(height=400, title=f"{metric} on {subset}: {direction}",
+                      legend_title_text="Setting")
+    fig.update_xaxes(tickvals=sorted(df["params_b"].unique()), ticktext=[f"{v:g}B" for v in
+                                                                         sorted(df["params_b"].unique())])
+    st.plotly_chart(fig, width="stretch")
+    st.caption(f"{metric}: {definition}. Each point is the mean of the figures passing the filters "
+               "(datasets, methods, steering); n, min and max in the hover.")
+
+st.subheader("Win rates (the paper's Table 1, recomputed from the figures)")
+st.caption(RULES + " Matched setting = dataset × model pair × method × steering. The paper's Table 1 "
+           "uses verbalized figures only (50 settings); choose both methods to include sampling.")
+wr = q(pub.published_win_rates, filt)
+if wr.ok:
+    st.dataframe(wr.frame.rename(columns={"win_rate": "win rate (%)", "n": "settings", "p": "Wilcoxon p"}),
+                 hide_index=True, width="stretch")
+else:
+    st.info(wr.message)
+
+st.subheader("Your store beside the published numbers")
+mine = q(pub.store_beside_published)
+if mine.ok:
+    st.caption("Your runs on tasks declared as the paper's datasets, each beside the paper's figures for "
+               "the same dataset, subset, metric, setting (RLVR = R1, RLHF without / with CoT), method and "
+               "steering: mean, min and max over the paper's model pairs. DistAlign = TVD on a binary task; "
+               "HighVar = the highvar band.")
+    st.dataframe(mine.frame, hide_index=True, width="stretch")
+else:
+    st.info(mine.message)
+
+with st.expander("All figures passing the filters"):
+    figs = q(pub.published_figures, filt)
+    if figs.ok:
+        st.dataframe(figs.frame, hide_index=True, width="stretch")
+    else:
+        st.info(figs.message)
