@@ -12,15 +12,15 @@ from ui import data
 st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/insights:", url_path="overview",
+    st.Page("views/overview.py", title="Overview", icon=":material/insights:", url_path="overview",
             default=True),
-    st.Page("pages/bands.py", title="Bands", icon=":material/equalizer:", url_path="bands"),
-    st.Page("pages/models.py", title="Models", icon=":material/leaderboard:", url_path="models"),
-    st.Page("pages/items.py", title="Items", icon=":material/table_rows:", url_path="items"),
-    st.Page("pages/item.py", title="Item", icon=":material/description:", url_path="item"),
-    st.Page("pages/published.py", title="Published results", icon=":material/menu_book:",
+    st.Page("views/bands.py", title="Bands", icon=":material/equalizer:", url_path="bands"),
+    st.Page("views/models.py", title="Models", icon=":material/leaderboard:", url_path="models"),
+    st.Page("views/items.py", title="Items", icon=":material/table_rows:", url_path="items"),
+    st.Page("views/item.py", title="Item", icon=":material/description:", url_path="item"),
+    st.Page("views/published.py", title="Published results", icon=":material/menu_book:",
             url_path="published"),
-    st.Page("pages/data.py", title="Data", icon=":material/dataset:", url_path="data"),
+    st.Page("views/data.py", title="Data", icon=":material/dataset:", url_path="data"),
 ]
 
 try:

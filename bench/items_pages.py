@@ -17,11 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-PAGES = [("items", "pages/items.py", {}),
-         ("items, sorted by gap, page 5", "pages/items.py", {"sort": "gap", "page": "5"}),
-         ("items, text search", "pages/items.py", {"q": "referee"}),
-         ("item", "pages/item.py", {"task": "demo-nli", "item": "demo-nli-0049"}),
-         ("data", "pages/data.py", {})]
+PAGES = [("items", "views/items.py", {}),
+         ("items, sorted by gap, page 5", "views/items.py", {"sort": "gap", "page": "5"}),
+         ("items, text search", "views/items.py", {"q": "referee"}),
+         ("item", "views/item.py", {"task": "demo-nli", "item": "demo-nli-0049"}),
+         ("data", "views/data.py", {})]
 REPEATS = 5
 
 

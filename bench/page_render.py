@@ -30,7 +30,7 @@ def _time(page: str, query: dict[str, str], cold: bool) -> float:
     for k, v in query.items():
         at.query_params[k] = v
     at.run()  # the default page; opens the store (cached resource, as in a running server)
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     if cold:
         st.cache_data.clear()
     t0 = time.perf_counter()

@@ -67,7 +67,7 @@ def run_pages(path: Path) -> None:
     from streamlit.testing.v1 import AppTest
     os.environ["ATLAS_STORE"] = str(path)
     root = Path(__file__).resolve().parents[1]
-    pages = sorted(str(p.relative_to(root)) for p in (root / "pages").glob("*.py"))
+    pages = sorted(str(p.relative_to(root)) for p in (root / "views").glob("*.py"))
     print(f"\n{'page (AppTest)':<34} {'first ms':>9} {'again ms':>9}")
     for page in pages:
         at = AppTest.from_file(str(root / "app.py"), default_timeout=120)

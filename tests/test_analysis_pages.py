@@ -16,7 +16,7 @@ def _open(page: str, query: dict | None = None) -> AppTest:
         at.query_params[k] = v
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
@@ -124,6 +124,6 @@ def test_every_page_offers_a_link_that_reproduces_the_view(app_env):
 
 def test_the_slice_survives_a_page_switch(app_env):
     at = _open("overview", {"tasks": "demo-nli", "metric": "jsd"})
-    at.switch_page("pages/models.py").run()
+    at.switch_page("views/models.py").run()
     assert at.multiselect(key="w_tasks").value == ["demo-nli"] and at.selectbox(key="w_metric").value == "jsd"
     assert at.query_params["tasks"] == "demo-nli" and "of task demo-nli" in at.caption[0].value

@@ -24,7 +24,7 @@ def _markdown_texts(at: AppTest) -> list[str]:
 
 
 def test_items_page_lists_the_slice_with_counts_and_paging(app_env):
-    at = _run("pages/items.py")
+    at = _run("views/items.py")
     table = at.dataframe[0].value
     assert len(table) == 25 and {"task", "item", "text", "human", "run_metric", "rlvr_probs", "rlhf_probs", "gap"} <= set(table.columns)
     assert any("1,280 items" in m for m in _markdown_texts(at))
@@ -36,7 +36,7 @@ def test_items_page_lists_the_slice_with_counts_and_paging(app_env):
 
 
 def test_items_query_params_set_the_widgets(app_env):
-    at = _run("pages/items.py", {"tasks": "demo-offensive", "sort": "gap", "order": "asc", "q": "referee",
+    at = _run("views/items.py", {"tasks": "demo-offensive", "sort": "gap", "order": "asc", "q": "referee",
                                  "page": "2", "metric": "jsd"})
     assert at.text_input(key="it_q").value == "referee"
     assert at.selectbox(key="it_sort").value == "gap" and at.selectbox(key="it_desc").value is False
@@ -51,21 +51,21 @@ def test_items_query_params_set_the_widgets(app_env):
 
 
 def test_slice_level_metric_leaves_only_the_entropy_sort(app_env):
-    at = _run("pages/items.py", {"metric": "var_corr", "sort": "gap"})
+    at = _run("views/items.py", {"metric": "var_corr", "sort": "gap"})
     assert at.selectbox(key="it_sort").options == ["human disagreement (normalised entropy)"]
     assert not {"run_metric", "gap"} & set(at.dataframe[0].value.columns)
     assert any("whole slice, not per item" in c.value for c in at.caption)
 
 
 def test_changing_a_filter_changes_the_count(app_env):
-    at = _run("pages/items.py")
+    at = _run("views/items.py")
     at.multiselect(key="w_bands").set_value(["high"]).run()
     count = next(m for m in _markdown_texts(at) if "in this slice" in m)
     assert "1,280" not in count and set(at.dataframe[0].value["band"]) == {"high"}
 
 
 def test_item_page_shows_human_and_model_distributions(app_env):
-    at = _run("pages/item.py", {**ODD, "training": "rlvr,rlhf"})
+    at = _run("views/item.py", {**ODD, "training": "rlvr,rlhf"})
     human = next(d.value for d in at.dataframe if "label_name" in d.value.columns)
     assert list(human["label_name"]) == ["not offensive", "offensive"] and human["count"].sum() > 0
     metrics = next(d.value for d in at.dataframe if "run" in d.value.columns)
@@ -80,7 +80,7 @@ def test_item_page_shows_human_and_model_distributions(app_env):
 
 
 def test_html_and_markdown_in_item_text_render_literally(app_env):
-    at = _run("pages/item.py", ODD)
+    at = _run("views/item.py", ODD)
     texts = [t.value for t in at.text]
     assert any(t.startswith("<script>alert('x')</script> <b>bold?</b> **not markdown**") for t in texts)
     for element in _markdown_texts(at):
@@ -89,16 +89,16 @@ def test_html_and_markdown_in_item_text_render_literally(app_env):
 
 
 def test_item_page_explains_unknown_or_missing_ids(app_env):
-    at = _run("pages/item.py", {"task": "demo-offensive", "item": "no-such-item"})
+    at = _run("views/item.py", {"task": "demo-offensive", "item": "no-such-item"})
     assert "has no item 'no-such-item'" in at.error[0].value
-    at = _run("pages/item.py", {"task": "nope", "item": "x"})
+    at = _run("views/item.py", {"task": "nope", "item": "x"})
     assert "no task 'nope'" in at.error[0].value
-    at = _run("pages/item.py")
+    at = _run("views/item.py")
     assert any("No item is selected" in i.value for i in at.info)
 
 
 def test_data_page_documents_tasks_bands_metrics_and_build(app_env):
-    at = _run("pages/data.py")
+    at = _run("views/data.py")
     subheaders = [s.value for s in at.subheader]
     assert any("Natural language inference" in s for s in subheaders)
     assert any("HighVar" in s for s in subheaders) and any("tertiles" in s for s in subheaders)

@@ -136,8 +136,8 @@ def click_table_row(pg, row: int) -> None:
 
 
 def _warm(pg, base: str) -> None:
-    """Open the root page once: until some session runs app.py (and so st.navigation), Streamlit
-    1.67 treats the `pages/` folder as a v1 multipage app and runs a linked page script directly."""
+    """Open the root page once before the test proper (a warm server, as users mostly meet it; the
+    fresh-server deep link has its own test below)."""
     pg.goto(base)
     wait_ready(pg)
 
@@ -218,9 +218,6 @@ def test_screenshot_of_every_page(server, browser):
     context.close()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="Streamlit 1.67 runs a pages/ script directly (v1 multipage mode, "
-                   "no app.py, no wide layout, file names in the menu) when a fresh server's first visitor "
-                   "opens a deep link; fixed by renaming the pages/ folder (e.g. to views/).")
 def test_permalink_on_a_fresh_server_runs_the_app_frame(demo_store_path, browser, tmp_path):
     with streamlit_server(demo_store_path, tmp_path / "server.log") as base:
         pg = browser.new_page(viewport={"width": 1600, "height": 1000})

@@ -30,5 +30,5 @@ def test_readme_quick_start_and_ci_agree():
 
 
 def test_readme_layout_lists_every_top_level_folder():
-    for folder in ("app.py", "pages/", "ui/", "data_layer/", "precompute/", "tests/", ".streamlit/", ".ci/run"):
+    for folder in ("app.py", "views/", "ui/", "data_layer/", "precompute/", "tests/", ".streamlit/", ".ci/run"):
         assert f"`{folder}`" in README

@@ -128,7 +128,7 @@ def _page(query=None):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
-    at.switch_page("pages/published.py")
+    at.switch_page("views/published.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at

@@ -35,13 +35,13 @@ def run_name(row) -> str:
 if not task_id or not item_id:
     st.info("No item is selected. Open one by clicking a row on the Items page, or add "
             "`?task=TASK_ID&item=ITEM_ID` to this page's address.")
-    st.page_link("pages/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
+    st.page_link("views/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
     st.stop()
 
 detail = q(q_item.item_detail, task_id, item_id)
 if not detail.ok:
     st.error(detail.message)
-    st.page_link("pages/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
+    st.page_link("views/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
     st.stop()
 item = detail.frame.iloc[0]
 
@@ -57,7 +57,7 @@ if near.ok:
                    f"{q_items.SORTS[order.sort]}")
     for step, col, label in ((-1, nav[0], "← Previous item"), (1, nav[2], "Next item →")):
         if step in by_step:
-            col.page_link("pages/item.py", label=label, query_params={
+            col.page_link("views/item.py", label=label, query_params={
                 "task": by_step[step].task_id, "item": by_step[step].item_id, **links})
 else:
     nav[1].caption(near.message)

@@ -117,7 +117,7 @@ def _open_clicked(event) -> None:
         return
     task_id, item_id = points[0]["customdata"][:2]
     try:
-        st.switch_page("pages/item.py", query_params={**sl.to_params(), "task": task_id, "item": item_id})
+        st.switch_page("views/item.py", query_params={**sl.to_params(), "task": task_id, "item": item_id})
     except StreamlitAPIException as e:  # the item page is not registered in this app
         raise EmptyPanel(f"Cannot open item {item_id}: {e}") from None
 

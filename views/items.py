@@ -148,7 +148,7 @@ event = st.dataframe(table[cols], column_config=column_config(run, rlvr, rlhf), 
                      height=35 * (len(table) + 1) + 3)
 if event.selection.rows:
     row = df.iloc[event.selection.rows[0]]
-    st.switch_page("pages/item.py", query_params={"task": row["task_id"], "item": row["item_id"],
+    st.switch_page("views/item.py", query_params={"task": row["task_id"], "item": row["item_id"],
                                                   **sl.to_params(), **order.to_params()})
 
 nav = st.columns([1, 2, 3], vertical_alignment="bottom")
