@@ -9,6 +9,7 @@ from data_layer.queries import published as pub
 from data_layer.winrate import RULES
 from ui.data import q
 from ui.page import start_page
+from ui.share import share_link
 from ui.state import page_param, set_page_param
 
 REASONING_COLOURS = {"R1": "#D55E00", "No-CoT": "#0072B2", "CoT": "#56B4E9"}  # = RLVR / RLHF colours
@@ -108,3 +109,5 @@ with st.expander("All figures passing the filters"):
         st.dataframe(figs.frame, hide_index=True, width="stretch")
     else:
         st.info(figs.message)
+
+share_link()
