@@ -181,6 +181,7 @@ def _write_run_rows(con, rd: RunData, probs_by_task) -> dict:
         gen = rd.generations.reindex(columns=GENERATION_COLUMNS).assign(run_id=rd.run.run_id)
         gen["item_id"] = gen["item_id"].astype(str)
         _insert(con, "generations", gen[["run_id", *GENERATION_COLUMNS]])
+        summary["failed_generations"] = int(gen["error"].notna().sum())  # incl. items left without a dist
     return summary
 
 

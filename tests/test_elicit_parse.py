@@ -76,7 +76,8 @@ def test_verbalized_unparseable_is_an_error_not_a_guess(text):
 
 @pytest.mark.parametrize("text, expected", [
     ("B", 1), ("(A)", 0), ("A.", 0), ("**Answer:** B", 1), ("I think... Answer: A", 0),
-    ("The annotators would say offensive.", 1),
+    ("The annotators would say offensive.", 1), ('{"answer": "B"}', 1),
+    ('{"reasoning": "It insults.", "answer": "A"}', 0), ('"A"', 0),
 ])
 def test_choice_parse(text, expected):
     assert parse_choice_text(text, 2, ["not offensive", "offensive"])[0] == expected
@@ -90,3 +91,13 @@ def test_choice_unparseable(text):
 
 def test_split_reasoning_without_reasoning():
     assert split_reasoning({"content": " A "}) == ("A", None, False)
+
+
+def test_logprob_without_reasoning_reads_the_first_token_whatever_was_sampled():
+    top = [{"token": "The", "logprob": -0.5}, {"token": "A", "logprob": -2.0}, {"token": " B", "logprob": -3.0}]
+    rec = {"choice": {"message": {"content": "The"}, "finish_reason": "length",
+                      "logprobs": {"content": [{"token": "The", "logprob": -0.5, "top_logprobs": top}]}}}
+    s = interpret("logprob", rec, 2, ["no", "yes"], "none")
+    a, b = 2.718281828 ** -2.0, 2.718281828 ** -3.0
+    assert s.ok and s.probs == pytest.approx([a / (a + b), b / (a + b)])
+    assert s.covered_mass == pytest.approx(a + b)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 THINK = re.compile(r"^\s*<think>(.*?)(</think>|$)", re.S)
 ANSWER = re.compile(r"answer\s*(?:is)?\s*[:：]?\s*\**\s*\(?([A-Z])\b", re.I)
-LONE = re.compile(r"^\W*\(?([A-Z])\)?(?:[.):,\s]|$)")
+LONE = re.compile(r"^\W*\(?([A-Z])\)?(?:[.):,\"'\s]|$)")
 PAIR = re.compile(r"[\"']?\b([A-Z])\b[\"']?\s*[:=]\s*(-?\d+(?:\.\d+)?)\s*(%?)")
 
 
@@ -63,7 +63,10 @@ def parse_choice_text(text: str, k: int, label_names: list[str]) -> tuple[int | 
     """The option a text answer names: 'Answer: B', a lone letter, or exactly one label name."""
     valid = [chr(65 + i) for i in range(k)]
     found = ANSWER.findall(text)
-    if found:
+    structured = _json_answer(text)
+    if structured is not None:
+        letter = structured
+    elif found:
         letter = found[-1].upper()
     else:
         m = LONE.match(text.strip())
@@ -77,6 +80,17 @@ def parse_choice_text(text: str, k: int, label_names: list[str]) -> tuple[int | 
     if letter not in valid:
         return None, f"option {letter!r} is not one of {valid}"
     return valid.index(letter), None
+
+
+def _json_answer(text: str) -> str | None:
+    """The letter of a constrained answer: {"answer": "B"} or "B"."""
+    try:
+        obj = json.loads(text.strip())
+    except ValueError:
+        return None
+    if isinstance(obj, dict):
+        obj = obj.get("answer")
+    return obj.strip().upper() if isinstance(obj, str) and len(obj.strip()) == 1 else None
 
 
 def parse_shares(text: str, k: int) -> tuple[list[float] | None, str | None]:
@@ -138,8 +152,8 @@ def _json_shares(text: str) -> dict | None:
 def logprob_shares(logprobs: dict | None, k: int, after_reasoning: bool) -> tuple[list[float] | None,
                                                                                  float | None, str | None]:
     """Probabilities of the option letters at the answer position, from `top_logprobs`.
-    Without reasoning the answer is the first token that is a letter; with reasoning, the token
-    after the last 'Answer:' (or the last letter token). Tokens ' A', 'A' and 'A.' all count
+    Without reasoning the answer position is the first generated token (whatever was sampled
+    there); with reasoning, the token after the last 'Answer:' (or the last letter token). Tokens ' A', 'A' and 'A.' all count
     for A. Returns (shares renormalised over the letters, covered mass, error)."""
     content = (logprobs or {}).get("content")
     if not content:
@@ -168,8 +182,8 @@ def _letter(token: str) -> str | None:
 def _answer_position(content: list[dict], letters: list[str], after_reasoning: bool) -> int | None:
     tokens = [c.get("token", "") for c in content]
     is_letter = [_letter(t) in letters for t in tokens]
-    if not after_reasoning:
-        return next((i for i, ok in enumerate(is_letter) if ok), None)
+    if not after_reasoning:  # the next token after the prompt is the answer
+        return 0
     text, starts = "", []
     for t in tokens:
         starts.append(len(text))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from precompute.elicit.cache import request_key
-from precompute.elicit.prompts import few_shot_examples, json_schema, prompt_id, user_message
+from precompute.elicit.prompts import few_shot_examples, prompt_id, response_format, user_message
 from precompute.elicit.spec import ElicitSpec
 from precompute.study import HumanData, StudyError
 
@@ -39,8 +39,9 @@ def request_params(spec: ElicitSpec, hd: HumanData) -> dict:
     if spec.method == "logprob":
         params["logprobs"] = True
         params["top_logprobs"] = spec.top_logprobs
-    if spec.method == "verbalized" and spec.response_format:
-        params["response_format"] = json_schema(hd.task, spec.reasoning)
+    fmt = response_format(hd.task, spec.method, spec.reasoning, spec.response_format)
+    if fmt:
+        params["response_format"] = fmt
     return params
 
 

@@ -96,19 +96,31 @@ def _text(hd: HumanData, row: int) -> str:
 def prompt_id(tasks: list[TaskSpec], method: str, reasoning: str, steering: str, k: int) -> str:
     """Hash of the template version and every rendered template (without item text)."""
     blob = json.dumps({"version": TEMPLATE_VERSION, "intro": INTRO, "examples": EXAMPLES, "item": ITEM,
-                       "context": CONTEXT, "steering": steering, "k": k,
+                       "context": CONTEXT, "method": method, "reasoning": reasoning, "steering": steering,
+                       "k": k,
                        "tasks": {t.task_id: [guideline(t), options_block(t), ask_text(t, method, reasoning)]
                                  for t in tasks}}, sort_keys=True)
     return "p-" + hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-def json_schema(task: TaskSpec, reasoning: str) -> dict:
-    """response_format for the verbalized method (the reasoning field comes first for cot)."""
-    shares = {"type": "object", "additionalProperties": False, "required": letters(task),
-              "properties": {letter: {"type": "number", "minimum": 0, "maximum": 1}
-                             for letter in letters(task)}}
-    schema = shares
+def response_format(task: TaskSpec, method: str, reasoning: str, style: str) -> dict | None:
+    """Constrained output for verbalized (shares per letter) and sampling (one letter); with cot
+    a "reasoning" string comes first. None for the logprob method or style "none"."""
+    if style == "none" or method == "logprob":
+        return None
+    if method == "verbalized":
+        answer = {"type": "object", "additionalProperties": False, "required": letters(task),
+                  "properties": {letter: {"type": "number", "minimum": 0, "maximum": 1}
+                                 for letter in letters(task)}}
+        key = "shares"
+    else:
+        answer = {"type": "string", "enum": letters(task)}
+        key = "answer"
+    schema = answer if method == "verbalized" else {
+        "type": "object", "additionalProperties": False, "required": [key], "properties": {key: answer}}
     if reasoning == "cot":
-        schema = {"type": "object", "additionalProperties": False, "required": ["reasoning", "shares"],
-                  "properties": {"reasoning": {"type": "string"}, "shares": shares}}
-    return {"type": "json_schema", "json_schema": {"name": "label_shares", "strict": True, "schema": schema}}
+        schema = {"type": "object", "additionalProperties": False, "required": ["reasoning", key],
+                  "properties": {"reasoning": {"type": "string"}, key: answer}}
+    if style == "json_object":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": "label_answer", "strict": True, "schema": schema}}

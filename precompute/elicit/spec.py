@@ -24,7 +24,9 @@ Keys (all but name, model_id, training, endpoint and method have defaults):
     retries = 4                        # extra attempts on 429, 5xx, timeouts, connection errors
     top_logprobs = 20                  # logprob method
     use_n = true                       # sampling: ask for n choices per request when honoured
-    response_format = true             # verbalized: JSON-schema constrained output where supported
+    response_format = "json_schema"    # verbalized and sampling: json_schema (OpenAI, vLLM, SGLang, llama-server),
+                                       # json_object (llama-cpp-python: {"type": "json_object", "schema"}),
+                                       # or none (prompt only, tolerant parse); default none for native
     chat_template_kwargs = {}          # passed through to the server
     cache = "elicit-cache.sqlite"      # relative to the config's folder
     seed = 0                           # default: [study] seed
@@ -44,6 +46,7 @@ RUN_KEYS = ("source", "name", "model", "endpoint", "endpoints", "api_key_env", "
             "reasoning", "steering", "few_shot_k", "few_shot_pool", "temperature", "n_samples",
             "max_tokens", "concurrency", "timeout", "retries", "top_logprobs", "use_n",
             "response_format", "chat_template_kwargs", "cache", "seed", "created_at", "_study")
+RESPONSE_FORMATS = ("json_schema", "json_object", "none")
 DEFAULT_CACHE = "elicit-cache.sqlite"
 
 
@@ -68,7 +71,7 @@ class ElicitSpec:
     retries: int = 4
     top_logprobs: int = 20
     use_n: bool = True
-    response_format: bool = True
+    response_format: str = "json_schema"
     chat_template_kwargs: dict = field(default_factory=dict, hash=False)
     cache: Path = Path(DEFAULT_CACHE)
     seed: int = 0
@@ -136,7 +139,8 @@ def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
             concurrency=int(section.get("concurrency", 4)), timeout=float(section.get("timeout", 60.0)),
             retries=int(section.get("retries", 4)), top_logprobs=int(section.get("top_logprobs", 20)),
             use_n=bool(section.get("use_n", True)),
-            response_format=bool(section.get("response_format", reasoning != "native")),
+            response_format=str(section.get("response_format",
+                                            "none" if reasoning == "native" else "json_schema")),
             chat_template_kwargs=dict(section.get("chat_template_kwargs", {})),
             cache=(base / section.get("cache", DEFAULT_CACHE)).resolve(),
             seed=int(section.get("seed", seed)), created_at=str(section.get("created_at", "")))
@@ -144,6 +148,9 @@ def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
         raise StudyError(f"{where}: {e}") from e
     if reasoning not in ("none", "cot", "native"):
         raise StudyError(f"{where}, field reasoning: must be none, cot or native, not {reasoning!r}")
+    if spec.response_format not in RESPONSE_FORMATS:
+        raise StudyError(f"{where}, field response_format: one of {RESPONSE_FORMATS}, "
+                         f"not {spec.response_format!r}")
     if spec.n_samples < 1 or spec.concurrency < 1 or spec.retries < 0 or spec.max_tokens < 1:
         raise StudyError(f"{where}: n_samples, concurrency and max_tokens must be >= 1, retries >= 0")
     return spec
