@@ -4,7 +4,10 @@ For concurrency 1, 4 and 16: requests per second through the whole engine (HTTP,
 parse) and the client's own CPU time per request (the server runs in another process, so this
 is the engine's overhead). Every level starts from an empty cache so every sample is asked.
 
-    python -m bench.elicit_throughput [--items 24] [--max-tokens 1] [--threads 1]
+    python -m bench.elicit_throughput [--items 48] [--max-tokens 8] [--threads 1]
+
+Requests use the sampling method with a JSON-constrained one-letter answer (response_format
+json_object), so every answer parses.
 """
 from __future__ import annotations
 
@@ -41,7 +44,7 @@ def task(n: int) -> HumanData:
 def measure(url: str, hd: HumanData, concurrency: int, max_tokens: int, folder: Path) -> dict:
     section = {"name": f"bench-c{concurrency}", "model_id": "gemma-3-270m", "training": "rlhf",
                "endpoint": url, "method": "sampling", "n_samples": 1, "temperature": 0.0,
-               "max_tokens": max_tokens, "response_format": "none", "concurrency": concurrency,
+               "max_tokens": max_tokens, "response_format": "json_object", "concurrency": concurrency,
                "cache": f"cache-c{concurrency}.sqlite"}
     spec = parse_spec(section, folder)
     plans, _ = plan_run(spec, [hd])
@@ -56,8 +59,8 @@ def measure(url: str, hd: HumanData, concurrency: int, max_tokens: int, folder: 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--items", type=int, default=24)
-    p.add_argument("--max-tokens", type=int, default=1)
+    p.add_argument("--items", type=int, default=48)
+    p.add_argument("--max-tokens", type=int, default=8)
     p.add_argument("--threads", type=int, default=1, help="llama.cpp threads of the server")
     args = p.parse_args(argv)
     reason = unavailable_reason()
