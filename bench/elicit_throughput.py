@@ -6,8 +6,9 @@ is the engine's overhead). Every level starts from an empty cache so every sampl
 
     python -m bench.elicit_throughput [--items 48] [--max-tokens 8] [--threads 1]
 
-Requests use the sampling method with a JSON-constrained one-letter answer (response_format
-json_object), so every answer parses.
+Requests use the sampling method at temperature 1 with a JSON-constrained one-letter answer
+(response_format json_object), so answers parse. (At temperature 0 this 270M base model stalls
+inside the constrained string and hits max_tokens: counted as unparseable.)
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def task(n: int) -> HumanData:
 
 def measure(url: str, hd: HumanData, concurrency: int, max_tokens: int, folder: Path) -> dict:
     section = {"name": f"bench-c{concurrency}", "model_id": "gemma-3-270m", "training": "rlhf",
-               "endpoint": url, "method": "sampling", "n_samples": 1, "temperature": 0.0,
+               "endpoint": url, "method": "sampling", "n_samples": 1, "temperature": 1.0,
                "max_tokens": max_tokens, "response_format": "json_object", "concurrency": concurrency,
                "cache": f"cache-c{concurrency}.sqlite"}
     spec = parse_spec(section, folder)
@@ -60,7 +61,7 @@ def measure(url: str, hd: HumanData, concurrency: int, max_tokens: int, folder: 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--items", type=int, default=48)
-    p.add_argument("--max-tokens", type=int, default=8)
+    p.add_argument("--max-tokens", type=int, default=16)
     p.add_argument("--threads", type=int, default=1, help="llama.cpp threads of the server")
     args = p.parse_args(argv)
     reason = unavailable_reason()

@@ -52,7 +52,7 @@ def _cmd_info(args) -> int:
 def _print_report(report, out, seconds: float) -> None:
     items = sum(t["items"] for t in report.tasks.values())
     dropped = sum(t["dropped_below_min_annotators"] for t in report.tasks.values())
-    failed = sum(r["failed_samples"] for r in report.runs.values())
+    failed = sum(r.get("failed_generations", r["failed_samples"]) for r in report.runs.values())
     print(f"Built {out} in {seconds:.1f} s: {len(report.tasks)} tasks, {items} items "
           f"({dropped} dropped for too few annotators), {len(report.runs)} runs "
           f"({failed} unparseable samples counted).")

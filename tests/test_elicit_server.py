@@ -183,3 +183,18 @@ def _rows(cache) -> int:
 def _snapshot(cache) -> dict:
     with sqlite3.connect(cache) as con:
         return dict(con.execute("SELECT key, record || created_at FROM responses"))
+
+
+def test_chain_of_thought_logprob_reads_after_the_reasoning_or_says_why_not(llama_lp, tmp_path):
+    cfg = write_study(tmp_path, run_block(llama_lp.url, "cotlp", "logprob",
+                                          'reasoning = "cot"\nmax_tokens = 24'))
+    report = elicit_study(cfg, show_progress=False, echo=lambda _: None)[0]
+    assert report.complete
+    out = tmp_path / "store.duckdb"
+    assert main(["build", "--config", str(cfg), "--out", str(out), "--quiet"]) == 0
+    gens = query(out, "SELECT parsed, error, output_text FROM generations WHERE run_id = 'cotlp'")
+    assert len(gens) == 6 and (gens["parsed"].isna() != gens["error"].isna()).all()
+    known = ("no option-letter token", "no option letter among the top logprobs")
+    assert all(any(k in e for k in known) for e in gens["error"].dropna())
+    runs = query(out, "SELECT reasoning FROM runs WHERE run_id = 'cotlp'")
+    assert runs["reasoning"].tolist() == ["cot"]
