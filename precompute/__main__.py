@@ -31,6 +31,20 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_elicit(args) -> int:
+    from precompute.elicit.engine import ElicitError
+    from precompute.elicit.run import elicit_study
+    try:
+        reports = elicit_study(args.config, set(args.run) if args.run else None, not args.quiet)
+    except ElicitError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if all(r.complete for r in reports):
+        return 0
+    print("Some samples were not fetched; run the same command again to resume.", file=sys.stderr)
+    return 1
+
+
 def _cmd_info(args) -> int:
     from precompute.info import describe
     print(describe(args.store))
@@ -62,7 +76,7 @@ def _cmd_publish(args) -> int:
 def _print_report(report, out, seconds: float) -> None:
     items = sum(t["items"] for t in report.tasks.values())
     dropped = sum(t["dropped_below_min_annotators"] for t in report.tasks.values())
-    failed = sum(r["failed_samples"] for r in report.runs.values())
+    failed = sum(r.get("failed_generations", r["failed_samples"]) for r in report.runs.values())
     print(f"Built {out} in {seconds:.1f} s: {len(report.tasks)} tasks, {items} items "
           f"({dropped} dropped for too few annotators), {len(report.runs)} runs "
           f"({failed} unparseable samples counted).")
@@ -84,6 +98,13 @@ def parser() -> argparse.ArgumentParser:
                         "(20 tasks, 40 simulated runs + 3 baselines)")
     d.add_argument("--quiet", action="store_true", help="no progress bars")
     d.set_defaults(func=_cmd_demo)
+    e = sub.add_parser("elicit", help="ask LLM servers for the elicited runs of a study config and "
+                                      "cache every answer (resumable); `build` reads the cache")
+    e.add_argument("--config", required=True, help="path of the study config (TOML)")
+    e.add_argument("--run", action="append", metavar="NAME",
+                   help="only this [[run]] (repeatable; default: every run with source = 'elicited')")
+    e.add_argument("--quiet", action="store_true", help="no progress bars")
+    e.set_defaults(func=_cmd_elicit)
     i = sub.add_parser("info", help="print tasks, items, runs, bands and build info of a store")
     i.add_argument("store", help="path of a built store")
     i.set_defaults(func=_cmd_info)

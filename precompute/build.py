@@ -192,8 +192,11 @@ def _write_run_rows(con, rd: RunData, probs_by_task) -> dict:
         gen = rd.generations.reindex(columns=GENERATION_COLUMNS).assign(run_id=rd.run.run_id)
         gen["item_id"] = gen["item_id"].astype(str)
         _insert(con, "generations", gen[["run_id", *GENERATION_COLUMNS]])
+        failed_generations = int(gen["error"].notna().sum())  # incl. items left without a dist
+    else:
+        failed_generations = 0
     return {"items": len(rd.dists), "failed_samples": _total(rd.dists, "n_failed"),
-            "valid_samples": _total(rd.dists, "n_valid")}
+            "valid_samples": _total(rd.dists, "n_valid"), "failed_generations": failed_generations}
 
 
 def _total(frame: pd.DataFrame, column: str) -> int:

@@ -69,16 +69,20 @@ def _pick(registry: dict, section: dict, key: str, where: str):
     return registry[name]
 
 
-def load_study(path: str | Path, only_runs: set[str] | None = None) -> Study:
+def read_config(path: str | Path) -> dict:
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     try:
         cfg = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise StudyError(f"{path}: not valid TOML ({e})") from e
+    cfg["_text"] = text
+    return cfg
+
+
+def load_human(cfg: dict, path: Path) -> list[HumanData]:
+    """The human side of a parsed config (every [[dataset]])."""
     _load_plugins()
-    meta = cfg.get("study", {})
-    seed = int(meta.get("seed", 0))
     human: list[HumanData] = []
     for i, section in enumerate(cfg.get("dataset", [])):
         where = f"{path} [[dataset]] #{i + 1}"
@@ -86,6 +90,16 @@ def load_study(path: str | Path, only_runs: set[str] | None = None) -> Study:
         human += _pick(DATASET_READERS, section, key, where)(section, path.parent)
     if not human:
         raise StudyError(f"{path}: declares no [[dataset]]")
+    return human
+
+
+def load_study(path: str | Path, only_runs: set[str] | None = None) -> Study:
+    """Run sources get their [[run]] section plus `_study` (the [study] table)."""
+    path = Path(path)
+    cfg = read_config(path)
+    meta = cfg.get("study", {})
+    seed = int(meta.get("seed", 0))
+    human = load_human(cfg, path)
     runs: list[RunData] = []
     for i, section in enumerate(cfg.get("run", [])):
         if only_runs and section.get("name") not in only_runs:
@@ -93,7 +107,7 @@ def load_study(path: str | Path, only_runs: set[str] | None = None) -> Study:
         where = f"{path} [[run]] #{i + 1}"
         source = section.get("source", "elicited")
         runs += _pick(RUN_SOURCES, {**section, "source": source}, "source", where)(
-            section, path.parent, human, seed)
+            {**section, "_study": meta}, path.parent, human, seed)
     return Study(name=meta.get("name", path.stem), human=human, runs=runs, seed=seed,
                  min_annotators=int(meta.get("min_annotators", 2)),
-                 baselines=bool(meta.get("baselines", True)), config_text=text)
+                 baselines=bool(meta.get("baselines", True)), config_text=cfg["_text"])

@@ -1,0 +1,8 @@
+"""Elicitation of model label distributions from OpenAI-compatible LLM servers.
+
+`spec` parses a `[[run]]` section, `prompts` renders our versioned prompt templates,
+`engine` asks the servers (async, bounded concurrency, retries, durable cache in `cache`),
+`parse` turns raw answers into label shares, `collect` turns cached answers into `RunData`.
+`python -m precompute elicit --config study.toml` fills the cache; `build` reads it through
+the `elicited` run source (precompute/sources/elicited.py).
+"""

@@ -1,0 +1,64 @@
+"""Cached answers -> RunData: one generations row per sample (raw text, reasoning, parsed result,
+finish_reason, tokens, error) and one distribution per item.
+
+verbalized: mean of the valid stated share vectors; sampling: shares of the parsed labels;
+logprob: letter probabilities renormalised over the options, with the covered mass. An item
+without a single valid sample gets no distribution (its failures stay in `generations`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from precompute.elicit.cache import RequestCache
+from precompute.elicit.parse import interpret
+from precompute.elicit.plan import plan_run
+from precompute.elicit.spec import ElicitSpec
+from precompute.study import GENERATION_COLUMNS, HumanData, RunData, RunSpec, StudyError
+
+
+def collect_run(spec: ElicitSpec, human: list[HumanData], min_annotators: int = 1) -> RunData:
+    plans, pid = plan_run(spec, human, min_annotators)
+    labels = {h.task.task_id: h.task.label_names for h in human}
+    if not spec.cache.exists():
+        raise StudyError(f"run {spec.name!r}: no elicitation cache at {spec.cache}; run "
+                         f"`python -m precompute elicit --config <study.toml> --run {spec.name}` first")
+    with RequestCache(spec.cache) as cache:
+        records = cache.get_many([k for p in plans for k in p.keys])
+    missing = sum(k not in records for p in plans for k in p.keys)
+    if missing:
+        total = sum(len(p.keys) for p in plans)
+        raise StudyError(f"run {spec.name!r}: {missing} of {total} samples are not in {spec.cache}; run "
+                         f"`python -m precompute elicit --config <study.toml> --run {spec.name}` "
+                         "(it resumes where it stopped)")
+    gens, dists = [], []
+    for p in plans:
+        names = labels[p.task_id]
+        samples = [interpret(spec.method, records[k], len(names), names, spec.reasoning) for k in p.keys]
+        for i, s in enumerate(samples):
+            gens.append((p.task_id, p.item_id, i, s.output_text, s.reasoning_text, s.parsed_json(),
+                         s.finish_reason, s.prompt_tokens, s.completion_tokens, s.error))
+        row = _distribution(spec.method, samples, len(names))
+        if row is not None:
+            dists.append((p.task_id, p.item_id, *row))
+    run = RunSpec(run_id=spec.name, model_id=spec.model.model_id, method=spec.method,
+                  reasoning=spec.reasoning, steering=spec.steering, source="elicited",
+                  temperature=spec.temperature, n_samples=spec.n_samples, prompt_id=pid,
+                  created_at=spec.created_at or None, settings=spec.settings())
+    dist_frame = pd.DataFrame(dists, columns=["task_id", "item_id", "probs", "n_valid", "n_failed",
+                                              "covered_mass"])
+    return RunData(spec.model, run, dist_frame, pd.DataFrame(gens, columns=GENERATION_COLUMNS))
+
+
+def _distribution(method: str, samples: list, k: int):
+    valid = [s for s in samples if s.ok]
+    n_failed = len(samples) - len(valid)
+    if not valid:
+        return None
+    if method == "sampling":
+        probs = np.bincount([s.label for s in valid], minlength=k) / len(valid)
+        covered = None
+    else:
+        probs = np.mean([s.probs for s in valid], axis=0)
+        covered = float(np.mean([s.covered_mass for s in valid])) if method == "logprob" else None
+    return np.asarray(probs, dtype=float), len(valid), n_failed, covered

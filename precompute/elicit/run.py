@@ -1,0 +1,37 @@
+"""`python -m precompute elicit`: fill the request cache for the elicited runs of a study."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from precompute.config import load_human, read_config
+from precompute.elicit.cache import RequestCache
+from precompute.elicit.engine import Engine, RunReport
+from precompute.elicit.plan import plan_run
+from precompute.elicit.spec import parse_spec
+from precompute.study import StudyError
+
+
+def elicit_study(config: str | Path, only: set[str] | None = None, show_progress: bool = True,
+                 echo=print) -> list[RunReport]:
+    path = Path(config)
+    cfg = read_config(path)
+    meta = cfg.get("study", {})
+    sections = [s for s in cfg.get("run", []) if s.get("source", "elicited") == "elicited"]
+    names = {s.get("name") for s in sections}
+    if only and only - names:
+        raise StudyError(f"{path}: no elicited [[run]] named {sorted(only - names)[0]!r}; "
+                         f"elicited runs: {sorted(n for n in names if n)}")
+    specs = [parse_spec(s, path.parent, int(meta.get("seed", 0)))
+             for s in sections if not only or s.get("name") in only]
+    if not specs:
+        raise StudyError(f"{path}: declares no [[run]] with source = 'elicited'")
+    human = load_human(cfg, path)
+    labels = {h.task.task_id: h.task.label_names for h in human}
+    reports = []
+    for spec in specs:
+        plans, pid = plan_run(spec, human, int(meta.get("min_annotators", 2)))
+        with RequestCache(spec.cache) as cache:
+            report = Engine(spec, cache, labels, show_progress).run(plans)
+        echo(f"{report.text()}\n  prompt_id {pid}, cache {spec.cache}")
+        reports.append(report)
+    return reports
