@@ -12,6 +12,7 @@ demo store, and says so in `StoreLocation.note`; it never waits on an unreachabl
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -37,8 +38,19 @@ def cache_dir() -> Path:
     return Path(root)
 
 
+def _demo_fingerprint() -> str:
+    """Hash of the code that decides the demo store's contents, so a cached demo built by an
+    older checkout is never reused (the schema version alone changes too rarely for that)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "precompute").glob("*.py"), *(root / "data_layer").glob("*.py")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def demo_store_path() -> Path:
-    return cache_dir() / f"demo-schema{SCHEMA_VERSION}-seed0.duckdb"
+    return cache_dir() / f"demo-schema{SCHEMA_VERSION}-{_demo_fingerprint()}-seed0.duckdb"
 
 
 def ensure_demo_store() -> Path:
@@ -48,6 +60,9 @@ def ensure_demo_store() -> Path:
         from precompute.build import build_store  # the read side only builds the demo, lazily
         from precompute.demo import demo_study
         build_store(demo_study(0), path, show_progress=False)
+        for old in path.parent.glob("demo-schema*-seed0.duckdb"):  # demo stores of older checkouts
+            if old != path:
+                old.unlink(missing_ok=True)
     return path
 
 

@@ -106,3 +106,15 @@ def test_cli_demo_and_info(tmp_path, capsys):
 def test_store_is_read_only(demo_store):
     with pytest.raises(duckdb.Error):
         demo_store.rows("CREATE TABLE x (a INT)")
+
+
+def test_demo_cache_is_rebuilt_for_new_code_and_old_copies_removed(tmp_path, monkeypatch):
+    from data_layer import locate
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    stale = tmp_path / "demo-schema1-0000000000-seed0.duckdb"
+    stale.write_bytes(b"an old checkout's demo store")
+    path = locate.ensure_demo_store()
+    assert path.exists() and path != stale and not stale.exists()
+    assert Store(path).scalar("SELECT count(*) FROM tasks") >= 4
+    monkeypatch.setattr(locate, "_demo_fingerprint", lambda: "changedcode")
+    assert locate.demo_store_path() != path
