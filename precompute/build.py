@@ -186,8 +186,9 @@ def _write_run_rows(con, rd: RunData, probs_by_task) -> dict:
                                       task.scale == "ordinal")
         metrics.append(pd.DataFrame({"run_id": rd.run.run_id, "task_id": task_id, "item_id": ids,
                                      **scores, **model_helper_columns(model)}))
-    _insert(con, "model_dist", pd.concat(dists, ignore_index=True))  # one insert per run and table
-    _insert(con, "item_metrics", pd.concat(metrics, ignore_index=True))
+    if dists:  # a run whose every answer failed has no distribution, only counted generations
+        _insert(con, "model_dist", pd.concat(dists, ignore_index=True))  # one insert per run and table
+        _insert(con, "item_metrics", pd.concat(metrics, ignore_index=True))
     if rd.generations is not None and len(rd.generations):
         gen = rd.generations.reindex(columns=GENERATION_COLUMNS).assign(run_id=rd.run.run_id)
         gen["item_id"] = gen["item_id"].astype(str)

@@ -118,3 +118,17 @@ def test_demo_cache_is_rebuilt_for_new_code_and_old_copies_removed(tmp_path, mon
     assert Store(path).scalar("SELECT count(*) FROM tasks") >= 4
     monkeypatch.setattr(locate, "_demo_fingerprint", lambda: "changedcode")
     assert locate.demo_store_path() != path
+
+
+def test_run_with_no_distribution_keeps_its_counted_failures(tmp_path):
+    study = demo_study(0)
+    model = study.runs[0].model
+    gens = pd.DataFrame({"task_id": ["demo-nli"], "item_id": ["demo-nli-0000"], "sample_idx": [0],
+                         "output_text": ["{"], "error": ["hit max_tokens"]})
+    study.runs = [RunData(model, RunSpec("all-failed", model.model_id, "verbalized", source="elicited"),
+                          pd.DataFrame(columns=["task_id", "item_id", "probs"]), gens)]
+    report = build_store(study, tmp_path / "f.duckdb", show_progress=False)
+    assert report.runs["all-failed"]["failed_generations"] == 1
+    store = Store(tmp_path / "f.duckdb")
+    assert store.scalar("SELECT count(*) FROM model_dist WHERE run_id = 'all-failed'") == 0
+    assert store.scalar("SELECT count(*) FROM generations WHERE run_id = 'all-failed'") == 1
