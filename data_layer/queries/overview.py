@@ -76,15 +76,17 @@ def _training_gap(top: pd.DataFrame, metric: Metric, where: str) -> str:
             f"(n={nh:,}), pooled over reasoning modes: {verdict} ({metric.label}, {metric.direction_text}). ")
 
 
-def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
+def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str, training_gap: bool = True) -> str:
     """Sentences computed from a means_by_band frame, about the most-disagreement band present:
     RLVR vs RLHF pooled over reasoning modes (when both are there), which model type is best and
     worst and by how much, and how that gap compares with the least-disagreement band.
-    Baselines are reference points, not contestants."""
+    Baselines are reference points, not contestants. `training_gap=False` leaves out the pooled
+    RLVR vs RLHF sentence (for pages that state the paired verdict instead). Rows whose mean is
+    undefined (None) are left out."""
     metric = METRICS.get(metric_name)
     if frame is None or not len(frame):
         return "There is nothing to compare in this slice."
-    models = frame[frame["model_type"] != "Baseline"]
+    models = frame[(frame["model_type"] != "Baseline") & frame["mean"].notna()]
     if not len(models):
         return "Only baselines are in this slice; add model types to compare them."
     bands = [b for b in BAND_SCHEMES.get(scheme).bands if b in set(models["band"])]
@@ -95,7 +97,7 @@ def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
         return (f"Only one model type, {best.model_type}, is in this slice: {metric.label} "
                 f"{_fmt(metric, best['mean'])} {where} (n={best.n:,}).")
     gap = abs(worst["mean"] - best["mean"])
-    pooled = _training_gap(top, metric, where)  # the title's question first, when it can be answered
+    pooled = _training_gap(top, metric, where) if training_gap else ""  # the title's question first, when it can be answered
     text = pooled + (f"{'By model type' if pooled else where.capitalize()}, {best.model_type} does best "
                      f"({metric.label} {_fmt(metric, best['mean'])}, n={best.n:,}) and {worst.model_type} worst "
                      f"({_fmt(metric, worst['mean'])}, n={worst.n:,}): a gap of {gap:.3f} ({metric.direction_text}).")
