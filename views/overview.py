@@ -16,7 +16,7 @@ from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
 from ui.charts import finish, show_chart, show_table, type_colours, type_order
 from ui.data import q
 from ui.page import start_page
-from ui.panel import need, panel, stop_if_empty
+from ui.panel import EmptyPanel, need, panel, stop_if_empty
 from ui.share import share_link
 
 sl = start_page("Are reasoning models worse at predicting human disagreement?")
@@ -42,6 +42,11 @@ def _band_line(band: str, v: Verdict) -> str:
 with panel():
     answer = q(verdict, sl)
     st.markdown(f"#### {answer.sentence}")
+    relaxed = [name for name, on in (("training", sl.training), ("reasoning", sl.reasoning),
+                                     ("model", sl.models)) if on]
+    if relaxed:
+        st.caption(f"The verdict pairs every RLVR run with its RLHF sibling, so it ignores the slice's "
+                   f"{' and '.join(relaxed)} filter{'s' * (len(relaxed) > 1)}; the charts below follow them.")
     per_band = q(verdicts_by_band, sl)
     if per_band:
         st.markdown(f"**By band** (RLVR − RLHF sibling, {metric.label}, {metric.direction_text}):\n"
@@ -62,7 +67,10 @@ def _noise_floor_shapes(fig: go.Figure, floor: pd.DataFrame, bands: list[str]) -
 
 
 def _bars(df: pd.DataFrame, by_task: bool, floor: pd.DataFrame | None = None):
-    df = df[df["mean"].notna()].assign(err_hi=lambda d: d["hi"] - d["mean"],
+    df = df[df["mean"].notna()]
+    if not len(df):
+        raise EmptyPanel(f"{metric.label} is {UNDEFINED_NOTE}, for every model type and band here.")
+    df = df.assign(err_hi=lambda d: d["hi"] - d["mean"],
                                        err_lo=lambda d: d["mean"] - d["lo"])
     # small multiples carry only the small-n mark; exact values are in the hover and the table
     df = df.assign(label=[("" if by_task else f"{m:.2f}") + (" ⚠" if s else "")
@@ -101,8 +109,9 @@ res = q(means_with_intervals, sl)
 floor_res = q(noise_floor, sl, True)
 with panel(f"{metric.label} by model type and band"):
     df = need(res, show_note=False)
+    fig = _bars(df, False, floor_res.frame)
     st.markdown(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False))
-    show_chart(_bars(df, False, floor_res.frame), f"overview-{sl.metric}-by-band")
+    show_chart(fig, f"overview-{sl.metric}-by-band")
     agg = f" {metric.label} is {AGG_NOTE}." if metric.level == "aggregate" else ""
     floor_text = (" Dashed black line: the annotator-sampling noise floor of the band — what a model that "
                   "knew each item's true label distribution would still score against a panel of the "
