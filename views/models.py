@@ -109,14 +109,14 @@ def _diff_axis_title() -> str:
 def _forest(df: pd.DataFrame, by: str) -> go.Figure:
     groups = [g for g in scheme.bands if g in set(df[by])] if by == "band" else sorted(df[by].unique())
     comps = list(dict.fromkeys(df["comparison"]))
-    wrap = min(len(groups), 3)
+    wrap = len(groups) if len(groups) <= 3 else 2 if len(groups) == 4 else 3
     df = df.assign(sig=[r != "no clear difference" for r in df["reading"]],
                    err_hi=df["hi"] - df["diff"], err_lo=df["diff"] - df["lo"])
     fig = px.scatter(df, x="diff", y="comparison", facet_col=by, facet_col_wrap=wrap, text="reading",
                      error_x="err_hi", error_x_minus="err_lo", color="sig",
                      color_discrete_map={True: SIG, False: NOT_SIG},
                      category_orders={by: groups, "comparison": comps[::-1], "sig": [True, False]},
-                     custom_data=["n", "lo", "hi", "reading"], facet_row_spacing=0.08,
+                     custom_data=["n", "lo", "hi", "reading"], facet_row_spacing=0.08, facet_col_spacing=0.07,
                      labels={"diff": "", "comparison": "", "sig": ""})
     fig.update_traces(marker_size=15, textposition="top center", textfont_size=13,
                       error_x=dict(thickness=3, width=7),
