@@ -48,7 +48,7 @@ with panel():
         st.caption(f"The verdict pairs every RLVR run with its RLHF sibling, so it ignores the slice's "
                    f"{' and '.join(relaxed)} filter{'s' * (len(relaxed) > 1)}; the charts below follow them.")
     per_band = q(verdicts_by_band, sl)
-    if per_band:
+    if len(per_band) > 1:  # one band: the sentence above is that band
         st.markdown(f"**By band** (RLVR − RLHF sibling, {metric.label}, {metric.direction_text}):\n"
                     + "\n".join(_band_line(b, v) for b, v in per_band))
     with st.expander("How the sentence is decided"):
