@@ -152,6 +152,13 @@ def test_models_shows_paired_comparisons_and_win_rates(app_env):
     assert "task_id" in by_task.columns and by_task["task_id"].nunique() == 4
 
 
+def test_models_paired_table_for_an_aggregate_metric_has_no_empty_p_column(app_env):
+    at = _open("models", {"metric": "var_corr", "tasks": "demo-nli"})
+    paired = next(d.value for d in at.dataframe if "reading" in d.value.columns)
+    assert "p" not in paired.columns and paired[["diff", "lo", "hi"]].notna().all().all()
+    assert any("no Wilcoxon p" in c.value for c in at.caption)
+
+
 def test_bands_chart_has_intervals_and_the_noise_floor_per_band(app_env):
     from data_layer.queries.noise_floor import noise_floor
     from data_layer.slice import Slice

@@ -151,11 +151,15 @@ with panel("Paired comparisons: what changes when one thing changes?",
     set_page_param("paired_by", None if by == "band" else by)
     paired, missing = _paired_frame(by)
     show_chart(_forest(paired, by), f"paired-{sl.metric}-{by}")
-    st.caption(f"Dot: mean difference left − right in {metric.label} on the items both sides scored "
-               f"(per item averaged over matched run pairs); whiskers: {CI} (percentile bootstrap over "
-               f"items, {N_RESAMPLES:,} resamples); {metric.direction_text}. Black: the interval excludes 0; "
-               f"grey: no clear difference. " + missing)
+    how = ("per item averaged over matched run pairs" if metric.level == "item" else
+           f"the difference of the two sides' {metric.label} over those items; no Wilcoxon p, since the "
+           "metric has no per-item values")
+    st.caption(f"Dot: difference left − right in {metric.label} on the items both sides scored ({how}); "
+               f"whiskers: {CI} (percentile bootstrap over items, {N_RESAMPLES:,} resamples); "
+               f"{metric.direction_text}. Black: the interval excludes 0; grey: no clear difference. " + missing)
     cols = ["comparison", by, "left", "right", "diff", "lo", "hi", "n", "n_run_pairs", "p", "reading"]
+    if paired["p"].isna().all():
+        cols.remove("p")
     num = st.column_config.NumberColumn
     show_table(paired[cols], f"paired-{sl.metric}-{by}", column_config={
         **{c: num(format="%.4f") for c in ("left", "right")}, "diff": num("left − right", format="%+.4f"),

@@ -133,6 +133,7 @@ with panel("Per task", help="Small multiples: the same chart for each task in th
 
 with panel("The numbers"):
     table = need(res, show_note=False)
+    table = table[table["mean"].notna()]  # undefined values are listed under the chart, not as blanks
     if floor_res.ok:
         table = table.merge(floor_res.frame[["band", "noise_floor"]], on="band", how="left")
     cols = ["model_type", "band", "mean", "lo", "hi", "n", "n_items", "n_runs", "small_n", "noise_floor"]
