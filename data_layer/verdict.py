@@ -16,10 +16,18 @@ from dataclasses import dataclass
 from data_layer.metrics import METRICS
 from data_layer.queries.paired import paired_comparison
 from data_layer.slice import Slice
-from data_layer.stats import CONFIDENCE
+from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.store import Store
 
 MIN_ITEMS = 30
+RULES = (f"How the sentence is decided: the difference is RLVR minus its RLHF sibling (same pair id, "
+         f"same method and steering), on the items both scored: per item averaged over the matched run "
+         f"pairs, or for metrics computed over a set of items the difference of the two sides' values. The {CONFIDENCE:.0%} interval is a percentile bootstrap over items "
+         f"({N_RESAMPLES:,} resamples, fixed seed). \"Worse\" or \"better\" (read through the metric's "
+         f"direction) only when the whole interval lies on one side of zero; otherwise \"no clear "
+         f"difference\". Fewer than {MIN_ITEMS} items: no verdict. Metrics where closer to 0 is better "
+         f"get the signed difference and no verdict. p: Wilcoxon signed-rank test over the per-item "
+         f"differences (per-item metrics only).")
 
 
 @dataclass(frozen=True)

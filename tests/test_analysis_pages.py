@@ -2,6 +2,8 @@
 panel helper (a failing panel shows an inline error, the rest of the page still renders)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -66,9 +68,107 @@ def test_bands_changing_a_filter_changes_counts(app_env):
 
 def test_overview_states_the_result_for_aggregate_metrics(app_env):
     at = _open("overview", {"metric": "var_corr"})
-    headline = at.markdown[0].value
+    headline = at.markdown[2].value
     assert "Variance correlation" in headline and "higher is better" in headline and "n=" in headline
-    assert any("left out" in c.value for c in at.caption)  # undefined units are reported
+    assert "no per-item noise floor" in " ".join(c.value for c in at.caption)
+
+
+def test_overview_explains_an_undefined_aggregate_instead_of_charting(app_env):
+    at = _open("overview", {"metric": "var_corr", "models": "baseline:uniform", "tasks": "demo-nli"})
+    assert sum("undefined on these items" in i.value for i in at.info) == 1  # a constant prediction
+    assert len(at.get("plotly_chart")) == 0
+    assert any("ignores the slice's" in c.value for c in at.caption)  # the verdict pairs other models
+
+
+def _store(app_env):
+    from data_layer.store import Store
+    return Store(app_env)
+
+
+def test_overview_sentence_is_the_verdict_with_its_n_and_interval(app_env):
+    from data_layer.slice import Slice
+    from data_layer.verdict import verdict, verdicts_by_band
+    at = _open("overview")
+    v = verdict(_store(app_env), Slice())
+    sentence = at.markdown[0].value
+    assert sentence == f"#### {v.sentence}" and v.word in sentence
+    assert f"{v.n:,} items" in sentence and f"{v.lo:+.3f} to {v.hi:+.3f}" in sentence
+    by_band = at.markdown[1].value
+    for band, bv in verdicts_by_band(_store(app_env), Slice()):
+        assert f"**{band}**" in by_band and f"{bv.lo:+.3f} to {bv.hi:+.3f}" in by_band and f"n = {bv.n:,}" in by_band
+    assert "How the sentence is decided" in at.expander[0].label
+    assert "only when the whole interval lies on one side of zero" in at.expander[0].caption[0].value
+    # the sentence follows the slice
+    at.multiselect(key="w_tasks").set_value(["demo-nli"]).run()
+    v2 = verdict(_store(app_env), Slice(tasks=("demo-nli",)))
+    assert at.markdown[0].value == f"#### {v2.sentence}" != sentence and "320 items" in at.markdown[0].value
+    assert f"{v2.lo:+.3f} to {v2.hi:+.3f}" in at.markdown[0].value
+
+
+def test_overview_shows_intervals_and_the_noise_floor(app_env):
+    from data_layer.queries.noise_floor import noise_floor
+    from data_layer.slice import Slice
+    at = _open("overview", {"metric": "jsd"})
+    table = at.dataframe[0].value
+    assert {"lo", "hi", "noise_floor", "n_items"} <= set(table.columns)
+    assert (table["lo"] <= table["mean"]).all() and (table["mean"] <= table["hi"]).all()
+    assert (table["hi"] > table["lo"]).all()
+    floor = noise_floor(_store(app_env), Slice(metric="jsd"), True).frame.set_index("band")["noise_floor"]
+    assert (table["noise_floor"].round(12) == table["band"].map(floor).round(12)).all()
+    main, per_task = at.get("plotly_chart")[:2]
+    assert '"error_y"' in main.proto.spec and '"arrayminus"' in main.proto.spec
+    spec = json.loads(main.proto.spec)
+    assert any((t.get("name") or "").startswith("Noise floor") for t in spec["data"])
+    dashed = [sh["y0"] for sh in spec["layout"]["shapes"] if sh["line"].get("dash") == "dash"]
+    assert sorted(round(y, 12) for y in dashed) == sorted(round(y, 12) for y in floor)
+    assert '"error_y"' in per_task.proto.spec
+    assert any("noise floor" in c.value for c in at.caption)
+
+
+def test_models_shows_paired_comparisons_and_win_rates(app_env):
+    from data_layer.queries.paired import paired_comparisons
+    from data_layer.queries.winrates import win_rates
+    from data_layer.slice import Slice
+    at = _open("models")
+    frames = {tuple(d.value.columns): d.value for d in at.dataframe}
+    paired = next(v for k, v in frames.items() if "reading" in k)
+    want = paired_comparisons(_store(app_env), Slice(), ("band",)).frame
+    assert len(paired) == len(want) and list(paired["n"]) == list(want["n"])
+    assert list(paired["p"].round(12)) == list(want["p"].round(12))
+    assert set(paired["comparison"]) == {"RLVR − RLHF sibling", "thinking on − thinking off", "CoT − no CoT",
+                                         "verbalized − sampling"}
+    assert "RLHF sibling better" in set(paired["reading"])  # verdicts named by side
+    forest = next(c for c in at.get("plotly_chart") if "left side better" in c.proto.spec)
+    assert '"error_x"' in forest.proto.spec
+    wins = next(v for k, v in frames.items() if "win_rate" in k)
+    table = win_rates(_store(app_env), Slice(), ).frame
+    assert set(wins["comparison"]) == set(table["comparison"])
+    assert {"ties", "n", "p"} <= set(wins.columns)
+    assert any("ties count as wins for the left side" in c.value and "better of its RLHF sibling" in c.value
+               for c in at.caption)
+    at.radio(key="w_paired_by").set_value("task_id").run()
+    assert at.query_params["paired_by"] == "task_id"
+    by_task = next(d.value for d in at.dataframe if "reading" in d.value.columns)
+    assert "task_id" in by_task.columns and by_task["task_id"].nunique() == 4
+
+
+def test_models_paired_table_for_an_aggregate_metric_has_no_empty_p_column(app_env):
+    at = _open("models", {"metric": "var_corr", "tasks": "demo-nli"})
+    paired = next(d.value for d in at.dataframe if "reading" in d.value.columns)
+    assert "p" not in paired.columns and paired[["diff", "lo", "hi"]].notna().all().all()
+    assert any("no Wilcoxon p" in c.value for c in at.caption)
+
+
+def test_bands_chart_has_intervals_and_the_noise_floor_per_band(app_env):
+    from data_layer.queries.noise_floor import noise_floor
+    from data_layer.slice import Slice
+    at = _open("bands")
+    binned = next(c for c in at.get("plotly_chart") if "Noise floor of the band" in c.proto.spec)
+    assert '"error_y"' in binned.proto.spec
+    floor = noise_floor(_store(app_env), Slice(), True).frame
+    text = " ".join(c.value for c in at.caption)
+    for r in floor.itertuples():
+        assert f"{r.band} {r.noise_floor:.3f} (n = {r.n:,} items)" in text
 
 
 @pytest.mark.parametrize("page", ["overview", "models"])

@@ -212,6 +212,21 @@ def test_headline_follows_the_metric_direction():
     assert "Only one model type" in overview.headline(_frame([("A", "high", 0.1, 50)]), "tvd", "fixed")
 
 
+def test_headline_without_the_pooled_training_gap_and_with_undefined_means():
+    rows = [("RLVR · thinking", "high", 0.30, 90), ("RLHF · no CoT", "high", 0.10, 80),
+            ("RLHF · CoT", "high", None, 80)]
+    text = overview.headline(_frame(rows), "tvd", "fixed", training_gap=False)
+    assert "pooled" not in text and "RLVR models score" not in text
+    assert text.startswith("On high") or text.startswith("In the high")
+    assert "RLHF · no CoT does best" in text and "RLHF · CoT" not in text and "nan" not in text
+    frame = _frame(rows + [("RLVR · thinking", "low", 0.05, 300), ("RLHF · no CoT", "low", 0.04, 300)])
+    frame = frame.assign(lo=frame["mean"] - 0.01, hi=frame["mean"] + 0.02)
+    text = overview.headline(frame, "tvd", "fixed", training_gap=False)
+    assert "(Total variation distance 0.100, 95% CI 0.090–0.120, n=80)" in text
+    assert "(0.300, 95% CI 0.290–0.320, n=90)" in text
+    assert "differ by 0.010." in text and "widens" not in text
+
+
 # ---------------------------------------------------------------- bands
 def test_entropy_histogram_counts_every_item_once(demo_store):
     sl = Slice(tasks=("demo-nli",), band_scheme="tertile")

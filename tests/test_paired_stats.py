@@ -51,6 +51,19 @@ def test_means_with_intervals_bracket_the_plain_means(demo_store):
     pd.testing.assert_frame_equal(df, again.frame)
 
 
+def test_means_with_intervals_by_entropy_bin_match_pandas(demo_store):
+    sl = Slice(metric="tvd", tasks=("demo-nli",))
+    df = means_with_intervals(demo_store, sl, by=("model_type", "entropy_bin")).frame
+    plain = demo_store.df("SELECT training, reasoning, least(floor(entropy_norm * 10), 9)::INT AS b, "
+                          "avg(tvd) AS m, count(*) AS n FROM item_scores WHERE task_id = 'demo-nli' "
+                          "GROUP BY ALL")
+    assert len(df) == len(plain) and set(df["entropy_bin"]) == set(plain["b"]) <= set(range(10))
+    assert sorted(df["mean"].round(10)) == sorted(plain["m"].round(10))
+    assert (df["lo"] <= df["mean"]).all() and (df["mean"] <= df["hi"]).all()
+    with pytest.raises(ValueError, match="entropy_bin"):
+        means_with_intervals(demo_store, sl, by=("no_such_key",))
+
+
 def test_aggregate_metric_intervals_and_empty_slice(demo_store):
     res = means_with_intervals(demo_store, Slice(metric="var_corr", tasks=("demo-nli",)), by=("run_id",))
     assert res.ok and (res.frame["statistic"] == "Variance correlation").all()
@@ -92,6 +105,20 @@ def test_every_kind_gives_per_band_and_per_task_rows(demo_store, kind):
     assert set(by_band["verdict"]) <= {"left better", "right better", "no clear difference"}
 
 
+@pytest.mark.parametrize("sl", [Slice(), Slice(metric="var_corr", tasks=("demo-nli",), methods=("sampling",))])
+def test_paired_comparisons_equal_one_call_per_kind(demo_store, sl):
+    from data_layer.queries.paired import paired_comparisons
+    res = paired_comparisons(demo_store, sl, ("band",))
+    for kind in KINDS:
+        one = paired_comparison(demo_store, sl, kind, ("band",))
+        part = res.frame[res.frame["kind"] == kind].drop(columns="kind").reset_index(drop=True)
+        if one.ok:
+            pd.testing.assert_frame_equal(part, one.frame)
+        else:
+            assert part.empty and one.message in res.message
+    assert not paired_comparisons(demo_store, Slice(tasks=("no-such-task",))).ok
+
+
 def test_win_rates_follow_the_rules(demo_store):
     table = win_rates(demo_store, Slice()).frame
     assert set(table["comparison"]) == {"RLVR > RLHF", "RLHF+CoT > RLHF no-CoT"}
@@ -99,6 +126,24 @@ def test_win_rates_follow_the_rules(demo_store):
                 (table["subset"] == "all")].iloc[0]
     assert row["win_rate"] == pytest.approx(100 * row["wins"] / row["n"])
     assert 0 <= row["p"] <= 1
+
+
+def test_setting_values_match_sql_means_and_aggregates_per_run_and_task(demo_store):
+    from data_layer.queries.winrates import setting_values
+    v = setting_values(demo_store, Slice(), (("all", "tvd"), ("high", "tvd"), ("all", "var_corr")))
+    assert len(v) == 3 * v.groupby(["task_id", "pair_id", "method", "steering", "side"]).ngroups
+    assert not v.groupby(["task_id", "pair_id", "method", "steering", "side"])["run_id"].nunique().gt(1).any()
+    sql = demo_store.df("SELECT run_id, task_id, avg(tvd) AS m, count(tvd) AS n, "
+                        "avg(tvd) FILTER (WHERE band_fixed = 'high') AS mh FROM item_scores GROUP BY ALL")
+    got = v.merge(sql, on=["run_id", "task_id"])
+    assert len(got) == len(v)
+    every, high = got[got["subset"] == "all"], got[got["subset"] == "high"]
+    tvd = every[every["metric"] == "tvd"]
+    assert np.allclose(tvd["value"].astype(float), tvd["m"]) and (tvd["n_x"] == tvd["n_y"]).all()
+    assert np.allclose(high["value"].astype(float), high["mh"])
+    r = every[every["metric"] == "var_corr"].iloc[0]
+    rows = demo_store.df("SELECT * FROM item_scores WHERE run_id = ? AND task_id = ?", [r["run_id"], r["task_id"]])
+    assert r["value"] == pytest.approx(aggregates.value("var_corr", rows)[0])
 
 
 def test_verdict_words_follow_the_interval():

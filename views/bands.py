@@ -13,6 +13,9 @@ from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import bands
 from data_layer.queries.common import SMALL_N
+from data_layer.queries.intervals import N_BINS, means_with_intervals
+from data_layer.queries.noise_floor import noise_floor
+from data_layer.stats import CONFIDENCE
 from ui.charts import finish, show_chart, show_table, type_style
 from ui.data import q
 from ui.page import start_page
@@ -71,26 +74,56 @@ def _shared_edges(edges: pd.DataFrame | None) -> list[float]:
     return list(inner.iloc[0]) if inner.nunique() == 1 else []
 
 
-def _binned(df: pd.DataFrame, edges: list[float]) -> go.Figure:
+def _binned(df: pd.DataFrame, edges: list[float], floor: pd.DataFrame | None) -> go.Figure:
     fig = px.line(df, x="bin_mid", y="mean", color="model_type", markers=True,
-                  **type_style(df["model_type"]), custom_data=["n", "small_n"],
+                  error_y="err_hi", error_y_minus="err_lo",
+                  **type_style(df["model_type"]), custom_data=["n", "small_n", "lo", "hi"],
                   labels={"bin_mid": ENTROPY_AXIS, "mean": metric.axis_title, "model_type": "Model type"})
     for tr in fig.data:
         tr.marker.symbol = ["circle-open" if s else "circle" for s in tr.customdata[:, 1]]
-    fig.update_traces(marker_size=11, line_width=3,
-                      hovertemplate="entropy ≈ %{x:.2f}: %{y:.3f}<br>n=%{customdata[0]:,}<extra>%{fullData.name}</extra>")
+    fig.update_traces(marker_size=11, line_width=3, error_y=dict(thickness=2, width=4),
+                      hovertemplate="entropy ≈ %{x:.2f}: %{y:.3f} (" + f"{CONFIDENCE:.0%}" + " CI "
+                                    "%{customdata[2]:.3f} to %{customdata[3]:.3f})<br>n=%{customdata[0]:,}"
+                                    "<extra>%{fullData.name}</extra>")
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(title_font_size=16)
     for x in edges:
         fig.add_vline(x=x, line_dash="dot", line_color="#777")
-    return finish(fig, height=520)
+    if floor is not None and edges:  # one segment per band, across the band's entropy range
+        bounds = [0.0, *edges, 1.0]
+        for r in floor.itertuples(index=False):
+            i = scheme.bands.index(r.band)
+            fig.add_shape(type="line", x0=bounds[i], x1=bounds[i + 1], y0=r.noise_floor, y1=r.noise_floor,
+                          line=dict(color="#111", width=4, dash="dash"))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Noise floor of the band",
+                                 line=dict(color="#111", width=4, dash="dash")))
+    return finish(fig, height=560)
+
+
+def _floor_text(floor_res) -> str:
+    if not floor_res.ok:
+        return " " + floor_res.message
+    parts = "; ".join(f"{r.band} {r.noise_floor:.3f} (n = {r.n:,} items)"
+                      for r in floor_res.frame.itertuples(index=False))
+    return (f" Noise floor per band (what a model that knew each item's true label distribution would "
+            f"still score against a panel of the same size): {parts}. Below the floor means closer to this "
+            f"very panel than a fresh panel of the same size would be.")
 
 
 with panel(f"{metric.label} against human disagreement"):
-    binned = need(q(bands.metric_by_entropy_bin, sl))
-    show_chart(_binned(binned, _shared_edges(q(bands.band_edges, sl).frame)), f"bands-{sl.metric}-by-entropy")
-    st.caption(f"Mean per model type in ten bins of normalised human entropy. Open circles: fewer than "
-               f"{SMALL_N} scored items in the bin; dotted lines: band edges shared by all tasks. {metric.definition}.")
+    if metric.level != "item":  # explains why this chart needs a per-item metric
+        need(q(bands.metric_by_entropy_bin, sl))
+    binned = need(q(means_with_intervals, sl, ("model_type", "entropy_bin")))
+    binned = binned.assign(bin_mid=(binned["entropy_bin"] + 0.5) / N_BINS, err_hi=binned["hi"] - binned["mean"],
+                           err_lo=binned["mean"] - binned["lo"])
+    edges = _shared_edges(q(bands.band_edges, sl).frame)
+    floor_res = q(noise_floor, sl, True)
+    show_chart(_binned(binned, edges, floor_res.frame), f"bands-{sl.metric}-by-entropy")
+    drawn = " Dashed black segments: each band's noise floor." if floor_res.ok and edges else ""
+    st.caption(f"Mean per model type in {N_BINS} bins of normalised human entropy, whiskers "
+               f"{CONFIDENCE:.0%} bootstrap intervals over items. Open circles: fewer than {SMALL_N} items "
+               f"in the bin; dotted lines: band edges shared by all tasks.{drawn}{_floor_text(floor_res)} "
+               f"{metric.definition}.")
 
 
 def _scatter(df: pd.DataFrame) -> go.Figure:

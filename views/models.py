@@ -12,11 +12,16 @@ from data_layer.facets import METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, 
 from data_layer.metrics import METRICS
 from data_layer.queries import leaderboard, methods, pairs
 from data_layer.queries.common import SMALL_N
+from data_layer.queries.paired import paired_comparisons
+from data_layer.queries.winrates import DEFAULT_COLUMNS, SETTING, win_rates
+from data_layer.stats import CONFIDENCE, N_RESAMPLES
+from data_layer.winrate import RULES as WIN_RULES
 from ui.charts import finish, show_chart, show_table, type_colours, type_order, type_style
 from ui.data import q
 from ui.page import start_page
 from ui.panel import need, panel, stop_if_empty
 from ui.share import share_link
+from ui.state import page_param, set_page_param
 
 sl = start_page("Models: who predicts human disagreement best?")
 stop_if_empty(sl)
@@ -71,6 +76,124 @@ with panel("Leaderboard", help="One row per run (a model elicited one way). Clic
                "(var_corr, entropy_spearman, f1) are computed per run within each task and averaged "
                "over tasks weighted by item count; n_<metric> columns appear where a metric's n differs "
                "from n (e.g. wasserstein is defined on ordinal tasks only). — means undefined.")
+
+
+CI = f"{CONFIDENCE:.0%} CI"
+GROUPINGS = {"band": "per band", "task_id": "per task"}
+SIG, NOT_SIG = "#111111", "#9a9a9a"  # interval excludes zero / includes it (not model-type colours)
+
+
+def _side_named(r) -> str:
+    """The verdict with the sides' names: 'RLHF sibling better', 'no clear difference'."""
+    return {"left better": f"{r.left_label} better", "right better": f"{r.right_label} better"}.get(
+        r.verdict, "no clear difference")
+
+
+def _paired_frame(by: str) -> tuple[pd.DataFrame, str]:
+    res = q(paired_comparisons, sl, (by,))
+    df = need(res, show_note=False).dropna(subset=["diff", "lo", "hi"])
+    df = df.assign(comparison=df["left_label"] + " − " + df["right_label"],
+                   reading=[_side_named(r) for r in df.itertuples(index=False)])
+    return df, res.message
+
+
+def _diff_axis_title() -> str:
+    if metric.direction == "zero":
+        return f"Difference in {metric.label} (left − right); closer to 0 is better, so no side is read"
+    left_better_when = "negative" if metric.direction == "lower" else "positive"
+    return (f"◀ {'left' if left_better_when == 'negative' else 'right'} side better     "
+            f"difference in {metric.label} (left − right)     "
+            f"{'right' if left_better_when == 'negative' else 'left'} side better ▶")
+
+
+def _forest(df: pd.DataFrame, by: str) -> go.Figure:
+    groups = [g for g in scheme.bands if g in set(df[by])] if by == "band" else sorted(df[by].unique())
+    comps = list(dict.fromkeys(df["comparison"]))
+    wrap = len(groups) if len(groups) <= 3 else 2 if len(groups) == 4 else 3
+    df = df.assign(sig=[r != "no clear difference" for r in df["reading"]],
+                   err_hi=df["hi"] - df["diff"], err_lo=df["diff"] - df["lo"])
+    fig = px.scatter(df, x="diff", y="comparison", facet_col=by, facet_col_wrap=wrap, text="reading",
+                     error_x="err_hi", error_x_minus="err_lo", color="sig",
+                     color_discrete_map={True: SIG, False: NOT_SIG},
+                     category_orders={by: groups, "comparison": comps[::-1], "sig": [True, False]},
+                     custom_data=["n", "lo", "hi", "reading"], facet_row_spacing=0.08, facet_col_spacing=0.07,
+                     labels={"diff": "", "comparison": "", "sig": ""})
+    fig.update_traces(marker_size=15, textposition="top center", textfont_size=13,
+                      error_x=dict(thickness=3, width=7),
+                      hovertemplate="%{y}: %{x:+.3f} (" + CI + " %{customdata[1]:+.3f} to "
+                                    "%{customdata[2]:+.3f})<br>n=%{customdata[0]:,} items<br>"
+                                    "%{customdata[3]}<extra></extra>")
+    fig.for_each_trace(lambda t: t.update(name="interval excludes 0" if t.name == "True"
+                                          else "interval includes 0"))
+    fig.add_vline(x=0, line_color="#111", line_width=2)
+    reach = 1.35 * float(max(df["hi"].abs().max(), df["lo"].abs().max(), 1e-9))
+    fig.update_xaxes(title_text="", zeroline=False, showticklabels=True, range=[-reach, reach], nticks=5,
+                     tickformat="+.2~f", tickfont_size=14)
+    fig.update_traces(cliponaxis=False)
+    fig.update_yaxes(tickfont_size=15)
+    rows = (len(groups) + wrap - 1) // wrap
+    fig = finish(fig, height=140 + rows * (90 + 80 * len(comps)), legend_title="")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0))
+    fig.add_annotation(text=_diff_axis_title(), xref="paper", yref="paper", x=0.5, y=0, yshift=-38,
+                       yanchor="top", showarrow=False, font_size=16)
+    fig.update_layout(margin=dict(b=80))
+    return fig
+
+
+with panel("Paired comparisons: what changes when one thing changes?",
+           help="Each row pairs runs that differ in one respect only and compares them on the items "
+                "both scored: RLVR vs its RLHF sibling (same base, method, steering), thinking on vs "
+                "off and CoT vs no CoT (same model, method, steering), verbalized vs sampling (same "
+                "model, reasoning, steering)."):
+    default_by = page_param("paired_by", "band")
+    st.session_state.setdefault("w_paired_by", default_by if default_by in GROUPINGS else "band")
+    by = st.radio("Compare", list(GROUPINGS), format_func=GROUPINGS.get, horizontal=True, key="w_paired_by")
+    set_page_param("paired_by", None if by == "band" else by)
+    paired, missing = _paired_frame(by)
+    show_chart(_forest(paired, by), f"paired-{sl.metric}-{by}")
+    how = ("per item averaged over matched run pairs" if metric.level == "item" else
+           f"the difference of the two sides' {metric.label} over those items; no Wilcoxon p, since the "
+           "metric has no per-item values")
+    st.caption(f"Dot: difference left − right in {metric.label} on the items both sides scored ({how}); "
+               f"whiskers: {CI} (percentile bootstrap over items, {N_RESAMPLES:,} resamples); "
+               f"{metric.direction_text}. Black: the interval excludes 0; grey: no clear difference. " + missing)
+    cols = ["comparison", by, "left", "right", "diff", "lo", "hi", "n", "n_run_pairs", "p", "reading"]
+    if paired["p"].isna().all():
+        cols.remove("p")
+    num = st.column_config.NumberColumn
+    show_table(paired[cols], f"paired-{sl.metric}-{by}", column_config={
+        **{c: num(format="%.4f") for c in ("left", "right")}, "diff": num("left − right", format="%+.4f"),
+        "lo": num(f"{CI} lo", format="%+.4f"), "hi": num(f"{CI} hi", format="%+.4f"),
+        "n": num("n items"), "n_run_pairs": num("run pairs"),
+        "p": num("Wilcoxon p", format="%.2g", help="two-sided signed-rank test over the per-item "
+                                                   "differences; empty for metrics computed over a set "
+                                                   "of items"),
+        by: "task" if by == "task_id" else "band"})
+
+
+def _win_columns() -> tuple:
+    extra = (("all", sl.metric), ("high", sl.metric))
+    return DEFAULT_COLUMNS + tuple(c for c in extra if c not in DEFAULT_COLUMNS)
+
+
+with panel("Win rates over matched settings (as in Ni et al., Table 1)",
+           help="How often one side beats the other across matched settings, rather than on average."):
+    wins_table = need(q(win_rates, sl, _win_columns()))
+    high = scheme.high_band
+    wins_table = wins_table.assign(subset=wins_table["subset"].map(
+        lambda s: "all items" if s == "all" else f"{s} band"))
+    show_table(wins_table[["comparison", "subset", "metric", "direction", "win_rate", "wins", "ties", "n", "p",
+                           "mean_diff"]], f"win-rates-{sl.metric}", column_config={
+        "win_rate": st.column_config.ProgressColumn("win rate", format="%.0f%%", min_value=0, max_value=100),
+        "n": st.column_config.NumberColumn("settings"),
+        "direction": st.column_config.TextColumn("better is", help="the metric's direction"),
+        "p": st.column_config.NumberColumn("Wilcoxon p", format="%.2g"),
+        "mean_diff": st.column_config.NumberColumn("mean left − right", format="%+.4f")})
+    st.caption(f"A setting is one {' × '.join(s.replace('_id', '') for s in SETTING)} combination. "
+               f"“RLVR > RLHF”: the RLVR run against the better of its RLHF sibling's no-CoT and CoT "
+               f"runs in that setting; “RLHF+CoT > RLHF no-CoT”: the sibling's two runs. Columns: all "
+               f"the slice's items, or its {high} band. " + WIN_RULES)
+
 
 
 def _pairs_chart(long: pd.DataFrame) -> go.Figure:

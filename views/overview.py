@@ -3,56 +3,129 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import overview
+from data_layer.queries.intervals import SMALL_N, UNDEFINED_NOTE, means_with_intervals
+from data_layer.queries.noise_floor import noise_floor
+from data_layer.stats import CONFIDENCE, N_RESAMPLES
+from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
 from ui.charts import finish, show_chart, show_table, type_colours, type_order
 from ui.data import q
 from ui.page import start_page
-from ui.panel import need, panel, stop_if_empty
+from ui.panel import EmptyPanel, need, panel, stop_if_empty
 from ui.share import share_link
 
 sl = start_page("Are reasoning models worse at predicting human disagreement?")
 stop_if_empty(sl)
 metric = METRICS.get(sl.metric)
 scheme = BAND_SCHEMES.get(sl.band_scheme)
-AGG_NOTE = ("computed within each run and task over the slice's items, then averaged over runs and "
-            "tasks weighted by their item counts")
+CI = f"{CONFIDENCE:.0%} CI"
+NOISE_NAME = "Noise floor (a perfect model would still score about this)"
+AGG_NOTE = ("computed over the pooled run × item rows of each model type and band (not per item), "
+            "so there is no per-item noise floor")
 
 
-def _bars(df: pd.DataFrame, by_task: bool):
+def _band_line(band: str, v: Verdict) -> str:
+    """One short line per band from the verdict's numbers."""
+    if v.word is None or v.lo is None:
+        return f"- **{band}**: {v.sentence}"
+    word = "no clear difference" if v.word == "no clear difference" else f"RLVR {v.word}"
+    p = "" if v.p is None else ("; p < 0.001" if v.p < 0.001 else f"; p = {v.p:.3f}")
+    return (f"- **{band}**: {word}: {v.diff:+.3f} ({CI} {v.lo:+.3f} to {v.hi:+.3f}; "
+            f"n = {v.n:,} items{p})")
+
+
+with panel():
+    answer = q(verdict, sl)
+    st.markdown(f"#### {answer.sentence}")
+    relaxed = [name for name, on in (("training", sl.training), ("reasoning", sl.reasoning),
+                                     ("model", sl.models)) if on]
+    if relaxed:
+        st.caption(f"The verdict pairs every RLVR run with its RLHF sibling, so it ignores the slice's "
+                   f"{' and '.join(relaxed)} filter{'s' * (len(relaxed) > 1)}; the charts below follow them.")
+    per_band = q(verdicts_by_band, sl)
+    if len(per_band) > 1:  # one band: the sentence above is that band
+        st.markdown(f"**By band** (RLVR − RLHF sibling, {metric.label}, {metric.direction_text}):\n"
+                    + "\n".join(_band_line(b, v) for b, v in per_band))
+    with st.expander("How the sentence is decided"):
+        st.caption(RULES)
+
+
+def _noise_floor_shapes(fig: go.Figure, floor: pd.DataFrame, bands: list[str]) -> None:
+    """A dashed black segment across each band's group of bars at the band's noise floor."""
+    for r in floor.itertuples(index=False):
+        if r.band in bands:
+            i = bands.index(r.band)
+            fig.add_shape(type="line", x0=i - 0.46, x1=i + 0.46, y0=r.noise_floor, y1=r.noise_floor,
+                          xref="x", yref="y", line=dict(color="#111", width=4, dash="dash"))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=NOISE_NAME,
+                             line=dict(color="#111", width=4, dash="dash")))
+
+
+def _bars(df: pd.DataFrame, by_task: bool, floor: pd.DataFrame | None = None):
+    df = df[df["mean"].notna()]
+    if not len(df):
+        raise EmptyPanel(f"{metric.label} is {UNDEFINED_NOTE}, for every model type and band here.")
+    df = df.assign(err_hi=lambda d: d["hi"] - d["mean"],
+                                       err_lo=lambda d: d["mean"] - d["lo"])
     # small multiples carry only the small-n mark; exact values are in the hover and the table
     df = df.assign(label=[("" if by_task else f"{m:.2f}") + (" ⚠" if s else "")
                           for m, s in zip(df["mean"], df["small_n"], strict=True)])
+    bands = [b for b in scheme.bands if b in set(df["band"])]
     fig = px.bar(df, x="band", y="mean", color="model_type", barmode="group", text="label",
+                 error_y="err_hi", error_y_minus="err_lo",
                  facet_col="task_id" if by_task else None, facet_col_wrap=2 if by_task else None,
                  facet_row_spacing=0.12 if by_task else None,
-                 category_orders={"band": list(scheme.bands), "model_type": type_order(df["model_type"])},
-                 color_discrete_map=type_colours(df["model_type"]), custom_data=["n", "small_n"],
+                 category_orders={"band": bands, "model_type": type_order(df["model_type"])},
+                 color_discrete_map=type_colours(df["model_type"]), custom_data=["n", "lo", "hi"],
                  labels={"mean": metric.axis_title, "band": "Human disagreement band",
                          "model_type": "Model type", "task_id": "Task"})
-    fig.update_traces(textposition="outside", cliponaxis=False, textfont_size=15,
-                      hovertemplate="%{x}: %{y:.3f}<br>n=%{customdata[0]:,}<extra>%{fullData.name}</extra>")
-    fig.update_yaxes(title_font_size=18 if not by_task else 14, matches=None if by_task else "y")
+    fig.update_traces(textposition="inside", insidetextanchor="start", textangle=0, textfont_size=15,
+                      error_y=dict(thickness=2.5, width=5, color="#222"),
+                      hovertemplate="%{x}: %{y:.3f} (" + CI + " %{customdata[1]:.3f} to %{customdata[2]:.3f})"
+                                    "<br>n=%{customdata[0]:,}<extra>%{fullData.name}</extra>")
+    fig.update_yaxes(title_font_size=18 if not by_task else 14, matches=None if by_task else "y",
+                     rangemode="tozero")
     fig.update_xaxes(title_text="" if by_task else "Human disagreement band")
-    return finish(fig, height=600 if not by_task else 380 * ((df["task_id"].nunique() + 1) // 2) + 80)
+    if floor is not None:
+        _noise_floor_shapes(fig, floor, bands)
+    fig = finish(fig, height=600 if not by_task else 380 * ((df["task_id"].nunique() + 1) // 2) + 80)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.14, x=0, title_text=""))
+    return fig
 
 
-res = q(overview.means_by_band, sl)
-with panel():
+def _undefined_caption(df: pd.DataFrame) -> None:
+    missing = df[df["mean"].isna()]
+    if len(missing):
+        where = ", ".join(f"{r.model_type} in {r.band}" for r in missing.itertuples(index=False))
+        st.caption(f"Left out because the value is {UNDEFINED_NOTE}: {where}.")
+
+
+res = q(means_with_intervals, sl)
+floor_res = q(noise_floor, sl, True)
+with panel(f"{metric.label} by model type and band"):
     df = need(res, show_note=False)
-    st.markdown(f"#### {overview.headline(df, sl.metric, sl.band_scheme)}")
-    if metric.level == "aggregate":
-        st.caption(f"{metric.label} is {AGG_NOTE}. n counts the items that entered the computation. "
-                   + res.message)
-    show_chart(_bars(df, by_task=False), f"overview-{sl.metric}-by-band")
-    st.caption(f"Bars: mean {metric.label} per model type and band; hover for n. ⚠ marks values "
-               f"over fewer than {overview.SMALL_N} scored items. Bands: {scheme.definition}.")
+    fig = _bars(df, False, floor_res.frame)
+    st.markdown(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False))
+    show_chart(fig, f"overview-{sl.metric}-by-band")
+    agg = f" {metric.label} is {AGG_NOTE}." if metric.level == "aggregate" else ""
+    floor_text = (" Dashed black line: the annotator-sampling noise floor of the band — what a model that "
+                  "knew each item's true label distribution would still score against a panel of the "
+                  "same size (mean over the band's items)."
+                  " Below the floor means closer to this very panel than a fresh panel of the same size "
+                  "would be (simulated models built from the observed labels can do that)."
+                  if floor_res.ok else "")
+    st.caption(f"Bars: {df['statistic'].iloc[0]} per model type and band; whiskers: {CI} (percentile "
+               f"bootstrap over items, {N_RESAMPLES:,} resamples); hover for n. ⚠ marks values over fewer "
+               f"than {SMALL_N} items.{floor_text}{agg} Bands: {scheme.definition}.")
+    _undefined_caption(df)
 
-with panel("Per task", help="Small multiples: the same chart for each task in the slice."):
-    by_task = need(q(overview.means_by_band, sl, True), show_note=False)
+with panel("Per task", help="Small multiples: the same chart for each task in the slice, with intervals."):
+    by_task = need(q(means_with_intervals, sl, ("model_type", "band", "task_id")), show_note=False)
     if by_task["task_id"].nunique() < 2:
         st.info("Only one task in this slice; the chart above is that task.")
     else:
@@ -60,10 +133,19 @@ with panel("Per task", help="Small multiples: the same chart for each task in th
 
 with panel("The numbers"):
     table = need(res, show_note=False)
-    cols = ["model_type", "band", "mean", "n", "small_n"] + (["task_id"] if "task_id" in table else [])
-    show_table(table[[c for c in cols if c in table]], f"overview-{sl.metric}",
-               column_config={"mean": st.column_config.NumberColumn(metric.label, format="%.4f",
-                                                                    help=metric.axis_title),
-                              "small_n": st.column_config.CheckboxColumn("small n ⚠")})
+    table = table[table["mean"].notna()]  # undefined values are listed under the chart, not as blanks
+    if floor_res.ok:
+        table = table.merge(floor_res.frame[["band", "noise_floor"]], on="band", how="left")
+    cols = ["model_type", "band", "mean", "lo", "hi", "n", "n_items", "n_runs", "small_n", "noise_floor"]
+    num = st.column_config.NumberColumn
+    show_table(table[[c for c in cols if c in table]], f"overview-{sl.metric}", column_config={
+        "mean": num(metric.label, format="%.4f", help=metric.axis_title),
+        "lo": num(f"{CI} lo", format="%.4f"), "hi": num(f"{CI} hi", format="%.4f"),
+        "n": num("n", help="scored run × item rows"), "n_items": num("items"),
+        "noise_floor": num("noise floor", format="%.4f",
+                           help="What a perfect model would still score in this band (annotator sampling)"),
+        "small_n": st.column_config.CheckboxColumn("small n ⚠")})
+    if not floor_res.ok:
+        st.caption(floor_res.message)
 
 share_link()

@@ -19,7 +19,8 @@ UNDEFINED_NOTE = ("undefined on these items: a correlation needs both sides to v
 GROUP_KEYS = {"model_type": ("training", "reasoning"), "band": (), "task_id": ("task_id",),
               "run_id": ("run_id",), "model_id": ("model_id",), "method": ("method",),
               "steering": ("steering",), "reasoning": ("reasoning",), "training": ("training",),
-              "pair_id": ("pair_id",)}
+              "pair_id": ("pair_id",), "entropy_bin": ("entropy_norm",)}
+N_BINS = 10  # entropy_bin: bins of normalised human entropy, 0 .. N_BINS-1 (as bands.metric_by_entropy_bin)
 
 
 def fetch_rows(store: Store, sl: Slice, extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -48,11 +49,15 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     """One row per group: `mean` (the mean of a per-item metric, or the aggregate metric's value),
     `lo`/`hi` (95% percentile bootstrap interval over items, all groups resampled jointly),
     `n` (rows the value rests on: run x item pairs, or items for a single run), `n_items`,
-    `n_runs`, `small_n` (n_items < SMALL_N), `metric`, `statistic` (what `mean` is) and `note` (why `mean`
-    is None when the statistic is undefined, e.g. var_corr of a constant baseline; else "")."""
+    `n_runs`, `small_n` (n_items < SMALL_N), `metric`, `statistic` (what `mean` is) and `note` (why
+    `mean` is None when the statistic is undefined, e.g. var_corr of a constant baseline; else "").
+    `by` may include "entropy_bin": bins 0..N_BINS-1 of normalised human entropy."""
     _check_by(by)
     extra = tuple(c for b in by for c in GROUP_KEYS[b])
     df = fetch_rows(store, sl, extra)
+    if "entropy_bin" in by:
+        df["entropy_bin"] = np.minimum(np.floor(df["entropy_norm"].to_numpy(dtype=float) * N_BINS),
+                                       N_BINS - 1).astype(np.int64)
     if not len(df):
         return Result(None, f"No scored items in this slice ({sl.sentence()}). Widen the filters.")
     out = intervals_from_rows(df, sl.metric, by, n_resamples, seed)

@@ -9,6 +9,7 @@ from data_layer.metrics import METRICS, Metric
 from data_layer.queries.aggregates import aggregate_by
 from data_layer.queries.common import SMALL_N, add_model_type, mark_small_n, sort_bands
 from data_layer.slice import Slice
+from data_layer.stats import CONFIDENCE
 from data_layer.store import Result, Store
 
 __all__ = ["SMALL_N", "means_by_band", "headline"]
@@ -48,6 +49,12 @@ def _fmt(metric: Metric, v: float) -> str:
     return f"{v:.3f}"
 
 
+def _ci(row) -> str:
+    """', 95% CI lo–hi' when the frame carries an interval (means_with_intervals), else ''."""
+    lo, hi = row.get("lo"), row.get("hi")
+    return "" if lo is None or hi is None or lo != lo or hi != hi else f", {CONFIDENCE:.0%} CI {lo:.3f}–{hi:.3f}"
+
+
 def _where(band: str) -> str:
     return {"highvar": "on high-variance items", "rest": "on the other items"}.get(
         band, f"in the {band}-disagreement band")
@@ -76,15 +83,18 @@ def _training_gap(top: pd.DataFrame, metric: Metric, where: str) -> str:
             f"(n={nh:,}), pooled over reasoning modes: {verdict} ({metric.label}, {metric.direction_text}). ")
 
 
-def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
+def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str, training_gap: bool = True) -> str:
     """Sentences computed from a means_by_band frame, about the most-disagreement band present:
     RLVR vs RLHF pooled over reasoning modes (when both are there), which model type is best and
     worst and by how much, and how that gap compares with the least-disagreement band.
-    Baselines are reference points, not contestants."""
+    Baselines are reference points, not contestants. `training_gap=False` (for pages that state
+    the paired verdict with its interval instead) leaves out the pooled RLVR vs RLHF sentence and
+    the unqualified "widens/narrows" claim. Values carry their interval when the frame has lo/hi
+    (means_with_intervals). Rows whose mean is undefined (None) are left out."""
     metric = METRICS.get(metric_name)
     if frame is None or not len(frame):
         return "There is nothing to compare in this slice."
-    models = frame[frame["model_type"] != "Baseline"]
+    models = frame[(frame["model_type"] != "Baseline") & frame["mean"].notna()]
     if not len(models):
         return "Only baselines are in this slice; add model types to compare them."
     bands = [b for b in BAND_SCHEMES.get(scheme).bands if b in set(models["band"])]
@@ -95,16 +105,19 @@ def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str) -> str:
         return (f"Only one model type, {best.model_type}, is in this slice: {metric.label} "
                 f"{_fmt(metric, best['mean'])} {where} (n={best.n:,}).")
     gap = abs(worst["mean"] - best["mean"])
-    pooled = _training_gap(top, metric, where)  # the title's question first, when it can be answered
+    pooled = _training_gap(top, metric, where) if training_gap else ""  # the title's question first
     text = pooled + (f"{'By model type' if pooled else where.capitalize()}, {best.model_type} does best "
-                     f"({metric.label} {_fmt(metric, best['mean'])}, n={best.n:,}) and {worst.model_type} worst "
-                     f"({_fmt(metric, worst['mean'])}, n={worst.n:,}): a gap of {gap:.3f} ({metric.direction_text}).")
+                     f"({metric.label} {_fmt(metric, best['mean'])}{_ci(best)}, n={best.n:,}) and "
+                     f"{worst.model_type} worst ({_fmt(metric, worst['mean'])}{_ci(worst)}, n={worst.n:,}): "
+                     f"a gap of {gap:.3f} ({metric.direction_text}).")
     if len(bands) > 1:
         low = models[models["band"] == bands[0]].set_index("model_type")["mean"]
         if best.model_type in low.index and worst.model_type in low.index:
             low_gap = abs(low[worst.model_type] - low[best.model_type])
-            text += (f" {_where(bands[0]).capitalize()} the same two differ by {low_gap:.3f}, so the gap "
-                     f"{'widens' if gap > low_gap else 'narrows'} as people disagree more.")
+            text += f" {_where(bands[0]).capitalize()} the same two differ by {low_gap:.3f}"
+            # the change of a gap has no interval of its own: no widens/narrows claim next to a verdict
+            text += (f", so the gap {'widens' if gap > low_gap else 'narrows'} as people disagree more."
+                     if training_gap else ".")
     if top["small_n"].any():
         text += f" Some values rest on fewer than {SMALL_N} scored items (marked ⚠); read them with care."
     return text

@@ -69,18 +69,23 @@ def _pairs_from_rows(rows: pd.DataFrame, k: PairKind) -> pd.DataFrame:
         ["left_run", "right_run", *k.match]].reset_index(drop=True)
 
 
+def _relaxed(sl: Slice, k: PairKind) -> Slice:
+    return sl.with_(**{f: () for f in k.relax})
+
+
 def _rows(store: Store, sl: Slice, k: PairKind) -> pd.DataFrame:
-    relaxed = sl.with_(**{f: () for f in k.relax})
-    return fetch_rows(store, relaxed, RUN_COLS)
+    return fetch_rows(store, _relaxed(sl, k), RUN_COLS)
 
 
 def paired_rows(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
     """One row per matched run pair x item both runs scored, with left_/right_ metric columns,
     band, task_id and item_id."""
-    k = KINDS[kind]
-    rows = _rows(store, sl, k)
+    return _paired_from(_rows(store, sl, KINDS[kind]), KINDS[kind], sl.metric)
+
+
+def _paired_from(rows: pd.DataFrame, k: PairKind, metric: str) -> pd.DataFrame:
     pairs = _pairs_from_rows(rows, k)
-    cols = list(aggregates.columns_for(sl.metric))
+    cols = list(aggregates.columns_for(metric))
     value_cols = [c for c in cols if c != "task_id"]
     base = rows[["run_id", "task_id", "item_id", "band", *value_cols]]
     out = pairs.merge(base.rename(columns={"run_id": "left_run", **{c: f"left_{c}" for c in value_cols}}),
@@ -118,9 +123,35 @@ def paired_comparison(store: Store, sl: Slice, kind: str, by: tuple[str, ...] = 
     k = KINDS[kind]
     df = paired_rows(store, sl, kind)
     if not len(df):
-        return Result(None, f"No {k.left_label} vs {k.right_label} run pairs scored the same items in "
-                            f"this slice ({sl.sentence()}).")
+        return Result(None, _no_pairs(k, sl))
     return Result(ordered(compare_rows(df, sl.metric, k, by, n_resamples, seed), by, sl))
+
+
+def _no_pairs(k: PairKind, sl: Slice) -> str:
+    return (f"No {k.left_label} vs {k.right_label} run pairs scored the same items in this slice "
+            f"({sl.sentence()}).")
+
+
+def paired_comparisons(store: Store, sl: Slice, by: tuple[str, ...] = (), kinds: tuple[str, ...] = tuple(KINDS),
+                       n_resamples: int = N_RESAMPLES, seed: int = SEED) -> Result:
+    """`paired_comparison` for several kinds at once: the same rows (and numbers) with a `kind`
+    column, kinds in the order given; the rows are fetched once per distinct relaxed slice.
+    The answer's message names the kinds that have no run pairs in the slice."""
+    fetched: dict[Slice, pd.DataFrame] = {}
+    frames, missing = [], []
+    for name in kinds:
+        k = KINDS[name]
+        relaxed = _relaxed(sl, k)
+        if relaxed not in fetched:
+            fetched[relaxed] = fetch_rows(store, relaxed, RUN_COLS)
+        df = _paired_from(fetched[relaxed], k, sl.metric)
+        if not len(df):
+            missing.append(_no_pairs(k, sl))
+            continue
+        frames.append(ordered(compare_rows(df, sl.metric, k, by, n_resamples, seed), by, sl).assign(kind=name))
+    if not frames:
+        return Result(None, " ".join(missing))
+    return Result(pd.concat(frames, ignore_index=True), " ".join(missing))
 
 
 def compare_rows(df: pd.DataFrame, metric: str, k: PairKind, by: tuple[str, ...] = (),

@@ -43,17 +43,34 @@ def setting_values(store: Store, sl: Slice, columns=DEFAULT_COLUMNS) -> pd.DataF
     df["side"] = [_side(t, r) for t, r in zip(df["training"], df["reasoning"], strict=True)]
     df = df[df["side"].notna()]
     df = df.sort_values("reasoning", key=lambda s: s.ne("native"), kind="stable")
+    keys = [*SETTING, "side"]
+    first = df.groupby(keys, sort=True)["run_id"].first()  # one run per side and setting
+    df = df[df["run_id"].to_numpy() == first.reindex(pd.MultiIndex.from_frame(df[keys])).to_numpy()]
     high = BAND_SCHEMES.get(sl.band_scheme).high_band
-    rows = []
-    for key, part in df.groupby([*SETTING, "side"], sort=True):
-        part = part[part["run_id"] == part["run_id"].iloc[0]]  # one run per side and setting
-        for subset, metric in columns:
-            rows_ = part if subset == "all" else part[part["band"] == (high if subset == "high" else subset)]
-            value, n = aggregates.value(metric, rows_) if len(rows_) else (None, 0)
-            rows.append({**dict(zip([*SETTING, "side"], key, strict=True)), "run_id": part["run_id"].iloc[0],
-                         "subset": high if subset == "high" else subset, "metric": metric,
-                         "value": value, "n": n})
-    return pd.DataFrame(rows)
+    out = []
+    for subset, metric in columns:
+        name = high if subset == "high" else subset
+        rows_ = df if subset == "all" else df[df["band"] == name]
+        vals = _values(rows_, metric, keys).reindex(first.index)
+        out.append(pd.DataFrame({"run_id": first.to_numpy(), "subset": name, "metric": metric,
+                                 "value": vals["value"].to_numpy(dtype=object),
+                                 "n": vals["n"].fillna(0).astype(int).to_numpy()}, index=first.index))
+    if not out or not len(first):
+        return pd.DataFrame(columns=[*keys, "run_id", "subset", "metric", "value", "n"])
+    res = pd.concat(out).reset_index()
+    res["value"] = [None if v is None or v != v else float(v) for v in res["value"]]
+    return res
+
+
+def _values(rows: pd.DataFrame, metric: str, keys: list[str]) -> pd.DataFrame:
+    """value and n per group of `keys`: a per-item metric's mean (vectorised) or an aggregate."""
+    if METRICS.get(metric).level == "item":
+        g = pd.to_numeric(rows[metric], errors="coerce").groupby([rows[k] for k in keys], sort=True)
+        return pd.DataFrame({"value": g.mean(), "n": g.count()})
+    got = {key: aggregates.value(metric, part) for key, part in rows.groupby(keys, sort=True)}
+    index = pd.MultiIndex.from_tuples(list(got), names=keys) if got else None
+    return pd.DataFrame({"value": [v for v, _ in got.values()], "n": [n for _, n in got.values()]},
+                        index=index)
 
 
 def win_rates(store: Store, sl: Slice, columns=DEFAULT_COLUMNS) -> Result:
