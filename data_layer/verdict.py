@@ -60,7 +60,7 @@ def sentence(metric: str, diff: float, lo: float, hi: float, n: int, n_run_pairs
              p: float | None) -> Verdict:
     """The sentence for given numbers (pure: no store)."""
     m = METRICS.get(metric)
-    stat = f"mean {m.label.lower()}" if m.level == "item" else m.label.lower()
+    stat = f"mean {m.label}" if m.level == "item" else m.label  # labels keep their capitals (Jensen–Shannon)
     ci = f"{CONFIDENCE:.0%} CI {lo:+.3f} to {hi:+.3f}"
     tail = (f"on {n:,} items both scored ({n_run_pairs} matched run pair{'s' * (n_run_pairs != 1)}"
             f"{_fmt_p(p)}).")
