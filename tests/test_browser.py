@@ -115,12 +115,15 @@ def wait_ready(pg, title: str | None = None) -> None:
     pg.wait_for_selector('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')
     if title:
         pg.get_by_role("heading", name=title).first.wait_for()
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
-        "!document.querySelector('[data-testid=\"stSkeleton\"]') && "
-        "!document.querySelector('[data-stale=\"true\"]') && "
-        "[...document.querySelectorAll('[data-testid=\"stCode\"]')].every(e => e.textContent.trim())")
-    time.sleep(0.8)
+    idle = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
+            "!document.querySelector('[data-testid=\"stSkeleton\"]') && "
+            "!document.querySelector('[data-stale=\"true\"]') && "
+            "[...document.querySelectorAll('[data-testid=\"stCode\"]')].every(e => e.textContent.trim())")
+    # The "running" widget shows up only some time after a run starts, so idle must hold twice,
+    # a second apart, before the page counts as rendered.
+    for _ in range(2):
+        pg.wait_for_function(idle)
+        time.sleep(1.0)
 
 
 def query(pg) -> dict[str, str]:
