@@ -69,3 +69,19 @@ def test_intervals_deterministic_with_the_seed(demo_store):
     c = means_with_intervals(demo_store, sl, n_resamples=100, seed=8).frame
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["lo"].dropna(), c["lo"].dropna())
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_resampled_value_is_the_value_of_the_resample(demo_store, metric):
+    """Under integer item weights (one bootstrap resample), the composite statistic equals the
+    per run x task weighted mean computed on the rows repeated by their weights."""
+    from data_layer import aggregates as agg
+    rows = demo_store.df("SELECT * FROM item_scores WHERE task_id IN ('demo-nli', 'demo-topic') "
+                         "AND run_id IN (SELECT min(run_id) FROM runs UNION SELECT max(run_id) FROM runs) "
+                         "ORDER BY run_id, task_id, item_id")
+    w = np.random.default_rng(5).poisson(1.0, len(rows))
+    stat = agg.statistic(metric, rows)
+    cols = stat.columns()
+    sums = np.asarray(cols.T @ w if hasattr(cols, "tocsr") else w @ cols, dtype=float).reshape(1, -1)
+    expect, _ = agg.value(metric, rows.loc[np.repeat(rows.index, w)].reset_index(drop=True))
+    assert stat.finish(sums)[0] == pytest.approx(expect, abs=1e-9)
