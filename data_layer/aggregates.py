@@ -73,7 +73,12 @@ def _unit_rows(frame: pd.DataFrame) -> dict:
     """(run_id, task_id) -> row positions of that unit in `frame`."""
     if missing := [c for c in UNIT if c not in frame]:
         raise KeyError(f"aggregate metrics are computed per run x task: the rows lack {missing}")
-    return pd.DataFrame({c: frame[c].astype(str).to_numpy() for c in UNIT}).groupby(list(UNIT), sort=True).indices
+    (rc, runs), (tc, tasks) = (pd.factorize(frame[c].astype(str), sort=True) for c in UNIT)
+    joint = rc.astype(np.int64) * max(len(tasks), 1) + tc
+    order = np.argsort(joint, kind="stable")
+    cuts = np.flatnonzero(np.diff(joint[order])) + 1
+    return {(runs[joint[g[0]] // max(len(tasks), 1)], tasks[joint[g[0]] % max(len(tasks), 1)]): g
+            for g in np.split(order, cuts) if len(g)}
 
 
 def statistic(metric: str, frame: pd.DataFrame):
