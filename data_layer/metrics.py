@@ -89,23 +89,30 @@ METRICS.register(Metric(
     "Whether the model's most likely label is the human majority label. NULL when the human "
     "majority is tied; a tie in the model is resolved to the first label in scale order.",
     "higher", "item", "majority_match = 1[argmax m = argmax h], NULL if argmax h is tied"))
+PER_UNIT = ("Computed within each run × task (never pooling runs, or tasks with different labels), "
+            "then averaged over those units weighted by their item counts; a unit where it is "
+            "undefined (fewer than 3 items for a correlation, a constant input, no positive label "
+            "for F1) is left out and counted.")
 METRICS.register(Metric(
     "var_corr", "Variance correlation",
     "Pearson correlation across items between human and model Gini impurity. On binary tasks this "
-    "is exactly Ni et al.'s VarCorr (Pearson r of p(1−p) and p̂(1−p̂)).",
-    "higher", "aggregate", "var_corr = pearson_r(1 − Σ h_k², 1 − Σ m_k²) over the items of the slice",
+    "is exactly Ni et al.'s VarCorr (Pearson r of p(1−p) and p̂(1−p̂)). " + PER_UNIT,
+    "higher", "aggregate", "var_corr = Σ_u n_u · pearson_r(1 − Σ h_k², 1 − Σ m_k²)_u / Σ_u n_u over the "
+    "run × task units u of the slice (n_u = items of u)",
     citation="Ni et al. 2026 (VarCorr)"))
 METRICS.register(Metric(
     "entropy_spearman", "Entropy rank correlation",
     "Spearman rank correlation across items between human and model entropy: does the model know "
-    "which items people disagree on?",
-    "higher", "aggregate", "entropy_spearman = spearman_rho(H(h), H(m)) over the items of the slice"))
+    "which items people disagree on? Ties get average ranks. " + PER_UNIT,
+    "higher", "aggregate", "entropy_spearman = Σ_u n_u · spearman_rho(H(h), H(m))_u / Σ_u n_u over the "
+    "run × task units u of the slice"))
 METRICS.register(Metric(
     "f1", "Majority F1",
     "Binary tasks: F1 of the positive (second) label for 1{p>0.5} vs 1{p̂>0.5}, items where either "
     "equals 0.5 dropped (as Ni et al.). Multi-class: macro-F1 of the model argmax against the human "
-    "majority, tied human majorities dropped.",
-    "higher", "aggregate", "binary: F1(1[h₂ > .5], 1[m₂ > .5]); multi-class: macro-F1(argmax h, argmax m)",
+    "majority, tied human majorities dropped. " + PER_UNIT,
+    "higher", "aggregate", "f1 = Σ_u n_u · F1_u / Σ_u n_u over the run × task units u; binary task: "
+    "F1_u = F1(1[h₂ > .5], 1[m₂ > .5]); multi-class: macro-F1(argmax h, argmax m)",
     citation="Ni et al. 2026 (F1)"))
 
 ITEM_METRICS = [m.name for m in METRICS if m.level == "item"]

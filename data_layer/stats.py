@@ -141,6 +141,7 @@ class Spearman:
     def __init__(self, x: np.ndarray, y: np.ndarray):
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         valid = ~(np.isnan(x) | np.isnan(y))
+        self.valid = valid
         self.n, self.rows = int(valid.sum()), len(x)
         _, gx = np.unique(x[valid], return_inverse=True)
         uy, gy = np.unique(y[valid], return_inverse=True)
@@ -234,6 +235,63 @@ class F1:
             return np.where(present.any(axis=1),
                             np.where(present, f1, 0.0).sum(axis=1) / np.maximum(present.sum(axis=1), 1),
                             np.nan)
+
+
+class UnitMean:
+    """Mean of per-unit statistics (e.g. one Pearson per run x task) weighted by each unit's
+    (weighted) count of valid rows; units where the statistic is undefined are left out, in the
+    observed sample and in every resample. `units` = [(statistic, rows)], `rows` being the
+    positions (0..n_rows-1) of the unit's rows; each statistic must expose `valid` (its rows
+    that count). The columns are the units' columns side by side, each preceded by its valid
+    count, and zero outside the unit's rows (sparse unless there is a single dense unit).
+    Units resting on fewer than `min_n` rows count as undefined and are dropped. `n` = rows of
+    the units defined on the observed sample; `n_units`, `n_undefined` count units."""
+
+    def __init__(self, units: list[tuple[object, np.ndarray]], n_rows: int, min_n: int = 1):
+        self.n_units, self.n_rows = len(units), n_rows
+        self.units = [(s, rows) for s, rows in units if s.n >= min_n]
+        est = [estimate(s) for s, _ in self.units]
+        self.n = int(sum(s.n for (s, _), e in zip(self.units, est, strict=True) if e is not None))
+        self.n_undefined = self.n_units - sum(e is not None for e in est)
+        self._cols = None
+
+    def columns(self):
+        if self._cols is None:
+            self._cols = self._columns()
+        return self._cols
+
+    def _columns(self):
+        blocks, order = [], []
+        for s, rows in self.units:
+            c = s.columns()
+            valid = np.asarray(s.valid, dtype=np.float32).reshape(-1, 1)
+            blocks.append(sparse.hstack([sparse.csr_matrix(valid), sparse.csr_matrix(c)], format="csr")
+                          if sparse.issparse(c) else np.hstack([valid, np.asarray(c)]))
+            order.append(np.asarray(rows, dtype=np.int64))
+        order = np.concatenate(order) if order else np.zeros(0, np.int64)
+        if len(blocks) == 1 and not sparse.issparse(blocks[0]):
+            out = np.zeros((self.n_rows, blocks[0].shape[1]))
+            out[order] = blocks[0]
+            return out
+        stacked = sparse.block_diag(blocks, format="csr") if blocks else sparse.csr_matrix((0, 0))
+        full = sparse.vstack([stacked, sparse.csr_matrix((self.n_rows - len(order), stacked.shape[1]))],
+                             format="csr") if self.n_rows > len(order) else stacked
+        rest = np.setdiff1d(np.arange(self.n_rows), order)
+        index = np.empty(self.n_rows, np.int64)
+        index[order], index[rest] = np.arange(len(order)), np.arange(len(order), self.n_rows)
+        return full[index]
+
+    def finish(self, s: np.ndarray) -> np.ndarray:
+        s = np.asarray(s, dtype=float)
+        num, den, at = np.zeros(len(s)), np.zeros(len(s)), 0
+        for stat, _ in self.units:
+            p = stat.columns().shape[1]
+            n, v = s[:, at], stat.finish(s[:, at + 1:at + 1 + p])
+            ok = ~np.isnan(v) & (n > 0)
+            num += np.where(ok, n * np.where(ok, v, 0.0), 0.0)
+            den += np.where(ok, n, 0.0)
+            at += 1 + p
+        return _safe_div(num, den)
 
 
 # ------------------------------------------------------------------ the engine

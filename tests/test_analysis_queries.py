@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from data_layer import aggregates as agg
 from data_layer.bands import FIXED_CUTS
 from data_layer.metrics import METRICS
 from data_layer.queries import aggregates, bands, coverage, leaderboard, methods, overview, pairs, per_run
@@ -69,31 +70,65 @@ def _ent(p):
 
 
 # ---------------------------------------------------------------- value functions
+def _unit(**cols) -> pd.DataFrame:
+    """Rows of one run x task unit, as item_scores gives them."""
+    n = len(next(iter(cols.values())))
+    return pd.DataFrame({"run_id": "r", "task_id": "t", **{k: np.asarray(v, dtype=float) for k, v in cols.items()}},
+                        index=range(n))
+
+
 def test_pearson_and_spearman_match_scipy():
     rng = np.random.default_rng(3)
     x, y = rng.random(40), rng.random(40)
     y[:10] = y[10:20]  # ties for the ranks
-    assert aggregates.pearson(x, y)[0] == pytest.approx(stats.pearsonr(x, y).statistic)
-    assert aggregates.spearman(x, y)[0] == pytest.approx(stats.spearmanr(x, y).statistic)
+    assert agg.value("var_corr", _unit(human_gini=x, model_gini=y))[0] == pytest.approx(stats.pearsonr(x, y).statistic)
+    rho = agg.value("entropy_spearman", _unit(human_entropy=x, model_entropy=y))[0]
+    assert rho == pytest.approx(stats.spearmanr(x, y).statistic)
     x[3] = np.nan
-    value, n = aggregates.spearman(x, y)
+    value, n = agg.value("entropy_spearman", _unit(human_entropy=x, model_entropy=y))
     assert n == 39 and value == pytest.approx(stats.spearmanr(np.delete(x, 3), np.delete(y, 3)).statistic)
 
 
 def test_correlations_undefined_for_constant_or_tiny_input():
-    assert aggregates.pearson([1, 2, 3], [0.5, 0.5, 0.5]) == (None, 3)
-    assert aggregates.pearson([1, 2], [3, 4]) == (None, 2)
+    assert agg.summary("var_corr", _unit(human_gini=[1, 2, 3], model_gini=[.5, .5, .5])) == (None, 0, 0, 1)
+    assert agg.summary("var_corr", _unit(human_gini=[1, 2], model_gini=[3, 4])) == (None, 0, 0, 1)
+
+
+def _f1_unit(h_pos, m_pos, h_maj=None, m_arg=None) -> pd.DataFrame:
+    n = len(h_pos) if h_pos is not None else len(h_maj)
+    nan = [np.nan] * n
+    return _unit(human_pos=nan if h_pos is None else h_pos, model_pos=nan if m_pos is None else m_pos,
+                 human_majority=nan if h_maj is None else h_maj, model_argmax=nan if m_arg is None else m_arg)
 
 
 def test_binary_f1_by_hand():
     # item 3 dropped (human share exactly .5); truth 1,0,1,0 vs prediction 1,1,0,0: tp=1 fp=1 fn=1
-    assert aggregates.f1_binary([.8, .2, .7, .5, .1], [.9, .6, .3, .9, .2]) == (0.5, 4)
-    assert aggregates.f1_binary([.1, .2], [.3, .4]) == (None, 2)  # no positive anywhere
+    assert agg.value("f1", _f1_unit([.8, .2, .7, .5, .1], [.9, .6, .3, .9, .2])) == (0.5, 4)
+    assert agg.summary("f1", _f1_unit([.1, .2], [.3, .4])) == (None, 0, 0, 1)  # no positive anywhere
 
 
 def test_macro_f1_by_hand():
     # tied truth (NaN) dropped; label 0: F1 1, label 1: F1 0, label 2: tp1 fp1 fn1 -> 0.5
-    assert aggregates.macro_f1([0, 1, 2, 2, None], [0, 2, 2, 1, 0]) == (0.5, 4)
+    assert agg.value("f1", _f1_unit(None, None, [0, 1, 2, 2, np.nan], [0, 2, 2, 1, 0])) == (0.5, 4)
+
+
+def test_weighted_mean_across_two_tasks_by_hand():
+    # task a (binary, 4 items kept): F1 .5; task b (3 classes, 2 items): macro-F1 of [0, 1] vs
+    # [0, 0] = mean(F1 label 0 = 2/3, F1 label 1 = 0) = 1/3. Weighted: (4 * .5 + 2 * 1/3) / 6.
+    a = _f1_unit([.8, .2, .7, .5, .1], [.9, .6, .3, .9, .2]).assign(task_id="a")
+    b = _f1_unit(None, None, [0, 1], [0, 0]).assign(task_id="b")
+    assert agg.summary("f1", pd.concat([a, b], ignore_index=True)) == (
+        pytest.approx((4 * .5 + 2 / 3) / 6), 6, 2, 0)
+    # var_corr: r = 1 on task a (3 items), r = -1 on task b (5 items), a third task of 2 items is
+    # undefined (left out, counted): (3 * 1 + 5 * -1) / 8 = -.25; pooling would give another r
+    rows = pd.concat([_unit(human_gini=[.1, .2, .3], model_gini=[.2, .4, .6]).assign(task_id="a"),
+                      _unit(human_gini=[.1, .2, .3, .4, .5], model_gini=[.5, .4, .3, .2, .1]).assign(task_id="b"),
+                      _unit(human_gini=[.1, .2], model_gini=[.1, .3]).assign(task_id="c")], ignore_index=True)
+    assert agg.summary("var_corr", rows) == (pytest.approx(-.25), 8, 2, 1)
+    assert stats.pearsonr(rows["human_gini"][:8], rows["model_gini"][:8]).statistic != pytest.approx(-.25)
+    # two runs on one task are two units too
+    two_runs = pd.concat([rows[:3], rows[3:8].assign(task_id="a", run_id="other")], ignore_index=True)
+    assert agg.value("var_corr", two_runs) == (pytest.approx(-.25), 8)
 
 
 # ---------------------------------------------------------------- aggregates over a store
@@ -113,7 +148,7 @@ def test_aggregate_f1_uses_binary_f1_or_macro_f1_by_task(tiny):
     res = aggregates.aggregate_by(tiny, Slice(metric="f1"), keys=("run_id", "task_id"))
     got = res.frame.set_index(["run_id", "task_id"])
     h_bin = _probs(BIN_COUNTS)[:, 1]
-    expect_bin = aggregates.f1_binary(h_bin, np.asarray(BIN_RLHF)[:, 1])
+    expect_bin = agg.value("f1", _f1_unit(h_bin, np.asarray(BIN_RLHF)[:, 1]))
     assert got.loc[("chat|verbalized", "bin"), "mean"] == pytest.approx(expect_bin[0])
     assert got.loc[("chat|verbalized", "bin"), "n"] == expect_bin[1] == 5  # the 5/5 item is dropped
     # tri: human majorities a, c, b, c and a tie (dropped); R1 argmax a, c, b, c -> perfect

@@ -25,8 +25,8 @@ metric = METRICS.get(sl.metric)
 scheme = BAND_SCHEMES.get(sl.band_scheme)
 CI = f"{CONFIDENCE:.0%} CI"
 NOISE_NAME = "Noise floor (a perfect model would still score about this)"
-AGG_NOTE = ("computed over the pooled run × item rows of each model type and band (not per item), "
-            "so there is no per-item noise floor")
+AGG_NOTE = ("computed within each run × task and averaged over them, weighted by item counts, per model "
+            "type and band (not per item), so there is no per-item noise floor")
 
 
 def _band_line(band: str, v: Verdict) -> str:

@@ -1,17 +1,15 @@
 """Aggregate metrics (var_corr, entropy_spearman, f1): one value per group of items, not per item.
 
-Each value is computed within one run and one task (tasks differ in their labels and in K, and
-runs of different models must not be pooled into one correlation), over the items of the
-slice; a group's value is the mean of its run x task values weighted by their item counts.
-Run x task units where the value is undefined (fewer than 3 items, a constant input, no
-positive label) are left out and counted in the answer's note.
+The computation is declared once, in `data_layer.aggregates`: each value is computed within one
+run and one task over the items of the slice, and a group's value is the mean of its run x task
+values weighted by their item counts. Run x task units where the value is undefined (fewer than
+3 items, a constant input, no positive label) are left out and counted in the answer's note.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
+from data_layer import aggregates
 from data_layer.metrics import METRICS
 from data_layer.queries.common import add_model_type
 from data_layer.slice import Slice
@@ -21,90 +19,24 @@ GROUP_KEYS = ("model_type", "band", "task_id", "run_id")
 _INPUTS = "human_gini, model_gini, human_entropy, model_entropy, human_pos, model_pos, human_majority, model_argmax"
 
 
-def pearson(x, y) -> tuple[float | None, int]:
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    x, y = x[ok], y[ok]
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return None, len(x)
-    return float(np.corrcoef(x, y)[0, 1]), len(x)
-
-
-def spearman(x, y) -> tuple[float | None, int]:
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    return pearson(rankdata(x[ok]), rankdata(y[ok]))  # average ranks for ties
-
-
-def _f1(tp: int, fp: int, fn: int) -> float | None:
-    return None if 2 * tp + fp + fn == 0 else 2 * tp / (2 * tp + fp + fn)
-
-
-def f1_binary(h_pos, m_pos) -> tuple[float | None, int]:
-    """F1 of the positive label, 1[h > .5] vs 1[m > .5]; items where either is exactly .5 dropped."""
-    h, m = np.asarray(h_pos, dtype=float), np.asarray(m_pos, dtype=float)
-    keep = ~(np.isnan(h) | np.isnan(m) | np.isclose(h, 0.5) | np.isclose(m, 0.5))
-    t, p = h[keep] > 0.5, m[keep] > 0.5
-    return _f1(int((t & p).sum()), int((~t & p).sum()), int((t & ~p).sum())), int(keep.sum())
-
-
-def macro_f1(true, pred) -> tuple[float | None, int]:
-    """Mean over the labels occurring in either vector of per-label F1; missing (tied) truths dropped."""
-    t = pd.to_numeric(pd.Series(true), errors="coerce").to_numpy(dtype=float)
-    p = pd.to_numeric(pd.Series(pred), errors="coerce").to_numpy(dtype=float)
-    keep = ~(np.isnan(t) | np.isnan(p))
-    t, p = t[keep], p[keep]
-    if not len(t):
-        return None, 0
-    scores = [_f1(int(((t == c) & (p == c)).sum()), int(((t != c) & (p == c)).sum()),
-                  int(((t == c) & (p != c)).sum())) for c in np.union1d(t, p)]
-    return float(np.mean(scores)), len(t)
-
-
-def unit_value(g: dict[str, np.ndarray], metric: str) -> tuple[float | None, int]:
-    """The metric over the rows of one run x task (all rows share K); g maps column -> array."""
-    if metric == "var_corr":
-        return pearson(g["human_gini"], g["model_gini"])
-    if metric == "entropy_spearman":
-        return spearman(g["human_entropy"], g["model_entropy"])
-    if metric == "f1":
-        if int(g["k"][0]) == 2:
-            return f1_binary(g["human_pos"], g["model_pos"])
-        return macro_f1(g["human_majority"], g["model_argmax"])
-    raise ValueError(f"{metric!r} is not an aggregate metric")
-
-
 def _rows(store: Store, sl: Slice) -> pd.DataFrame:
-    where, params = sl.where(alias="s")
-    return store.df(
-        f"SELECT s.run_id, s.task_id, s.training, s.reasoning, s.{sl.band_column} AS band, {_INPUTS}, "
-        f"len(t.labels) AS k FROM item_scores s JOIN tasks t ON t.task_id = s.task_id WHERE {where}", params)
+    where, params = sl.where()
+    return store.df(f"SELECT run_id, task_id, training, reasoning, {sl.band_column} AS band, {_INPUTS} "
+                    f"FROM item_scores WHERE {where}", params)
 
 
-def _units(rows: pd.DataFrame, metrics: list[str], keys: tuple[str, ...]) -> pd.DataFrame:
-    """One row per run x task (x the other keys): keys, run_id, task_id, metric, value, n."""
-    by = list(dict.fromkeys([*keys, "run_id", "task_id"]))
-    arrays = {c: rows[c].to_numpy(dtype=float, na_value=np.nan) for c in [*_INPUTS.split(", "), "k"]}
-    out = []
-    for key, idx in rows.groupby(by, sort=True).indices.items():
-        g = {c: a[idx] for c, a in arrays.items()}
+def _combine(rows: pd.DataFrame, metrics: list[str], keys: list[str]) -> tuple[pd.DataFrame, int]:
+    """Per group of `keys` and metric: mean, n (items used), n_units (units used); groups with
+    no defined unit are left out. Also the number of units left out as undefined."""
+    out, left_out = [], 0
+    for key, part in rows.groupby(keys, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        out += [(*key, m, *unit_value(g, m)) for m in metrics]
-    return pd.DataFrame(out, columns=[*by, "metric", "value", "n"])
-
-
-def unit_values(store: Store, sl: Slice, metric: str, keys: tuple[str, ...]) -> pd.DataFrame:
-    """One row per run x task (x the other keys): keys, run_id, task_id, value (None if undefined), n."""
-    return _units(add_model_type(_rows(store, sl)), [metric], keys).drop(columns="metric")
-
-
-def _combine(units: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, int]:
-    """n-weighted mean of the defined unit values per group; also the number left out."""
-    defined = units[units["value"].notna() & (units["n"] > 0)]
-    frame = (defined.assign(w=defined["value"].astype(float) * defined["n"]).groupby(keys, as_index=False)
-             .agg(w=("w", "sum"), n=("n", "sum"), n_units=("value", "size")))
-    frame["mean"] = frame.pop("w") / frame["n"]
-    return frame, len(units) - len(defined)
+        for m in metrics:
+            v, n, used, undefined = aggregates.summary(m, part)
+            left_out += undefined
+            if v is not None:
+                out.append((*key, m, v, n, used))
+    return pd.DataFrame(out, columns=[*keys, "metric", "mean", "n", "n_units"]), left_out
 
 
 def _check(metrics: list[str], keys: tuple[str, ...]) -> None:
@@ -121,8 +53,8 @@ def aggregate_by(store: Store, sl: Slice, metric: str | None = None,
     used, n_units; a note counts units left out as undefined."""
     metric = metric or sl.metric
     _check([metric], keys)
-    rows = add_model_type(_rows(store, sl))
-    frame, left_out = _combine(_units(rows, [metric], keys), list(keys))
+    frame, left_out = _combine(add_model_type(_rows(store, sl)), [metric], list(keys))
+    frame = frame.drop(columns="metric")
     label = METRICS.get(metric).label
     if not len(frame):
         return Result(None, f"{label} is undefined for every run and task of this slice (too few items, "
@@ -138,8 +70,7 @@ def all_aggregates(store: Store, sl: Slice, keys: tuple[str, ...] = ("run_id",))
     where undefined). One read of the store for all of them."""
     metrics = [m.name for m in METRICS if m.level == "aggregate"]
     _check(metrics, keys)
-    units = _units(add_model_type(_rows(store, sl)), metrics, keys)
-    frame, _ = _combine(units, [*keys, "metric"])
+    frame, _ = _combine(add_model_type(_rows(store, sl)), metrics, list(keys))
     wide = frame.pivot(index=list(keys), columns="metric", values=["mean", "n"])
     wide.columns = [m if stat == "mean" else f"n_{m}" for stat, m in wide.columns]
     wide = wide.reset_index()

@@ -48,7 +48,8 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
                          n_resamples: int = N_RESAMPLES, seed: int = SEED) -> Result:
     """One row per group: `mean` (the mean of a per-item metric, or the aggregate metric's value),
     `lo`/`hi` (95% percentile bootstrap interval over items, all groups resampled jointly),
-    `n` (rows the value rests on: run x item pairs, or items for a single run), `n_items`,
+    `n` (rows the value rests on: run x item pairs, or items for a single run; for an aggregate
+    metric the rows of its defined run x task units, 0 when every unit is undefined), `n_items`,
     `n_runs`, `small_n` (n_items < SMALL_N), `metric`, `statistic` (what `mean` is) and `note` (why
     `mean` is None when the statistic is undefined, e.g. var_corr of a constant baseline; else "").
     `by` may include "entropy_bin": bins 0..N_BINS-1 of normalised human entropy."""
@@ -90,9 +91,11 @@ def intervals_from_rows(df: pd.DataFrame, metrics: str | tuple[str, ...], by: tu
         rows.append({**dict(zip(by, keys, strict=True)), "metric": metric, "mean": iv.estimate, "lo": iv.lo,
                      "hi": iv.hi, "n": iv.n, "n_items": int(np.count_nonzero(np.bincount(items[idx], minlength=n_items))),
                      "n_runs": int(df["run_id"].iloc[idx].nunique()),
-                     "statistic": aggregates.statistic_label(metric)})
+                     "statistic": aggregates.statistic_label(metric),
+                     # an aggregate undefined in every run x task unit keeps its row (and note)
+                     "_keep": iv.n > 0 or getattr(stats[(metric, key)][0], "n_units", 0) > 0})
     out = pd.DataFrame(rows)
-    out = out[out["n"] > 0]
+    out = out[out.pop("_keep")]
     out["small_n"] = out["n_items"] < SMALL_N
     out["note"] = np.where(out["mean"].isna(), UNDEFINED_NOTE, "")
     return out

@@ -86,7 +86,7 @@ def paired_rows(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
 def _paired_from(rows: pd.DataFrame, k: PairKind, metric: str) -> pd.DataFrame:
     pairs = _pairs_from_rows(rows, k)
     cols = list(aggregates.columns_for(metric))
-    value_cols = [c for c in cols if c != "task_id"]
+    value_cols = [c for c in cols if c not in ("run_id", "task_id")]
     base = rows[["run_id", "task_id", "item_id", "band", *value_cols]]
     out = pairs.merge(base.rename(columns={"run_id": "left_run", **{c: f"left_{c}" for c in value_cols}}),
                       on="left_run")
@@ -96,8 +96,9 @@ def _paired_from(rows: pd.DataFrame, k: PairKind, metric: str) -> pd.DataFrame:
 
 
 def _side_frame(df: pd.DataFrame, side: str, metric: str) -> pd.DataFrame:
-    cols = [c for c in aggregates.columns_for(metric) if c != "task_id"]
-    return df[["task_id", *[f"{side}_{c}" for c in cols]]].rename(columns={f"{side}_{c}": c for c in cols})
+    cols = [c for c in aggregates.columns_for(metric) if c not in ("run_id", "task_id")]
+    return df[[f"{side}_run", "task_id", *[f"{side}_{c}" for c in cols]]].rename(
+        columns={f"{side}_run": "run_id", **{f"{side}_{c}": c for c in cols}})
 
 
 def _group_stats(part: pd.DataFrame, items: np.ndarray, metric: str):

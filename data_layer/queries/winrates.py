@@ -35,7 +35,7 @@ def setting_values(store: Store, sl: Slice, columns=DEFAULT_COLUMNS) -> pd.DataF
     """One row per setting x side x column: task_id, pair_id, method, steering, side, run_id,
     subset, metric, value, n. Runs without a pair id or outside RLVR/RLHF are left out; of
     several RLVR runs in one setting the one with native thinking is kept."""
-    needed = dict.fromkeys(c for _, m in columns for c in aggregates.columns_for(m))
+    needed = dict.fromkeys(c for _, m in columns for c in aggregates.columns_for(m) if c != "run_id")
     where, params = sl.with_(training=(), reasoning=()).where()
     df = store.df(f"SELECT run_id, pair_id, training, reasoning, method, steering, "
                   f"{sl.band_column} AS band, {', '.join(dict.fromkeys(['task_id', *needed]))} "
