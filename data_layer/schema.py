@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: unit_aggregates
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -127,6 +127,24 @@ GROUP BY ALL
 ORDER BY ALL;
 """
 
+# Aggregate metrics (var_corr, entropy_spearman, f1) per run x task unit for every band filter
+# a slice can set: band_filter '*' (no band filter) or '<scheme>:<band>,<band>' (a proper subset
+# in scheme order; `band` holds the band when the subset has one). Filled by
+# precompute/unit_aggregates.py from the same `unit_value` the app used to run per request, so
+# the Models page reads ~1,000 rows instead of every run x item row. Run facets beside each row
+# so that any slice's run filters apply directly.
+UNIT_FACETS = ("model_id", "method", "reasoning", "steering", "source", "training", "pair_id", "params_b",
+               "family", "display_name")
+UNIT_AGGREGATES_TABLE = f"""
+CREATE TABLE unit_aggregates AS
+SELECT u.run_id, u.task_id, u.band_filter, u.band, u.metric, u.value, u.n,
+       {", ".join(f"f.{c}" for c in UNIT_FACETS)}
+FROM _unit_values u
+JOIN (SELECT DISTINCT run_id, {", ".join(UNIT_FACETS)} FROM score_sums) f USING (run_id)
+ORDER BY u.band_filter, u.metric, u.run_id, u.task_id;
+DROP TABLE _unit_values;
+"""
+
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
-          "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums",
+          "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums", "unit_aggregates",
           "noise_floor", "published_results"]

@@ -25,6 +25,7 @@ from precompute.progress import progress, progress_step
 from precompute.published import write_published
 from precompute.runs_check import validate_run
 from precompute.study import GENERATION_COLUMNS, RunData, Study, StudyError
+from precompute.unit_aggregates import write_unit_aggregates
 
 PACKAGES = ("duckdb", "numpy", "pandas", "pyarrow", "scipy", "streamlit")
 
@@ -86,6 +87,8 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
     with progress_step("materialising item scores", show):
         con.execute(ITEM_SCORES_TABLE)
         con.execute(SCORE_SUMS_TABLE)
+    with progress_step("aggregate metrics per run x task x band filter", show):
+        write_unit_aggregates(con)
     _write_build_info(con, study, report)
     return report
 
