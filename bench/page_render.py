@@ -20,7 +20,7 @@ TARGET_S = 1.5
 
 
 def _pages() -> list[str]:
-    return sorted(p.stem for p in (ROOT / "pages").glob("*.py") if p.stem != "__init__")
+    return sorted(p.stem for p in (ROOT / "views").glob("*.py") if p.stem != "__init__")
 
 
 def _time(page: str, query: dict[str, str], cold: bool) -> float:
