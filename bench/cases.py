@@ -1,6 +1,6 @@
 """The representative slices and every data_layer query the pages issue, and the naive
 pandas equivalents of the filtered aggregates. Add a case here whenever a page starts
-issuing a new query (tests/test_bench_cases.py checks that every query module is covered)."""
+issuing a new query."""
 from __future__ import annotations
 
 import resource
