@@ -1,5 +1,6 @@
-"""The representative slices and the page queries the scale benchmark runs, and the naive
-pandas equivalents. Add a case here whenever a page starts issuing a new query."""
+"""The representative slices and every data_layer query the pages issue, and the naive
+pandas equivalents of the filtered aggregates. Add a case here whenever a page starts
+issuing a new query."""
 from __future__ import annotations
 
 import resource
@@ -9,9 +10,49 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from data_layer.queries import options, overview
+from data_layer import verdict as verdicts
+from data_layer.queries import (
+    bands,
+    compare,
+    coverage,
+    datacards,
+    intervals,
+    item,
+    items,
+    leaderboard,
+    methods,
+    noise_floor,
+    options,
+    overview,
+    paired,
+    pairs,
+    per_run,
+    published,
+    winrates,
+)
 from data_layer.slice import Slice
 from data_layer.store import Store
+
+Case = tuple[str, str, Callable[[], object]]  # (page, query name, call)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Concrete values the cases need: a task, an item of it, a search word, an RLVR/RLHF pair."""
+    task: str
+    item: str
+    word: str
+    rlvr: str
+    rlhf: str
+
+
+def context(store: Store) -> Context:
+    task = store.scalar("SELECT min(task_id) FROM tasks")
+    item_id = store.scalar("SELECT min(item_id) FROM items WHERE task_id = ?", [task])
+    text = store.scalar("SELECT text FROM items WHERE task_id = ? AND item_id = ?", [task, item_id])
+    word = max(text.split(), key=len)[:6]
+    pair = items.pair_choices(store, Slice()).frame.iloc[0]
+    return Context(task, item_id, word, pair["rlvr_run"], pair["rlhf_run"])
 
 
 def slices(store: Store) -> dict[str, Slice]:
@@ -24,14 +65,107 @@ def slices(store: Store) -> dict[str, Slice]:
     }
 
 
-def query_cases(store: Store) -> list[tuple[str, Callable[[], object]]]:
-    cases = [("options: tasks", lambda: options.task_options(store)),
-             ("options: runs", lambda: options.run_facet_options(store)),
-             ("options: bands", lambda: options.band_options(store, "fixed", ()))]
-    for name, sl in slices(store).items():
-        cases.append((f"overview means: {name}", lambda sl=sl: overview.means_by_band(store, sl)))
-    cases.append(("overview by task: all tasks", lambda: overview.means_by_band(store, Slice(), True)))
-    return cases
+def _sidebar(store: Store) -> list[Case]:
+    return [("sidebar", "options: tasks", lambda: options.task_options(store)),
+            ("sidebar", "options: runs", lambda: options.run_facet_options(store)),
+            ("sidebar", "options: bands", lambda: options.band_options(store, "fixed", ())),
+            ("sidebar", "options: is_simulated", lambda: options.is_simulated(store)),
+            ("sidebar", "coverage: scored_rows, all", lambda: coverage.scored_rows(store, Slice()))]
+
+
+def _analysis(store: Store, named: dict[str, Slice]) -> list[Case]:
+    out: list[Case] = []
+    for name, sl in named.items():
+        out += [("overview", f"means_by_band: {name}", lambda sl=sl: overview.means_by_band(store, sl)),
+                ("models", f"leaderboard: {name}", lambda sl=sl: leaderboard.leaderboard(store, sl)),
+                ("bands", f"metric_by_entropy_bin: {name}", lambda sl=sl: bands.metric_by_entropy_bin(store, sl))]
+    sl, one = Slice(), named["one task"]
+    out += [("overview", "means_by_band by task: all", lambda: overview.means_by_band(store, sl, True)),
+            ("models", "sibling_pairs: all", lambda: pairs.sibling_pairs(store, sl)),
+            ("models", "method_comparison: all", lambda: methods.method_comparison(store, sl)),
+            ("models", "run_values by band: all", lambda: per_run.run_values(store, sl, True)),
+            ("bands", "entropy_histogram: all", lambda: bands.entropy_histogram(store, sl)),
+            ("bands", "band_edges: all", lambda: bands.band_edges(store, sl)),
+            ("bands", "entropy_scatter: all", lambda: bands.entropy_scatter(store, sl)),
+            ("bands", "entropy_scatter: one task", lambda: bands.entropy_scatter(store, one)),
+            ("bands", "collapse_rates: all", lambda: bands.collapse_rates(store, sl))]
+    return out
+
+
+def _stats(store: Store, named: dict[str, Slice], ctx: Context) -> list[Case]:
+    sl, one, band = Slice(), named["one task"], named["one band"]
+    out: list[Case] = []
+    for name, s in (("all", sl), ("one task", one), ("one band", band)):
+        out += [("stats", f"means_with_intervals: {name}", lambda s=s: intervals.means_with_intervals(store, s)),
+                ("stats", f"verdict rlvr vs rlhf: {name}", lambda s=s: verdicts.verdict(store, s))]
+    out += [("stats", "verdicts_by_band: all", lambda: verdicts.verdicts_by_band(store, sl)),
+            ("stats", "paired thinking_vs_none by band: all",
+             lambda: paired.paired_comparison(store, sl, "thinking_vs_none", ("band",))),
+            ("stats", "win_rates: all", lambda: winrates.win_rates(store, sl)),
+            ("stats", "noise_floor by band: all", lambda: noise_floor.noise_floor(store, sl, True)),
+            ("stats", "noise_floor: one task", lambda: noise_floor.noise_floor(store, one)),
+            ("stats", "compare_runs (pair): all", lambda: compare.compare_runs(store, sl, ctx.rlvr, ctx.rlhf)),
+            ("stats", "compare_runs (pair): one task",
+             lambda: compare.compare_runs(store, one, ctx.rlvr, ctx.rlhf))]
+    return out
+
+
+def _items(store: Store, named: dict[str, Slice], ctx: Context) -> list[Case]:
+    sl, one = Slice(), named["one task"]
+    ent, search = items.ItemOrder(), items.ItemOrder(search=ctx.word)
+    div = items.ItemOrder(sort="divergence", run=ctx.rlvr)
+    gap = items.ItemOrder(sort="gap", rlvr=ctx.rlvr, rlhf=ctx.rlhf)
+    return [("items", "run_choices: all", lambda: items.run_choices(store, sl)),
+            ("items", "pair_choices: all", lambda: items.pair_choices(store, sl)),
+            ("items", "count_items: all", lambda: items.count_items(store, sl, ent)),
+            ("items", "items_page 1: all", lambda: items.items_page(store, sl, ent, 1, 25)),
+            ("items", "items_page 100: all", lambda: items.items_page(store, sl, ent, 100, 25)),
+            ("items", "items_page 1: one task", lambda: items.items_page(store, one, ent, 1, 25)),
+            ("items", "items_page 1 by divergence: all", lambda: items.items_page(store, sl, div, 1, 25)),
+            ("items", "items_page 1 by pair gap: all", lambda: items.items_page(store, sl, gap, 1, 25)),
+            ("items", f"count_items search '{ctx.word}': all", lambda: items.count_items(store, sl, search)),
+            ("items", f"items_page search '{ctx.word}': all", lambda: items.items_page(store, sl, search, 1, 25))]
+
+
+def _item(store: Store, ctx: Context) -> list[Case]:
+    sl, t, i = Slice(), ctx.task, ctx.item
+    return [("item", "item_detail", lambda: item.item_detail(store, t, i)),
+            ("item", "human_counts", lambda: item.human_counts(store, t, i)),
+            ("item", "annotations", lambda: item.annotations(store, t, i)),
+            ("item", "model_dists", lambda: item.model_dists(store, sl, t, i)),
+            ("item", "generations", lambda: item.generations(store, sl, t, i)),
+            ("item", "neighbours: all", lambda: items.neighbours(store, sl, items.ItemOrder(), t, i))]
+
+
+def _data_and_published(store: Store) -> list[Case]:
+    filt = published.PublishedFilter(methods=("verbal",))
+    return [("data", "task_cards", lambda: datacards.task_cards(store)),
+            ("data", "band_edges fixed", lambda: datacards.band_edges(store, "fixed")),
+            ("data", "build_info", lambda: datacards.build_info(store)),
+            ("published", "citation", lambda: published.citation(store)),
+            ("published", "pair_models", lambda: published.pair_models(store)),
+            ("published", "published_options", lambda: published.published_options(store)),
+            ("published", "by_size", lambda: published.by_size(store, filt, "HighVar", "DistAlign")),
+            ("published", "published_win_rates", lambda: published.published_win_rates(store, filt)),
+            ("published", "store_beside_published", lambda: published.store_beside_published(store)),
+            ("published", "published_figures", lambda: published.published_figures(store, filt))]
+
+
+def query_cases(store: Store) -> list[Case]:
+    named, ctx = slices(store), context(store)
+    # the bootstrap statistics last: their memory peak then shows apart in the progress lines
+    return (_sidebar(store) + _analysis(store, named) + _items(store, named, ctx) + _item(store, ctx)
+            + _data_and_published(store) + _stats(store, named, ctx))
+
+
+def page_cases(store: Store) -> list[tuple[str, dict[str, str]]]:
+    """(page path, URL query params) for the AppTest render section: every page under views/,
+    the item page on a real item, the items table on page 100 and with a text search."""
+    ctx = context(store)
+    return [("views/overview.py", {}), ("views/models.py", {}), ("views/bands.py", {}),
+            ("views/items.py", {}), ("views/items.py", {"page": "100"}), ("views/items.py", {"q": ctx.word}),
+            ("views/item.py", {"task": ctx.task, "item": ctx.item}), ("views/data.py", {}),
+            ("views/published.py", {})]
 
 
 @dataclass
@@ -42,29 +176,40 @@ class Naive:
 
 
 def naive_cases(store: Store) -> Naive:
-    """What a user without the data layer writes: load everything into pandas, merge, group."""
+    """What a user without the data layer writes: load everything into pandas, merge, group.
+    Keys match the names of `query_cases` (filtered aggregates only)."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     im = store.df("SELECT * FROM item_metrics")
     runs = store.df("SELECT run_id, model_id, method, reasoning, steering FROM runs")
-    models = store.df("SELECT model_id, training, params_b FROM models")
-    human = store.df("SELECT task_id, item_id, band_fixed, band_tertile, band_highvar FROM human_dist")
+    models = store.df("SELECT model_id, display_name, training, params_b FROM models")
+    human = store.df("SELECT task_id, item_id, entropy_norm, band_fixed, band_tertile, band_highvar FROM human_dist")
     frame = im.merge(runs, on="run_id").merge(models, on="model_id").merge(human, on=["task_id", "item_id"])
     out = Naive(load_seconds=time.perf_counter() - t,
                 load_mb=(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
 
-    def means(sl: Slice) -> pd.DataFrame:
+    def filtered(sl: Slice) -> pd.DataFrame:
         f = frame
-        if sl.tasks:
-            f = f[f.task_id.isin(sl.tasks)]
-        if sl.bands:
-            f = f[f[sl.band_column].isin(sl.bands)]
-        if sl.training:
-            f = f[f.training.isin(sl.training)]
-        if sl.methods:
-            f = f[f.method.isin(sl.methods)]
-        return f.groupby(["training", "reasoning", sl.band_column])[sl.metric].agg(["mean", "count"])
+        for values, column in ((sl.tasks, "task_id"), (sl.bands, sl.band_column), (sl.training, "training"),
+                               (sl.methods, "method")):
+            if values:
+                f = f[f[column].isin(values)]
+        return f
+
+    def means(sl: Slice) -> pd.DataFrame:
+        return filtered(sl).groupby(["training", "reasoning", sl.band_column])[sl.metric].agg(["mean", "count"])
+
+    def board(sl: Slice) -> pd.DataFrame:
+        return filtered(sl).groupby(["run_id", "display_name", "training", "reasoning", "method", "steering"])[
+            sl.metric].agg(["mean", "count"])
+
+    def by_bin(sl: Slice) -> pd.DataFrame:
+        f = filtered(sl)
+        return f.groupby(["training", "reasoning", (f["entropy_norm"] * 10).clip(upper=9).astype(int)])[
+            sl.metric].agg(["mean", "count"])
 
     for name, sl in slices(store).items():
-        out.cases[f"overview means: {name}"] = lambda sl=sl: means(sl)
+        out.cases[f"means_by_band: {name}"] = lambda sl=sl: means(sl)
+        out.cases[f"leaderboard: {name}"] = lambda sl=sl: board(sl)
+        out.cases[f"metric_by_entropy_bin: {name}"] = lambda sl=sl: by_bin(sl)
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: unit_aggregates, item_runs
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -110,6 +110,20 @@ SELECT run_id, task_id, item_id, {", ".join(ITEM_METRICS)}, model_entropy, model
 FROM item_scores;
 """
 
+# The Item page's rows (every run's distribution and metrics for one item), item-major: a
+# point lookup by (task_id, item_id) reads one row group here, against one row group per run
+# in the run-major item_scores/model_dist (EXPLAIN ANALYZE at 10M rows: 43 of 86 row groups,
+# ~5M string comparisons, 130-230 ms). Costs one more copy of those columns on disk.
+ITEM_RUNS_FACETS = ("model_id", "method", "reasoning", "steering", "source", "training", "pair_id",
+                    "params_b", "family", "display_name")
+ITEM_RUNS_TABLE = f"""
+CREATE TABLE item_runs AS
+SELECT s.task_id, s.item_id, s.run_id, {", ".join(f"s.{c}" for c in ITEM_RUNS_FACETS)},
+       d.probs, d.n_valid, d.n_failed, d.covered_mass, {", ".join(f"s.{m}" for m in ITEM_METRICS)}
+FROM item_scores s JOIN model_dist d USING (run_id, task_id, item_id)
+ORDER BY s.task_id, s.item_id, s.run_id;
+"""
+
 # Pre-aggregated sums per run x task x band combination: every mean the Overview and the
 # leaderboard show is sum(sum_m) / sum(n_m) over a few thousand rows instead of a scan of
 # millions (sum of squares kept for standard errors).
@@ -127,6 +141,24 @@ GROUP BY ALL
 ORDER BY ALL;
 """
 
+# Aggregate metrics (var_corr, entropy_spearman, f1) per run x task unit for every band filter
+# a slice can set: band_filter '*' (no band filter) or '<scheme>:<band>,<band>' (a proper subset
+# in scheme order; `band` holds the band when the subset has one). Filled by
+# precompute/unit_aggregates.py from the same `unit_value` the app used to run per request, so
+# the Models page reads ~1,000 rows instead of every run x item row. Run facets beside each row
+# so that any slice's run filters apply directly.
+UNIT_FACETS = ("model_id", "method", "reasoning", "steering", "source", "training", "pair_id", "params_b",
+               "family", "display_name")
+UNIT_AGGREGATES_TABLE = f"""
+CREATE TABLE unit_aggregates AS
+SELECT u.run_id, u.task_id, u.band_filter, u.band, u.metric, u.value, u.n,
+       {", ".join(f"f.{c}" for c in UNIT_FACETS)}
+FROM _unit_values u
+JOIN (SELECT DISTINCT run_id, {", ".join(UNIT_FACETS)} FROM score_sums) f USING (run_id)
+ORDER BY u.band_filter, u.metric, u.run_id, u.task_id;
+DROP TABLE _unit_values;
+"""
+
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
-          "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums",
+          "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums", "unit_aggregates", "item_runs",
           "noise_floor", "published_results"]

@@ -28,6 +28,7 @@ from scipy.stats import poisson
 N_RESAMPLES = 1000
 SEED = 20260126
 CONFIDENCE = 0.95
+SPARSE_F1_CLASSES = 4  # macro-F1 over more classes than this uses sparse design columns
 CHUNK = 8  # fewest resamples per block (large n): keeps the weight block in cache
 
 # w = #{t in _THRESHOLDS : u >= t} for a uniform byte u: Poisson(1) quantised to 1/256
@@ -216,13 +217,26 @@ class F1:
             self._cols = self._columns()
         return self._cols
 
-    def _columns(self) -> np.ndarray:
+    def _columns(self):
+        if self.positive is None and self.k > SPARSE_F1_CLASSES:
+            return self._sparse_columns()
         classes = [self.positive] if self.positive is not None else range(self.k)
         cols = []
         for c in classes:
             t, p = (self.truth == c) & self.valid, (self.pred == c) & self.valid
             cols += [t & p, ~t & p & self.valid, t & ~p]
         return np.column_stack(cols).astype(float) if cols else np.zeros((len(self.truth), 0))
+
+    def _sparse_columns(self) -> sparse.csr_matrix:
+        """The same tp/fp/fn indicator columns as a sparse matrix: a row has at most two ones
+        out of 3k columns, and macro-F1 over many (task, label) classes (a slice of 20 tasks
+        has ~80) would otherwise make the bootstrap a dense product 1000 x rows x 3k."""
+        rows = np.flatnonzero(self.valid)
+        t, p = self.truth[rows], self.pred[rows]
+        hit = t == p
+        r = np.r_[rows[hit], rows[~hit], rows[~hit]]
+        c = np.r_[3 * t[hit], 3 * t[~hit] + 2, 3 * p[~hit] + 1]
+        return sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(self.truth), 3 * self.k))
 
     def finish(self, s: np.ndarray) -> np.ndarray:
         tp, fp, fn = s[:, 0::3].astype(float), s[:, 1::3].astype(float), s[:, 2::3].astype(float)

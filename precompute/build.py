@@ -18,13 +18,14 @@ import pandas as pd
 import pyarrow as pa
 
 from data_layer.metrics import compute_item_metrics, model_helper_columns
-from data_layer.schema import DDL, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
+from data_layer.schema import DDL, ITEM_RUNS_TABLE, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
 from precompute.human import assign_bands, human_frame
 from precompute.noise_floor import noise_floor_frame
 from precompute.progress import progress, progress_step
 from precompute.published import write_published
 from precompute.runs_check import validate_run
 from precompute.study import GENERATION_COLUMNS, RunData, Study, StudyError
+from precompute.unit_aggregates import write_unit_aggregates
 
 PACKAGES = ("duckdb", "numpy", "pandas", "pyarrow", "scipy", "streamlit")
 
@@ -86,6 +87,10 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
     with progress_step("materialising item scores", show):
         con.execute(ITEM_SCORES_TABLE)
         con.execute(SCORE_SUMS_TABLE)
+    with progress_step("item-major copy for the Item page", show):
+        con.execute(ITEM_RUNS_TABLE)
+    with progress_step("aggregate metrics per run x task x band filter", show):
+        write_unit_aggregates(con)
     _write_build_info(con, study, report)
     return report
 

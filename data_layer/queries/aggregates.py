@@ -7,15 +7,20 @@ values weighted by their item counts. Run x task units where the value is undefi
 """
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 
 from data_layer import aggregates
+from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries.common import add_model_type
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
 
 GROUP_KEYS = ("model_type", "band", "task_id", "run_id")
+ALL_BANDS = "*"  # unit_aggregates.band_filter of a slice without a band filter
+UNIT_METRICS = tuple(m.name for m in METRICS if m.level == "aggregate")
 _INPUTS = "human_gini, model_gini, human_entropy, model_entropy, human_pos, model_pos, human_majority, model_argmax"
 
 
@@ -25,18 +30,79 @@ def _rows(store: Store, sl: Slice) -> pd.DataFrame:
                     f"FROM item_scores WHERE {where}", params)
 
 
-def _combine(rows: pd.DataFrame, metrics: list[str], keys: list[str]) -> tuple[pd.DataFrame, int]:
-    """Per group of `keys` and metric: mean, n (items used), n_units (units used); groups with
-    no defined unit are left out. Also the number of units left out as undefined."""
-    out, left_out = [], 0
-    for key, part in rows.groupby(keys, sort=True):
+def unit_rows(con, where: str, params: list) -> pd.DataFrame:
+    """The aggregate metrics' inputs per run x item row with every band column (for the build)."""
+    bands = ", ".join(f"s.{b.column}" for b in BAND_SCHEMES)
+    return con.execute(f"SELECT s.run_id, s.task_id, {bands}, {_INPUTS}, len(t.labels) AS k FROM item_scores s "
+                       f"JOIN tasks t ON t.task_id = s.task_id WHERE {where}", params).df()
+
+
+def units_from_rows(rows: pd.DataFrame, metrics: list[str], keys: tuple[str, ...]) -> pd.DataFrame:
+    """One row per run x task (x the other keys): keys, run_id, task_id, metric, value, n. The
+    value of each unit comes from the one definition in `data_layer.aggregates`."""
+    by = list(dict.fromkeys([*keys, "run_id", "task_id"]))
+    out = []
+    for key, idx in rows.groupby(by, sort=True).indices.items():
+        part = rows.iloc[idx]
         key = key if isinstance(key, tuple) else (key,)
         for m in metrics:
-            v, n, used, undefined = aggregates.summary(m, part)
-            left_out += undefined
-            if v is not None:
-                out.append((*key, m, v, n, used))
-    return pd.DataFrame(out, columns=[*keys, "metric", "mean", "n", "n_units"]), left_out
+            value, n, _, _ = aggregates.summary(m, part)
+            out.append((*key, m, value, n))
+    return pd.DataFrame(out, columns=[*by, "metric", "value", "n"])
+
+
+def direct_units(store: Store, sl: Slice, metrics: list[str], keys: tuple[str, ...]) -> pd.DataFrame:
+    """units_from_rows over the slice's run x item rows: the reference `_stored_units` equals."""
+    return units_from_rows(add_model_type(_rows(store, sl)), metrics, keys)
+
+
+def band_filters(scheme_name: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(band_filter key, bands) for every band filter a slice can set under the scheme: each
+    non-empty proper subset of its bands (all bands = no filter = ALL_BANDS, stored once)."""
+    bands = BAND_SCHEMES.get(scheme_name).bands
+    subsets = [c for r in range(1, len(bands)) for c in itertools.combinations(bands, r)]
+    return [(f"{scheme_name}:{','.join(c)}", c) for c in subsets]
+
+
+def _filter_key(scheme_name: str, bands: tuple[str, ...]) -> str:
+    scheme = BAND_SCHEMES.get(scheme_name)
+    if not bands or set(bands) == set(scheme.bands):
+        return ALL_BANDS
+    return f"{scheme_name}:{','.join(b for b in scheme.bands if b in bands)}"
+
+
+def _stored_units(store: Store, sl: Slice, metrics: list[str], keys: tuple[str, ...]) -> pd.DataFrame:
+    """direct_units' answer read from the pre-computed unit_aggregates table (about a thousand
+    rows at any scale): grouped by band, one single-band filter per band of the slice (all
+    bands for one-band schemes); else the slice's band filter."""
+    scheme = BAND_SCHEMES.get(sl.band_scheme)
+    if "band" in keys:
+        filters = [ALL_BANDS] if len(scheme.bands) == 1 else [f"{scheme.name}:{b}" for b in
+                                                               (sl.bands or scheme.bands)]
+    else:
+        filters = [_filter_key(scheme.name, sl.bands)]
+    where, params = sl.with_(bands=()).where()
+    band = f"coalesce(band, '{scheme.bands[0]}')" if len(scheme.bands) == 1 else "band"
+    df = store.df(f"SELECT run_id, task_id, training, reasoning, {band} AS band, metric, value, n "
+                  f"FROM unit_aggregates WHERE band_filter IN ({', '.join('?' * len(filters))}) "
+                  f"AND metric IN ({', '.join('?' * len(metrics))}) AND {where}", [*filters, *metrics, *params])
+    by = list(dict.fromkeys([*keys, "run_id", "task_id"]))
+    df = add_model_type(df) if "model_type" in keys else df
+    return df[[*by, "metric", "value", "n"]].sort_values([*by, "metric"], kind="stable").reset_index(drop=True)
+
+
+def unit_values(store: Store, sl: Slice, metric: str, keys: tuple[str, ...]) -> pd.DataFrame:
+    """One row per run x task (x the other keys): keys, run_id, task_id, value (None if undefined), n."""
+    return _stored_units(store, sl, [metric], keys).drop(columns="metric")
+
+
+def _combine(units: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, int]:
+    """n-weighted mean of the defined unit values per group; also the number left out."""
+    defined = units[units["value"].notna() & (units["n"] > 0)]
+    frame = (defined.assign(w=defined["value"].astype(float) * defined["n"]).groupby(keys, as_index=False)
+             .agg(w=("w", "sum"), n=("n", "sum"), n_units=("value", "size")))
+    frame["mean"] = frame.pop("w") / frame["n"]
+    return frame, len(units) - len(defined)
 
 
 def _check(metrics: list[str], keys: tuple[str, ...]) -> None:
@@ -53,8 +119,7 @@ def aggregate_by(store: Store, sl: Slice, metric: str | None = None,
     used, n_units; a note counts units left out as undefined."""
     metric = metric or sl.metric
     _check([metric], keys)
-    frame, left_out = _combine(add_model_type(_rows(store, sl)), [metric], list(keys))
-    frame = frame.drop(columns="metric")
+    frame, left_out = _combine(_stored_units(store, sl, [metric], keys), list(keys))
     label = METRICS.get(metric).label
     if not len(frame):
         return Result(None, f"{label} is undefined for every run and task of this slice (too few items, "
@@ -70,7 +135,8 @@ def all_aggregates(store: Store, sl: Slice, keys: tuple[str, ...] = ("run_id",))
     where undefined). One read of the store for all of them."""
     metrics = [m.name for m in METRICS if m.level == "aggregate"]
     _check(metrics, keys)
-    frame, _ = _combine(add_model_type(_rows(store, sl)), metrics, list(keys))
+    units = _stored_units(store, sl, metrics, keys)
+    frame, _ = _combine(units, [*keys, "metric"])
     wide = frame.pivot(index=list(keys), columns="metric", values=["mean", "n"])
     wide.columns = [m if stat == "mean" else f"n_{m}" for stat, m in wide.columns]
     wide = wide.reset_index()

@@ -71,13 +71,13 @@ def _runs_only(sl: Slice) -> Slice:
 
 def model_dists(store: Store, sl: Slice, task_id: str, item_id: str) -> Result:
     """One row per run of the slice that scored the item: run and model facets, model_type,
-    probs, n_valid, n_failed, covered_mass and every per-item metric."""
+    probs, n_valid, n_failed, covered_mass and every per-item metric (from the item-major
+    item_runs table: a point lookup reads one row group at any scale)."""
     where, params = _runs_only(sl).where(alias="s")
     metrics = ", ".join(f"s.{m}" for m in ITEM_METRICS)
     df = store.df(f"SELECT s.run_id, s.model_id, s.display_name, s.training, s.reasoning, s.method, "
-                  f"s.steering, s.params_b, d.probs, d.n_valid, d.n_failed, d.covered_mass, {metrics} "
-                  f"FROM item_scores s JOIN model_dist d USING (run_id, task_id, item_id) "
-                  f"WHERE s.task_id = ? AND s.item_id = ? AND {where} "
+                  f"s.steering, s.params_b, s.probs, s.n_valid, s.n_failed, s.covered_mass, {metrics} "
+                  f"FROM item_runs s WHERE s.task_id = ? AND s.item_id = ? AND {where} "
                   f"ORDER BY {_RUN_ORDER.format(a='s')}",
                   [task_id, item_id] + params)
     return Result.of(_typed(df), "No model run of the current slice scored this item; widen the model "

@@ -14,9 +14,12 @@ RUN_COLUMNS = ["run_id", "display_name", "model_id", "training", "reasoning", "m
 
 
 def _item_means(store: Store, sl: Slice) -> pd.DataFrame:
+    """From the pre-aggregated score_sums (thousands of rows at any scale, not millions).
+    n (run x item rows) is the count of the one metric defined on every item (tvd)."""
     where, params = sl.where()
-    means = ", ".join(f"avg({m}) AS {m}, count({m}) AS n_{m}" for m in ITEM_METRICS)
-    return store.df(f"SELECT {', '.join(RUN_COLUMNS)}, count(*) AS n, {means} FROM item_scores "
+    means = ", ".join(f"sum(sum_{m}) / nullif(sum(n_{m}), 0) AS {m}, sum(n_{m})::BIGINT AS n_{m}"
+                      for m in ITEM_METRICS)
+    return store.df(f"SELECT {', '.join(RUN_COLUMNS)}, sum(n_tvd)::BIGINT AS n, {means} FROM score_sums "
                     f"WHERE {where} GROUP BY ALL", params)
 
 

@@ -17,9 +17,9 @@ def run_values(store: Store, sl: Slice, by_band: bool = False) -> Result:
     band = f", {sl.band_column} AS band" if by_band else ""
     where, params = sl.where()
     if metric.level == "item":
-        values = store.df(f"SELECT run_id{band}, avg({metric.name}) AS mean, count({metric.name}) AS n "
-                          f"FROM item_scores WHERE {where} GROUP BY ALL HAVING count({metric.name}) > 0",
-                          params)
+        m = metric.name  # from the pre-aggregated score_sums (thousands of rows at any scale)
+        values = store.df(f"SELECT run_id{band}, sum(sum_{m}) / sum(n_{m}) AS mean, sum(n_{m})::BIGINT AS n "
+                          f"FROM score_sums WHERE {where} GROUP BY ALL HAVING sum(n_{m}) > 0", params)
         note = ""
     else:
         res = aggregate_by(store, sl, metric.name, ("run_id", "band") if by_band else ("run_id",))
