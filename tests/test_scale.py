@@ -94,3 +94,22 @@ def test_item_runs_equal_item_scores_joined_with_model_dist(demo_store):
     assert len(a) == len(b) == demo_store.scalar("SELECT count(*) FROM item_scores") > 0
     assert a.drop(columns="probs").equals(b.drop(columns="probs"))
     assert all(list(x) == list(y) for x, y in zip(a["probs"], b["probs"], strict=True))
+
+
+def test_pages_with_many_facets_render(tmp_path, monkeypatch):
+    """20 tasks give 10 rows of small multiples: plotly refuses a fixed row spacing there."""
+    from streamlit.testing.v1 import AppTest
+
+    import streamlit as st
+    from tests.conftest import ROOT
+    path = tmp_path / "twenty-tasks.duckdb"
+    assert main(["demo", "--scale", "2000", "--out", str(path), "--quiet"]) == 0
+    monkeypatch.setenv("ATLAS_STORE", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    for page in ("views/overview.py", "views/models.py"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.message for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])

@@ -62,3 +62,10 @@ def show_table(frame, name: str, **kwargs) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
     raw = frame.data if isinstance(getattr(frame, "data", None), pd.DataFrame) else frame
     download_csv(raw, f"{slug(name)}.csv")
+
+
+def row_spacing(n_facets: int, wrap: int, preferred: float) -> float:
+    """Vertical gap between wrapped facet rows: `preferred`, shrunk when there are so many rows
+    that plotly would refuse it (it needs spacing < 1 / (rows - 1))."""
+    rows = max(1, -(-n_facets // max(wrap, 1)))
+    return preferred if rows < 2 else min(preferred, 0.5 / (rows - 1))

@@ -16,7 +16,7 @@ from data_layer.queries.paired import paired_comparisons
 from data_layer.queries.winrates import DEFAULT_COLUMNS, SETTING, win_rates
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.winrate import RULES as WIN_RULES
-from ui.charts import finish, show_chart, show_table, type_colours, type_order, type_style
+from ui.charts import finish, row_spacing, show_chart, show_table, type_colours, type_order, type_style
 from ui.data import q
 from ui.page import start_page
 from ui.panel import need, panel, stop_if_empty
@@ -116,7 +116,7 @@ def _forest(df: pd.DataFrame, by: str) -> go.Figure:
                      error_x="err_hi", error_x_minus="err_lo", color="sig",
                      color_discrete_map={True: SIG, False: NOT_SIG},
                      category_orders={by: groups, "comparison": comps[::-1], "sig": [True, False]},
-                     custom_data=["n", "lo", "hi", "reading"], facet_row_spacing=0.08, facet_col_spacing=0.07,
+                     custom_data=["n", "lo", "hi", "reading"], facet_row_spacing=row_spacing(len(groups), wrap, 0.08), facet_col_spacing=0.07,
                      labels={"diff": "", "comparison": "", "sig": ""})
     fig.update_traces(marker_size=15, textposition="top center", textfont_size=13,
                       error_x=dict(thickness=3, width=7),
@@ -238,7 +238,8 @@ def _methods_chart(df: pd.DataFrame) -> go.Figure:
                    label=[f"{v:.2f}" + (" ⚠" if s else "") for v, s in zip(df["mean"], df["small_n"], strict=True)])
     n_models = df["display_name"].nunique()
     fig = px.bar(df, x="x", y="mean", color="model_type", text="label", barmode="relative",
-                 facet_col="display_name", facet_col_wrap=min(3, n_models), facet_row_spacing=0.18,
+                 facet_col="display_name", facet_col_wrap=min(3, n_models),
+                 facet_row_spacing=row_spacing(n_models, min(3, n_models), 0.18),
                  **type_style(df["model_type"]), custom_data=["n", "variant"],
                  labels={"x": "", "mean": metric.label, "model_type": "Model type"})
     fig.update_xaxes(matches=None, showticklabels=True, tickfont_size=13, tickangle=0)

@@ -13,7 +13,7 @@ from data_layer.queries.intervals import SMALL_N, UNDEFINED_NOTE, means_with_int
 from data_layer.queries.noise_floor import noise_floor
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
-from ui.charts import finish, show_chart, show_table, type_colours, type_order
+from ui.charts import finish, row_spacing, show_chart, show_table, type_colours, type_order
 from ui.data import q
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
@@ -79,7 +79,7 @@ def _bars(df: pd.DataFrame, by_task: bool, floor: pd.DataFrame | None = None):
     fig = px.bar(df, x="band", y="mean", color="model_type", barmode="group", text="label",
                  error_y="err_hi", error_y_minus="err_lo",
                  facet_col="task_id" if by_task else None, facet_col_wrap=2 if by_task else None,
-                 facet_row_spacing=0.12 if by_task else None,
+                 facet_row_spacing=row_spacing(df["task_id"].nunique(), 2, 0.12) if by_task else None,
                  category_orders={"band": bands, "model_type": type_order(df["model_type"])},
                  color_discrete_map=type_colours(df["model_type"]), custom_data=["n", "lo", "hi"],
                  labels={"mean": metric.axis_title, "band": "Human disagreement band",
