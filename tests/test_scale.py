@@ -98,9 +98,9 @@ def test_item_runs_equal_item_scores_joined_with_model_dist(demo_store):
 
 def test_pages_with_many_facets_render(tmp_path, monkeypatch):
     """20 tasks give 10 rows of small multiples: plotly refuses a fixed row spacing there."""
+    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    import streamlit as st
     from tests.conftest import ROOT
     path = tmp_path / "twenty-tasks.duckdb"
     assert main(["demo", "--scale", "2000", "--out", str(path), "--quiet"]) == 0
