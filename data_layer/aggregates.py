@@ -97,6 +97,18 @@ def value(metric: str, frame: pd.DataFrame) -> tuple[float | None, int]:
     return (estimate(stat) if stat.n else None), stat.n
 
 
+def unit_values(metric: str, frame: pd.DataFrame) -> list[tuple[str, str, float | None, int]]:
+    """Per run x task unit of `frame`: (run_id, task_id, value or None when undefined, n rows the
+    value rests on). The same rule as `statistic` (units under MIN_ITEMS rows are undefined), one
+    pass over the units, for the build's pre-computed unit table."""
+    out = []
+    for (run, task), idx in _unit_rows(frame).items():
+        stat = unit_statistic(metric, frame.iloc[idx])
+        value = estimate(stat) if stat.n >= MIN_ITEMS[metric] else None
+        out.append((run, task, value, stat.n if value is not None else 0))
+    return out
+
+
 def summary(metric: str, frame: pd.DataFrame) -> tuple[float | None, int, int, int]:
     """Aggregate `metric` over `frame`: (value, n items used, units used, units left out)."""
     stat = statistic(metric, frame)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 
 from data_layer import aggregates
@@ -40,15 +41,18 @@ def unit_rows(con, where: str, params: list) -> pd.DataFrame:
 def units_from_rows(rows: pd.DataFrame, metrics: list[str], keys: tuple[str, ...]) -> pd.DataFrame:
     """One row per run x task (x the other keys): keys, run_id, task_id, metric, value, n. The
     value of each unit comes from the one definition in `data_layer.aggregates`."""
-    by = list(dict.fromkeys([*keys, "run_id", "task_id"]))
+    others = [k for k in keys if k not in ("run_id", "task_id")]
+    groups = rows.groupby(others, sort=True).indices.items() if others else [((), np.arange(len(rows)))]
     out = []
-    for key, idx in rows.groupby(by, sort=True).indices.items():
+    for key, idx in groups:
         part = rows.iloc[idx]
-        key = key if isinstance(key, tuple) else (key,)
+        key = dict(zip(others, key if isinstance(key, tuple) else (key,), strict=True))
         for m in metrics:
-            value, n, _, _ = aggregates.summary(m, part)
-            out.append((*key, m, value, n))
-    return pd.DataFrame(out, columns=[*by, "metric", "value", "n"])
+            out += [{**key, "run_id": run, "task_id": task, "metric": m, "value": v, "n": n}
+                    for run, task, v, n in aggregates.unit_values(m, part)]
+    by = list(dict.fromkeys([*keys, "run_id", "task_id"]))
+    frame = pd.DataFrame(out, columns=[*dict.fromkeys([*others, "run_id", "task_id"]), "metric", "value", "n"])
+    return frame[[*by, "metric", "value", "n"]].sort_values([*by, "metric"], kind="stable").reset_index(drop=True)
 
 
 def direct_units(store: Store, sl: Slice, metrics: list[str], keys: tuple[str, ...]) -> pd.DataFrame:
