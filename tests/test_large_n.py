@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats as ss
 
-from data_layer.queries import intervals, large_n, paired
+from data_layer.queries import intervals, large_n, paired, winrates
 from data_layer.slice import Slice
 from data_layer.store import Store
 from data_layer.verdict import verdict, verdicts_by_band
@@ -102,3 +102,15 @@ def test_verdicts_say_which_method(demo_store, large):
 def test_small_slices_keep_the_bootstrap(demo_store):
     assert not large_n.is_large(demo_store, Slice(), "tvd")  # the demo store is below the threshold
     assert verdict(demo_store, Slice(metric="tvd")).method == large_n.METHOD_BOOTSTRAP
+
+
+@pytest.mark.parametrize("sl", [Slice(), Slice(bands=("low", "medium")), Slice(tasks=("demo-nli",))])
+def test_win_rates_from_the_pre_aggregates_are_the_same(demo_store, large, monkeypatch, sl):
+    with monkeypatch.context() as m:
+        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
+        exact = winrates.win_rates(demo_store, sl).frame
+    large.clear()
+    got = winrates.win_rates(demo_store, sl).frame
+    assert max(large) <= MAX_ROWS
+    assert got["method"].str.contains("score_sums").all()
+    pd.testing.assert_frame_equal(got.drop(columns="method"), exact, check_exact=False, rtol=1e-9)
