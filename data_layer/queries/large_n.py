@@ -87,28 +87,31 @@ def paired_from_sql(store: Store, sl: Slice, metric: str, band_column: str, pair
     rows), diff, lo, hi, n (items both sides scored), n_run_pairs, p (Wilcoxon, normal
     approximation), all computed in DuckDB from item_scores and the run pairs given."""
     where, params = sl.where(alias="x")
-    values = ", ".join("(?, ?)" for _ in range(len(pairs)))
-    pair_params = [v for lr in zip(pairs["left_run"], pairs["right_run"], strict=True) for v in lr]
+    values = ", ".join("(?, ?, ?)" for _ in range(len(pairs)))
+    pair_params = [v for i, lr in enumerate(zip(pairs["left_run"], pairs["right_run"], strict=True))
+                   for v in (i, *lr)]
     grp = {"band": "band", "task_id": "task_id"}
     g = ", ".join(grp[b] for b in by)
     gsel, gpart = (g + ", ") if g else "", f"PARTITION BY {g}" if g else ""
     sql = f"""
-    WITH p(left_run, right_run) AS (VALUES {values}),
+    WITH p(k, left_run, right_run) AS (VALUES {values}),
     x AS (SELECT run_id, task_id, item_id, {band_column} AS band, {metric} AS v FROM item_scores x
           WHERE run_id IN (SELECT left_run FROM p UNION SELECT right_run FROM p) AND {where}),
-    j AS (SELECT l.task_id, l.item_id, l.band, p.left_run, p.right_run, l.v AS lv, r.v AS rv
+    j AS (SELECT l.task_id, l.item_id, l.band, p.k, l.v AS lv, r.v AS rv
           FROM p JOIN x l ON l.run_id = p.left_run
           JOIN x r ON r.run_id = p.right_run AND r.task_id = l.task_id AND r.item_id = l.item_id),
-    d AS (SELECT {gsel}task_id, item_id, avg(lv - rv) AS d FROM j GROUP BY ALL),
+    d AS (SELECT {gsel}task_id, item_id, avg(lv - rv) AS d, sum(lv) AS ls, count(lv) AS lc,
+                 sum(rv) AS rs, count(rv) AS rc FROM j GROUP BY ALL),
     w AS (SELECT {gsel}d, rank() OVER ({gpart} ORDER BY abs(d)) AS rk,
                  count(*) OVER (PARTITION BY {gsel}abs(d)) AS t
           FROM d WHERE d IS NOT NULL AND d <> 0),
     ws AS (SELECT {gsel}count(*) AS nw, sum(CASE WHEN d > 0 THEN rk + (t - 1) / 2.0 ELSE 0 END) AS r_plus,
                   sum(t * t - 1.0) AS ties FROM w GROUP BY ALL),
-    ds AS (SELECT {gsel}count(*) AS n, count(d) AS nd, avg(d) AS diff, var_samp(d) AS var FROM d GROUP BY ALL),
-    js AS (SELECT {gsel}avg(lv) AS "left", avg(rv) AS "right",
-                  count(DISTINCT (left_run, right_run)) AS n_run_pairs FROM j GROUP BY ALL)
-    SELECT {gsel}ds.n, ds.nd, ds.diff, ds.var, js."left", js."right", js.n_run_pairs, ws.nw, ws.r_plus, ws.ties
+    ds AS (SELECT {gsel}count(*) AS n, count(d) AS nd, avg(d) AS diff, var_samp(d) AS var,
+                  sum(ls) / nullif(sum(lc), 0) AS "left", sum(rs) / nullif(sum(rc), 0) AS "right"
+           FROM d GROUP BY ALL),
+    js AS (SELECT {gsel}count(DISTINCT k) AS n_run_pairs FROM j GROUP BY ALL)
+    SELECT {gsel}ds.n, ds.nd, ds.diff, ds.var, ds."left", ds."right", js.n_run_pairs, ws.nw, ws.r_plus, ws.ties
     FROM ds JOIN js USING ({g or 'n'}) LEFT JOIN ws USING ({g or 'n'})"""
     if not g:  # one group: join on a constant instead
         sql = sql.replace("USING (n)", "ON TRUE")
