@@ -29,7 +29,8 @@ def large(monkeypatch):
     return sizes
 
 
-@pytest.mark.parametrize("by", [("model_type", "band"), ("run_id",), ("task_id",), ()])
+@pytest.mark.parametrize("by", [("model_type", "band"), ("run_id",), ("task_id",), (),
+                                ("model_type", "entropy_bin")])
 def test_means_agree_with_the_bootstrap(demo_store, large, monkeypatch, by):
     sl = Slice(metric="jsd")
     with monkeypatch.context() as m:

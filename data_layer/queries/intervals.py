@@ -110,7 +110,7 @@ def intervals_from_rows(df: pd.DataFrame, metrics: str | tuple[str, ...], by: tu
 
 def _large_ok(by: tuple[str, ...], metric: str) -> bool:
     """Whether the large-slice path can group by `by` (score_sums / unit_aggregates columns)."""
-    keys = large_n.SUM_KEYS if METRICS.get(metric).level == "item" else AGG_KEYS
+    keys = [*large_n.SUM_KEYS, "entropy_bin"] if METRICS.get(metric).level == "item" else AGG_KEYS
     return set(by) <= set(keys)
 
 
@@ -120,7 +120,7 @@ def _large(store: Store, sl: Slice, by: tuple[str, ...]) -> Result:
     aggregate metrics from the pre-computed unit aggregates, without an interval (lo/hi None,
     said in `note`)."""
     if METRICS.get(sl.metric).level == "item":
-        df, note = large_n.means_clustered(store, sl, sl.metric, by), ""
+        df, note = large_n.means_clustered(store, sl, sl.metric, by, N_BINS), ""
     else:
         res = aggregate_by(store, sl, sl.metric, tuple(by))
         if not res.ok:

@@ -55,25 +55,41 @@ def _sum_columns(store: Store) -> set[str]:
                                      "WHERE table_name = 'score_sums'")}
 
 
-def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...]) -> pd.DataFrame:
-    """by columns (training, reasoning for model_type; band), mean, lo, hi, n, n_items, n_runs.
-    The interval is the normal approximation of the bootstrap over items (a group's rows are
-    clustered by item, as the bootstrap resamples them): se² = Σ_i (S_i − mean·C_i)² / (Σ_i C_i)²
-    with S_i, C_i the item's metric sum and row count in the group, from one SQL aggregate
-    (no rows leave DuckDB). n_runs comes from score_sums."""
-    cols = list(dict.fromkeys(c for b in by for c in SUM_KEYS[b]))
-    keys = cols + ([f"{sl.band_column} AS band"] if "band" in by else [])
-    names = cols + (["band"] if "band" in by else [])
+def _group_exprs(sl: Slice, by: tuple[str, ...], n_bins: int) -> tuple[list[str], list[str]]:
+    """(select expressions, output names) of the group keys over item_scores columns."""
+    exprs, names = [], []
+    for b in by:
+        if b == "band":
+            exprs.append(f"{sl.band_column} AS band")
+        elif b == "entropy_bin":  # as intervals.means_with_intervals: bins 0..n_bins-1
+            exprs.append(f"least(floor(entropy_norm * {int(n_bins)}), {int(n_bins) - 1})::BIGINT AS entropy_bin")
+        else:
+            exprs += list(SUM_KEYS[b])
+            continue
+        names.append(b)
+    cols = list(dict.fromkeys(c for b in by if b not in ("band", "entropy_bin") for c in SUM_KEYS[b]))
+    return list(dict.fromkeys(exprs)), cols + names
+
+
+def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n_bins: int = 10) -> pd.DataFrame:
+    """by columns (training, reasoning for model_type; band; entropy_bin), mean, lo, hi, n,
+    n_items, n_runs. The interval is the normal approximation of the bootstrap over items (a
+    group's rows are clustered by item, as the bootstrap resamples them):
+    se² = Σ_i (S_i − mean·C_i)² / (Σ_i C_i)² with S_i, C_i the item's metric sum and row count in
+    the group, from one SQL aggregate (no rows leave DuckDB). n_runs comes from score_sums
+    (from item_scores when grouping by entropy bin, which score_sums does not hold)."""
+    exprs, names = _group_exprs(sl, by, n_bins)
     where, params = sl.where()
-    sel, grp = "".join(f"{k}, " for k in keys), "".join(f"{k}, " for k in names)
+    sel, grp = "".join(f"{k}, " for k in exprs), "".join(f"{k}, " for k in names)
     df = store.df(f"""
     WITH i AS (SELECT {sel}task_id, item_id, sum({metric}) AS s, count({metric}) AS c
                FROM item_scores WHERE {where} GROUP BY ALL)
     SELECT {grp}sum(c)::BIGINT AS n, count(*) AS n_items, sum(s) / sum(c) AS mean,
            sum(s * s) AS q, sum(s * c) AS pc, sum(c * c) AS r
     FROM i GROUP BY ALL HAVING sum(c) > 0""", params)
-    runs = store.df(f"SELECT {sel}count(DISTINCT run_id) AS n_runs FROM score_sums WHERE {where} "
-                    f"GROUP BY ALL HAVING sum(n_{metric}) > 0", params)
+    source, count = ("item_scores", f"count({metric})") if "entropy_bin" in by else ("score_sums", f"sum(n_{metric})")
+    runs = store.df(f"SELECT {sel}count(DISTINCT run_id) AS n_runs FROM {source} WHERE {where} "
+                    f"GROUP BY ALL HAVING {count} > 0", params)
     m = df["mean"]
     se = ((df["q"] - 2 * m * df["pc"] + m * m * df["r"]).clip(lower=0) ** 0.5) / df["n"]
     df["lo"], df["hi"] = m - Z * se, m + Z * se
