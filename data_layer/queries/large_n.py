@@ -13,9 +13,11 @@ that the bootstrap converges to is accurate at that size:
   bootstrap over items), and the Wilcoxon signed-rank p by its normal approximation with
   average ranks and the tie correction (scipy's method="approx", no continuity correction).
 The threshold counts run x item rows of the slice (read from score_sums, one cheap query):
-rows, not items, drive the fetch and the bootstrap's cost; 100,000 rows is where the exact
-path reaches about a second at 1M-row scale and where intervals from the two methods agree
-within a few percent of their width on the demo store (tests/test_large_n.py).
+rows, not items, drive the fetch and the bootstrap's cost (about 4 s per million rows at 1M,
+docs/performance.md, so roughly 0.4 s at 100,000). 100,000 keeps the demo store (~22k rows) and
+studies of that size on the exact bootstrap, where small groups (a band of 180 items) are
+where the approximation is least accurate (up to 25% of the width for the 0/1 majority_match
+on the demo store), at the price of exact-path answers of 0.25-0.4 s just below it.
 """
 from __future__ import annotations
 
