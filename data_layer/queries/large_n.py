@@ -14,7 +14,7 @@ that the bootstrap converges to is accurate at that size:
   average ranks and the tie correction (scipy's method="approx", no continuity correction).
 The threshold counts run x item rows of the slice (read from score_sums, one cheap query):
 rows, not items, drive the fetch and the bootstrap's cost (about 4 s per million rows at 1M,
-docs/performance.md, so roughly 0.4 s at 100,000). 100,000 keeps the demo store (~22k rows) and
+docs/performance.md, so roughly 0.4 s at 100,000). 100,000 keeps the demo store (25,600 rows) and
 studies of that size on the exact bootstrap, where small groups (a band of 180 items) are
 where the approximation is least accurate (up to 25% of the width for the 0/1 majority_match
 on the demo store), at the price of exact-path answers of 0.25-0.4 s just below it.
