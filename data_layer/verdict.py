@@ -11,9 +11,10 @@ scored, with its 95% percentile bootstrap interval over items (`data_layer.stats
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from data_layer.metrics import METRICS
+from data_layer.queries.large_n import METHOD_BOOTSTRAP
 from data_layer.queries.paired import paired_comparison
 from data_layer.slice import Slice
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
@@ -40,6 +41,7 @@ class Verdict:
     n: int = 0
     n_run_pairs: int = 0
     p: float | None = None
+    method: str = METHOD_BOOTSTRAP  # how lo, hi and p were computed (large slices: normal approximation)
 
 
 def _fmt_p(p: float | None) -> str:
@@ -91,8 +93,15 @@ def verdict(store: Store, sl: Slice) -> Verdict:
         return Verdict(None, f"{METRICS.get(sl.metric).label} is undefined on the items both sides "
                              f"scored (n = {int(r['n'])}), so there is no verdict.", n=int(r["n"]))
     p = None if r["p"] is None or r["p"] != r["p"] else float(r["p"])
-    return sentence(sl.metric, float(r["diff"]), float(r["lo"]), float(r["hi"]), int(r["n"]),
-                    int(r["n_run_pairs"]), p)
+    return _with_method(sentence(sl.metric, float(r["diff"]), float(r["lo"]), float(r["hi"]), int(r["n"]),
+                                 int(r["n_run_pairs"]), p), r["method"])
+
+
+def _with_method(v: Verdict, method: str) -> Verdict:
+    """The verdict with its method; a sentence from a large slice says how it was computed."""
+    if method == METHOD_BOOTSTRAP:
+        return v
+    return replace(v, method=method, sentence=f"{v.sentence} Interval and p: {method}.")
 
 
 def verdicts_by_band(store: Store, sl: Slice) -> list[tuple[str, Verdict]]:
@@ -108,6 +117,6 @@ def verdicts_by_band(store: Store, sl: Slice) -> list[tuple[str, Verdict]]:
                                               f"{r.band} items both sides scored (n = {r.n}).", n=int(r.n))))
             continue
         p = None if r.p is None or r.p != r.p else float(r.p)
-        out.append((r.band, sentence(sl.metric, float(r.diff), float(r.lo), float(r.hi), int(r.n),
-                                     int(r.n_run_pairs), p)))
+        out.append((r.band, _with_method(sentence(sl.metric, float(r.diff), float(r.lo), float(r.hi),
+                                                  int(r.n), int(r.n_run_pairs), p), r.method)))
     return out

@@ -155,7 +155,7 @@ with panel("Paired comparisons: what changes when one thing changes?",
            f"the difference of the two sides' {metric.label} over those items; no Wilcoxon p, since the "
            "metric has no per-item values")
     st.caption(f"Dot: difference left − right in {metric.label} on the items both sides scored ({how}); "
-               f"whiskers: {CI} (percentile bootstrap over items, {N_RESAMPLES:,} resamples); "
+               f"whiskers: {CI} ({paired['method'].iloc[0]}{f', {N_RESAMPLES:,} resamples' * paired['method'].iloc[0].startswith('percentile')}); "
                f"{metric.direction_text}. Black: the interval excludes 0; grey: no clear difference. " + missing)
     cols = ["comparison", by, "left", "right", "diff", "lo", "hi", "n", "n_run_pairs", "p", "reading"]
     if paired["p"].isna().all():

@@ -119,8 +119,8 @@ with panel(f"{metric.label} by model type and band"):
                   " Below the floor means closer to this very panel than a fresh panel of the same size "
                   "would be (simulated models built from the observed labels can do that)."
                   if floor_res.ok else "")
-    st.caption(f"Bars: {df['statistic'].iloc[0]} per model type and band; whiskers: {CI} (percentile "
-               f"bootstrap over items, {N_RESAMPLES:,} resamples); hover for n. ⚠ marks values over fewer "
+    st.caption(f"Bars: {df['statistic'].iloc[0]} per model type and band; whiskers: {CI} ({df['method'].iloc[0]}"
+               f"{f', {N_RESAMPLES:,} resamples' * df['method'].iloc[0].startswith('percentile')}); hover for n. ⚠ marks values over fewer "
                f"than {SMALL_N} items.{floor_text}{agg} Bands: {scheme.definition}.")
     _undefined_caption(df)
 

@@ -7,6 +7,11 @@ import pandas as pd
 from data_layer import aggregates
 from data_layer.bands import BAND_SCHEMES
 from data_layer.facets import model_type_label
+from data_layer.metrics import METRICS
+from data_layer.queries import large_n
+from data_layer.queries.aggregates import GROUP_KEYS as AGG_KEYS
+from data_layer.queries.aggregates import aggregate_by
+from data_layer.queries.common import add_model_type
 from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, bootstrap
 from data_layer.store import Result, Store
@@ -54,6 +59,8 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     `mean` is None when the statistic is undefined, e.g. var_corr of a constant baseline; else "").
     `by` may include "entropy_bin": bins 0..N_BINS-1 of normalised human entropy."""
     _check_by(by)
+    if _large_ok(by, sl.metric) and large_n.is_large(store, sl, sl.metric):
+        return _large(store, sl, by)
     extra = tuple(c for b in by for c in GROUP_KEYS[b])
     df = fetch_rows(store, sl, extra)
     if "entropy_bin" in by:
@@ -95,10 +102,44 @@ def intervals_from_rows(df: pd.DataFrame, metrics: str | tuple[str, ...], by: tu
                      # an aggregate undefined in every run x task unit keeps its row (and note)
                      "_keep": iv.n > 0 or getattr(stats[(metric, key)][0], "n_units", 0) > 0})
     out = pd.DataFrame(rows)
-    out = out[out.pop("_keep")]
+    out = out[out.pop("_keep")].assign(method=large_n.METHOD_BOOTSTRAP)
     out["small_n"] = out["n_items"] < SMALL_N
     out["note"] = np.where(out["mean"].isna(), UNDEFINED_NOTE, "")
     return out
+
+
+def _large_ok(by: tuple[str, ...], metric: str) -> bool:
+    """Whether the large-slice path can group by `by` (score_sums / unit_aggregates columns)."""
+    keys = [*large_n.SUM_KEYS, "entropy_bin"] if METRICS.get(metric).level == "item" else AGG_KEYS
+    return set(by) <= set(keys)
+
+
+def _large(store: Store, sl: Slice, by: tuple[str, ...]) -> Result:
+    """means_with_intervals' columns without fetching rows (slices over large_n.LARGE_N_ROWS):
+    per-item metrics with the item-clustered normal-approximation interval computed in SQL;
+    aggregate metrics from the pre-computed unit aggregates, without an interval (lo/hi None,
+    said in `note`)."""
+    if METRICS.get(sl.metric).level == "item":
+        df, note = large_n.means_clustered(store, sl, sl.metric, by, N_BINS), ""
+    else:
+        res = aggregate_by(store, sl, sl.metric, tuple(by))
+        if not res.ok:
+            return res
+        items = large_n.means_clustered(store, sl, "tvd", by)  # the groups' n_items and n_runs
+        items = add_model_type(items) if "model_type" in by else items
+        df = res.frame.drop(columns=["n_items", "n_runs"], errors="ignore").assign(lo=None, hi=None)
+        df = (df.merge(items[[*by, "n_items", "n_runs"]], how="left", on=list(by)) if by else
+              df.assign(n_items=items["n_items"].iloc[0], n_runs=items["n_runs"].iloc[0]))
+        note = f"interval not computed above {large_n.LARGE_N_ROWS:,} rows. "
+    if not len(df):
+        return Result(None, f"No scored items in this slice ({sl.sentence()}). Widen the filters.")
+    if "model_type" in by and "model_type" not in df:
+        df = add_model_type(df)
+    df = df.assign(metric=sl.metric, statistic=aggregates.statistic_label(sl.metric),
+                   small_n=df["n_items"] < SMALL_N, method=large_n.method_note(),
+                   note=np.where(df["mean"].isna(), UNDEFINED_NOTE, note))
+    cols = [*by, "metric", "mean", "lo", "hi", "n", "n_items", "n_runs", "statistic", "small_n", "note", "method"]
+    return Result(ordered(df[cols], by, sl))
 
 
 def ordered(out: pd.DataFrame, by: tuple[str, ...], sl: Slice) -> pd.DataFrame:

@@ -17,9 +17,10 @@ from scipy.stats import wilcoxon
 
 from data_layer import aggregates
 from data_layer.metrics import METRICS
+from data_layer.queries import large_n
 from data_layer.queries.intervals import fetch_rows, item_index, ordered
 from data_layer.slice import Slice
-from data_layer.stats import N_RESAMPLES, SEED, Difference, Mean, bootstrap
+from data_layer.stats import N_RESAMPLES, SEED, Difference, Interval, Mean, bootstrap
 from data_layer.store import Result, Store
 
 RUN_COLS = ("model_id", "pair_id", "training", "reasoning", "method", "steering")
@@ -122,6 +123,9 @@ def paired_comparison(store: Store, sl: Slice, kind: str, by: tuple[str, ...] = 
     per-item differences; None for aggregate metrics) and verdict ('left better', 'right
     better' or 'no clear difference', by the metric's direction and the interval)."""
     k = KINDS[kind]
+    if _use_large(store, sl, k, by):
+        out = _large(store, sl, k, by)
+        return Result(ordered(out, by, sl)) if len(out) else Result(None, _no_pairs(k, sl))
     df = paired_rows(store, sl, kind)
     if not len(df):
         return Result(None, _no_pairs(k, sl))
@@ -143,6 +147,13 @@ def paired_comparisons(store: Store, sl: Slice, by: tuple[str, ...] = (), kinds:
     for name in kinds:
         k = KINDS[name]
         relaxed = _relaxed(sl, k)
+        if _use_large(store, sl, k, by):
+            out = _large(store, sl, k, by)
+            if len(out):
+                frames.append(ordered(out, by, sl).assign(kind=name))
+            else:
+                missing.append(_no_pairs(k, sl))
+            continue
         if relaxed not in fetched:
             fetched[relaxed] = fetch_rows(store, relaxed, RUN_COLS)
         df = _paired_from(fetched[relaxed], k, sl.metric)
@@ -180,7 +191,37 @@ def _row(key, by, part: pd.DataFrame, iv, per_item, metric: str, k: PairKind) ->
     return {**keys, "left_label": k.left_label, "right_label": k.right_label, "left": left,
             "right": right, "diff": iv.estimate, "lo": iv.lo, "hi": iv.hi, "n": n,
             "n_run_pairs": int(part[["left_run", "right_run"]].drop_duplicates().shape[0]),
-            "p": p, "verdict": side_verdict(iv, METRICS.get(metric).direction)}
+            "p": p, "verdict": side_verdict(iv, METRICS.get(metric).direction),
+            "method": large_n.METHOD_BOOTSTRAP}
+
+
+def _use_large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> bool:
+    """Per-item metrics on slices over large_n.LARGE_N_ROWS rows go through `_large`."""
+    return (METRICS.get(sl.metric).level == "item" and set(by) <= {"band", "task_id"}
+            and large_n.is_large(store, _relaxed(sl, k), sl.metric))
+
+
+def _large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> pd.DataFrame:
+    """compare_rows' columns computed in DuckDB (large_n.paired_from_sql): normal-approximation
+    interval over items and Wilcoxon p by its normal approximation; no run x item rows fetched."""
+    relaxed = _relaxed(sl, k)
+    where, params = relaxed.where()
+    runs = store.df(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums "
+                    f"WHERE n_{sl.metric} > 0 AND {where}", params)
+    pairs = _pairs_from_rows(runs, k)
+    if not len(pairs):
+        return pd.DataFrame()
+    df = large_n.paired_from_sql(store, relaxed, sl.metric, sl.band_column, pairs, by)
+    direction = METRICS.get(sl.metric).direction
+    rows = []
+    for r in df.to_dict("records"):
+        ok = r["diff"] is not None and r["diff"] == r["diff"]
+        iv = Interval(r["diff"] if ok else None, r["lo"] if ok else None, r["hi"] if ok else None, int(r["n"]))
+        rows.append({**{b: r[b] for b in by}, "left_label": k.left_label, "right_label": k.right_label,
+                     "left": r["left"], "right": r["right"], "diff": iv.estimate, "lo": iv.lo, "hi": iv.hi,
+                     "n": int(r["n"]), "n_run_pairs": int(r["n_run_pairs"]), "p": r["p"],
+                     "verdict": side_verdict(iv, direction), "method": large_n.method_note()})
+    return pd.DataFrame(rows)
 
 
 def side_verdict(iv, direction: str) -> str:

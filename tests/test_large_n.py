@@ -1,0 +1,117 @@
+"""The large-slice path (data_layer.queries.large_n) against the exact bootstrap path on the demo
+store, with the threshold forced down so the demo store counts as large."""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as ss
+
+from data_layer.queries import intervals, large_n, paired, winrates
+from data_layer.slice import Slice
+from data_layer.store import Store
+from data_layer.verdict import verdict, verdicts_by_band
+
+MAX_ROWS = 5_000  # no query of the large path may return more rows than this
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Forces the large path and records the size of every answer the store gives."""
+    monkeypatch.setattr(large_n, "LARGE_N_ROWS", 10)
+    sizes = []
+    original = Store.df
+
+    def recording(self, sql, params=None):
+        out = original(self, sql, params)
+        sizes.append(len(out))
+        return out
+
+    monkeypatch.setattr(Store, "df", recording)
+    return sizes
+
+
+@pytest.mark.parametrize("by", [("model_type", "band"), ("run_id",), ("task_id",), (),
+                                ("model_type", "entropy_bin")])
+def test_means_agree_with_the_bootstrap(demo_store, large, monkeypatch, by):
+    sl = Slice(metric="jsd")
+    with monkeypatch.context() as m:
+        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
+        exact = intervals.means_with_intervals(demo_store, sl, by).frame
+    large.clear()
+    got = intervals.means_with_intervals(demo_store, sl, by).frame
+    assert max(large) <= MAX_ROWS
+    assert (got["method"] == large_n.method_note()).all()
+    assert (exact["method"] == large_n.METHOD_BOOTSTRAP).all()
+    cols = [*by, "n", "n_items", "n_runs"]
+    pd.testing.assert_frame_equal(got[cols], exact[cols], check_dtype=False)
+    np.testing.assert_allclose(got["mean"], exact["mean"], rtol=0, atol=1e-9)
+    width = (exact["hi"] - exact["lo"]).to_numpy()
+    assert np.all(np.abs(got["lo"] - exact["lo"]) <= 0.15 * width)
+    assert np.all(np.abs(got["hi"] - exact["hi"]) <= 0.15 * width)
+
+
+def test_aggregate_means_come_from_unit_aggregates_without_interval(demo_store, large, monkeypatch):
+    sl = Slice(metric="var_corr")
+    with monkeypatch.context() as m:
+        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
+        exact = intervals.means_with_intervals(demo_store, sl).frame
+    large.clear()
+    got = intervals.means_with_intervals(demo_store, sl).frame
+    assert max(large) <= MAX_ROWS
+    merged = exact.merge(got, on=["model_type", "band"], suffixes=("", "_big"))
+    assert len(merged) == len(exact)
+    np.testing.assert_allclose(merged["mean_big"].astype(float), merged["mean"].astype(float), atol=1e-9)
+    assert (merged["n_items_big"] == merged["n_items"]).all()
+    assert merged["lo_big"].isna().all() and merged["note_big"].str.contains("interval not computed").all()
+
+
+@pytest.mark.parametrize("kind", ["rlvr_vs_rlhf", "thinking_vs_none"])
+@pytest.mark.parametrize("by", [(), ("band",), ("task_id",)])
+def test_paired_agrees_with_the_bootstrap_and_scipy(demo_store, large, monkeypatch, kind, by):
+    sl = Slice(metric="jsd")
+    with monkeypatch.context() as m:
+        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
+        exact = paired.paired_comparison(demo_store, sl, kind, by).frame
+        rows = paired.paired_rows(demo_store, sl, kind)
+    large.clear()
+    got = paired.paired_comparison(demo_store, sl, kind, by).frame
+    assert max(large) <= MAX_ROWS
+    assert list(got.columns) == list(exact.columns)
+    for c in ["diff", "left", "right"]:
+        np.testing.assert_allclose(got[c].astype(float), exact[c].astype(float), rtol=0, atol=1e-9)
+    assert (got[[*by, "n", "n_run_pairs"]].to_numpy() == exact[[*by, "n", "n_run_pairs"]].to_numpy()).all()
+    width = (exact["hi"] - exact["lo"]).to_numpy()
+    assert np.all(np.abs(got["lo"] - exact["lo"]) <= 0.15 * width)
+    assert np.all(np.abs(got["hi"] - exact["hi"]) <= 0.15 * width)
+    rows = rows.assign(d=rows["left_jsd"] - rows["right_jsd"])
+    groups = rows.groupby(by[0]) if by else [(None, rows)]
+    for key, part in groups:
+        p = got["p"].iloc[0] if key is None else got.loc[got[by[0]] == key, "p"].item()
+        per_item = part.groupby(["task_id", "item_id"])["d"].mean().to_numpy()
+        want = ss.wilcoxon(per_item, zero_method="wilcox", method="approx").pvalue
+        # per-item means over run pairs summed in another order can break float ties: rel 1e-4
+        assert p == pytest.approx(want, rel=1e-4)
+
+
+def test_verdicts_say_which_method(demo_store, large):
+    sl = Slice(metric="tvd")
+    v = verdict(demo_store, sl)
+    assert v.method == large_n.method_note() and "normal approximation" in v.sentence
+    assert all(b.method == large_n.method_note() for _, b in verdicts_by_band(demo_store, sl))
+    assert max(large) <= MAX_ROWS
+
+
+def test_small_slices_keep_the_bootstrap(demo_store):
+    assert not large_n.is_large(demo_store, Slice(), "tvd")  # the demo store is below the threshold
+    assert verdict(demo_store, Slice(metric="tvd")).method == large_n.METHOD_BOOTSTRAP
+
+
+@pytest.mark.parametrize("sl", [Slice(), Slice(bands=("low", "medium")), Slice(tasks=("demo-nli",))])
+def test_win_rates_from_the_pre_aggregates_are_the_same(demo_store, large, monkeypatch, sl):
+    with monkeypatch.context() as m:
+        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
+        exact = winrates.win_rates(demo_store, sl).frame
+    large.clear()
+    got = winrates.win_rates(demo_store, sl).frame
+    assert max(large) <= MAX_ROWS
+    assert got["method"].str.contains("score_sums").all()
+    pd.testing.assert_frame_equal(got.drop(columns="method"), exact, check_exact=False, rtol=1e-9)
