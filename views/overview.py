@@ -9,7 +9,8 @@ import streamlit as st
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import overview
-from data_layer.queries.intervals import SMALL_N, UNDEFINED_NOTE, means_with_intervals
+from data_layer.queries.common import SMALL_N
+from data_layer.queries.intervals import UNDEFINED_NOTE, means_with_intervals
 from data_layer.queries.noise_floor import noise_floor
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band

@@ -6,17 +6,15 @@ import pandas as pd
 
 from data_layer import aggregates
 from data_layer.bands import BAND_SCHEMES
-from data_layer.facets import model_type_label
 from data_layer.metrics import METRICS
 from data_layer.queries import large_n
 from data_layer.queries.aggregates import GROUP_KEYS as AGG_KEYS
 from data_layer.queries.aggregates import aggregate_by
-from data_layer.queries.common import add_model_type
+from data_layer.queries.common import SMALL_N, add_model_type
 from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, bootstrap
 from data_layer.store import Result, Store
 
-SMALL_N = 30  # groups resting on fewer items are flagged small_n
 UNDEFINED_NOTE = ("undefined on these items: a correlation needs both sides to vary (a constant "
                   "prediction has none) and F1 needs a positive label")
 
@@ -80,8 +78,7 @@ def intervals_from_rows(df: pd.DataFrame, metrics: str | tuple[str, ...], by: tu
     reasoning for model_type)."""
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     if "model_type" in by:
-        df = df.assign(model_type=[model_type_label(t, r)
-                                   for t, r in zip(df["training"], df["reasoning"], strict=True)])
+        df = add_model_type(df.copy())
     items, n_items = item_index(df)
     groups = df.groupby(list(by), sort=False, dropna=False).indices if by else {(): np.arange(len(df))}
     needed = list(dict.fromkeys(c for m in metrics for c in aggregates.columns_for(m)))

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 
 from data_layer.bands import BAND_SCHEMES
-from data_layer.facets import model_type_label
 from data_layer.metrics import ITEM_METRICS
+from data_layer.queries.common import add_model_type
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
 
@@ -60,8 +60,7 @@ _RUN_ORDER = "({a}.training = 'baseline'), {a}.training DESC, {a}.display_name, 
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    df["model_type"] = [model_type_label(t, r) for t, r in zip(df["training"], df["reasoning"], strict=True)]
-    return df
+    return add_model_type(df)
 
 
 def _runs_only(sl: Slice) -> Slice:

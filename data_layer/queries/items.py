@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from data_layer.facets import METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, model_type_label
 from data_layer.metrics import METRICS
+from data_layer.queries.common import add_model_type
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
 
@@ -63,8 +64,7 @@ def run_choices(store: Store, sl: Slice) -> Result:
                   f"count(*) AS n_items FROM item_scores WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
                   f"ORDER BY (training = 'baseline'), display_name, run_id", params)
     df["label"] = [_run_label(r) for r in df.itertuples()]
-    df["model_type"] = [model_type_label(t, r) for t, r in zip(df["training"], df["reasoning"], strict=True)]
-    return Result.of(df, "No model run scored any item of this slice, so there is no divergence to sort by.")
+    return Result.of(add_model_type(df), "No model run scored any item of this slice, so there is no divergence to sort by.")
 
 
 def pair_choices(store: Store, sl: Slice) -> Result:
