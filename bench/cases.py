@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from data_layer import verdict as verdicts
+from data_layer.bands import ENTROPY_BINS
 from data_layer.queries import (
     bands,
     compare,
@@ -205,7 +206,7 @@ def naive_cases(store: Store) -> Naive:
 
     def by_bin(sl: Slice) -> pd.DataFrame:
         f = filtered(sl)
-        return f.groupby(["training", "reasoning", (f["entropy_norm"] * 10).clip(upper=9).astype(int)])[
+        return f.groupby(["training", "reasoning", (f["entropy_norm"] * ENTROPY_BINS).clip(upper=ENTROPY_BINS - 1).astype(int)])[
             sl.metric].agg(["mean", "count"])
 
     for name, sl in slices(store).items():

@@ -19,6 +19,19 @@ from data_layer.registry import Registry
 # because entropy_norm = H / ln K is scale-free.
 FIXED_CUTS = (0.5, 0.9)
 
+# Bins of normalised human entropy for the "metric by human entropy" views: bin b holds
+# b/ENTROPY_BINS <= entropy_norm < (b+1)/ENTROPY_BINS (the last bin includes 1). Stored per item
+# at build time (human_dist.entropy_bin), so the pre-aggregated tables can be keyed by it.
+ENTROPY_BINS = 10
+# Collapse: a model's normalised entropy more than this below (above) the human one counts as
+# over- (under-) confident; counted per run x task x band at build time (score_sums).
+COLLAPSE_MARGIN = 0.05
+
+
+def entropy_bin_sql(column: str, n_bins: int = ENTROPY_BINS) -> str:
+    """SQL for the entropy bin of `column` (one definition for the build and the queries)."""
+    return f"least(floor({column} * {int(n_bins)}), {int(n_bins) - 1})::INTEGER"
+
 
 @dataclass(frozen=True)
 class BandScheme:

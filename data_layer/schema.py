@@ -2,10 +2,10 @@
 (which checks `build_info.schema_version` before reading anything)."""
 from __future__ import annotations
 
-from data_layer.bands import BAND_SCHEMES
+from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 2  # 2: unit_aggregates, item_runs
+SCHEMA_VERSION = 3  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -43,6 +43,8 @@ CREATE TABLE human_dist (
     entropy_norm DOUBLE NOT NULL, gini DOUBLE NOT NULL, pos_share DOUBLE, majority VARCHAR,
     majority_index INTEGER,
     {_band_cols},
+    item_key INTEGER NOT NULL,  -- dense integer id of (task_id, item_id): cheap to hash and join
+    entropy_bin INTEGER NOT NULL,  -- data_layer.bands.entropy_bin_sql of entropy_norm
     PRIMARY KEY (task_id, item_id)
 );
 CREATE TABLE band_edges (
@@ -97,10 +99,13 @@ CREATE TABLE item_scores AS
 SELECT im.*, r.model_id, r.method, r.reasoning, r.steering, r.source, mo.training, mo.pair_id,
        mo.params_b, mo.family, mo.display_name, h.entropy AS human_entropy, h.entropy_norm,
        h.gini AS human_gini, h.pos_share AS human_pos, h.majority_index AS human_majority,
-       h.n_annotators, {_band_select}
+       h.n_annotators, {_band_select}, h.item_key, h.entropy_bin,
+       CASE WHEN len(t.labels) > 1 THEN im.model_entropy / ln(len(t.labels)) END AS model_entropy_norm,
+       hash(im.run_id || '|' || im.task_id || '|' || im.item_id) AS scatter_order
 FROM item_metrics im
 JOIN runs r USING (run_id)
 JOIN models mo USING (model_id)
+JOIN tasks t ON t.task_id = im.task_id
 JOIN human_dist h ON h.task_id = im.task_id AND h.item_id = im.item_id
 ORDER BY im.run_id, im.task_id, im.item_id;
 DROP TABLE item_metrics;
@@ -124,17 +129,20 @@ FROM item_scores s JOIN model_dist d USING (run_id, task_id, item_id)
 ORDER BY s.task_id, s.item_id, s.run_id;
 """
 
-# Pre-aggregated sums per run x task x band combination: every mean the Overview and the
-# leaderboard show is sum(sum_m) / sum(n_m) over a few thousand rows instead of a scan of
-# millions (sum of squares kept for standard errors).
-SLICE_COLUMNS = ("run_id", "task_id", *(s.column for s in BAND_SCHEMES), "model_id", "method",
+# Pre-aggregated sums per run x task x band combination x entropy bin: every mean the Overview,
+# the leaderboard and the Bands page show is sum(sum_m) / sum(n_m) over a few thousand rows
+# instead of a scan of millions (sum of squares kept for standard errors); n_rows and the
+# over-/under-confident counts (at COLLAPSE_MARGIN) serve the Bands page's collapse rates.
+SLICE_COLUMNS = ("run_id", "task_id", *(s.column for s in BAND_SCHEMES), "entropy_bin", "model_id", "method",
                  "reasoning", "steering", "source", "training", "pair_id", "params_b", "family",
                  "display_name")
 _sums = ",\n       ".join(f"count({m}) AS n_{m}, sum({m}) AS sum_{m}, sum({m} * {m}) AS sumsq_{m}"
                           for m in ITEM_METRICS)
 SCORE_SUMS_TABLE = f"""
 CREATE TABLE score_sums AS
-SELECT {", ".join(SLICE_COLUMNS)},
+SELECT {", ".join(SLICE_COLUMNS)}, count(*) AS n_rows, count(model_entropy_norm) AS n_model_entropy,
+       count(*) FILTER (WHERE model_entropy_norm < entropy_norm - {COLLAPSE_MARGIN}) AS n_overconfident,
+       count(*) FILTER (WHERE model_entropy_norm > entropy_norm + {COLLAPSE_MARGIN}) AS n_underconfident,
        {_sums}
 FROM item_scores
 GROUP BY ALL
@@ -161,4 +169,5 @@ DROP TABLE _unit_values;
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums", "unit_aggregates", "item_runs",
+          "run_index", "item_cover", "cluster_sums", "pair_runs", "pair_diffs", "pair_groups", "pair_item_sums",
           "noise_floor", "published_results"]

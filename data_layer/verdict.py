@@ -89,12 +89,25 @@ def verdict(store: Store, sl: Slice) -> Verdict:
     if not res.ok:
         return Verdict(None, res.message)
     r = res.frame.iloc[0]
+    if (v := _without_interval(sl, r, "")) is not None:
+        return v
     if r["diff"] is None or r["lo"] is None:
         return Verdict(None, f"{METRICS.get(sl.metric).label} is undefined on the items both sides "
                              f"scored (n = {int(r['n'])}), so there is no verdict.", n=int(r["n"]))
     p = None if r["p"] is None or r["p"] != r["p"] else float(r["p"])
     return _with_method(sentence(sl.metric, float(r["diff"]), float(r["lo"]), float(r["hi"]), int(r["n"]),
                                  int(r["n_run_pairs"]), p), r["method"])
+
+
+def _without_interval(sl: Slice, r, where: str) -> Verdict | None:
+    """No verdict, but the exact difference, when a large slice's aggregate metric has no interval."""
+    if r["verdict"] != "no interval":
+        return None
+    label, n, pairs = METRICS.get(sl.metric).label, int(r["n"]), int(r["n_run_pairs"])
+    return Verdict(None, f"RLVR − RLHF sibling{where}: {label} differs by {float(r['diff']):+.3f} on {n:,} items "
+                         f"({pairs} run pair{'s' * (pairs != 1)}); no verdict, because there is no interval: "
+                         f"{r['method']}.",
+                   diff=float(r["diff"]), n=n, n_run_pairs=pairs, method=r["method"])
 
 
 def _with_method(v: Verdict, method: str) -> Verdict:
@@ -112,6 +125,9 @@ def verdicts_by_band(store: Store, sl: Slice) -> list[tuple[str, Verdict]]:
         return []
     out = []
     for r in res.frame.itertuples(index=False):
+        if (v := _without_interval(sl, r._asdict(), f" ({r.band} items)")) is not None:
+            out.append((r.band, v))
+            continue
         if r.diff is None or r.lo is None or r.diff != r.diff:
             out.append((r.band, Verdict(None, f"{METRICS.get(sl.metric).label} is undefined on the "
                                               f"{r.band} items both sides scored (n = {r.n}).", n=int(r.n))))

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from data_layer.bands import ENTROPY_BINS
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import DDL, ITEM_RUNS_TABLE, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
 from precompute.human import assign_bands, human_frame
@@ -24,6 +25,7 @@ from precompute.noise_floor import noise_floor_frame
 from precompute.progress import progress, progress_step
 from precompute.published import write_published
 from precompute.runs_check import validate_run
+from precompute.slice_sums import write_slice_sums
 from precompute.study import GENERATION_COLUMNS, RunData, Study, StudyError
 from precompute.unit_aggregates import write_unit_aggregates
 
@@ -91,6 +93,8 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
         con.execute(ITEM_RUNS_TABLE)
     with progress_step("aggregate metrics per run x task x band filter", show):
         write_unit_aggregates(con)
+    with progress_step("sums for statistics on large slices", show):
+        write_slice_sums(con)
     _write_build_info(con, study, report)
     return report
 
@@ -113,6 +117,12 @@ def _write_human(con, study: Study, report: BuildReport, show: bool):
         probs_by_task[t.task_id] = (pd.Index(dist["item_id"].astype(str)),
                                     np.stack(dist["probs"].to_numpy()), t)
     dist, edges = assign_bands(pd.concat(dists, ignore_index=True))
+    key = np.empty(len(dist), dtype=np.int32)  # dense id in (task_id, item_id) order
+    key[np.lexsort((dist["item_id"].astype(str).to_numpy(), dist["task_id"].astype(str).to_numpy()))] = \
+        np.arange(len(dist), dtype=np.int32)
+    dist["item_key"] = key
+    dist["entropy_bin"] = np.minimum(np.floor(dist["entropy_norm"].to_numpy(dtype=float) * ENTROPY_BINS),
+                                     ENTROPY_BINS - 1).astype(np.int32)  # as bands.entropy_bin_sql
     _insert(con, "human_dist", dist)
     _insert(con, "band_edges", edges)
     return dist, probs_by_task

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from data_layer import aggregates as agg
-from data_layer.bands import FIXED_CUTS
+from data_layer.bands import COLLAPSE_MARGIN, ENTROPY_BINS, FIXED_CUTS
 from data_layer.metrics import METRICS
 from data_layer.queries import aggregates, bands, coverage, leaderboard, methods, overview, pairs, per_run
 from data_layer.slice import Slice
@@ -282,11 +282,12 @@ def test_band_edges_only_for_entropy_cut_schemes(demo_store):
 
 def test_metric_by_entropy_bin_matches_pandas(demo_store):
     sl = Slice(training=("rlvr",), metric="kl")
-    got = bands.metric_by_entropy_bin(demo_store, sl, 5).frame.set_index(["reasoning", "bin"])
+    got = bands.metric_by_entropy_bin(demo_store, sl).frame.set_index(["reasoning", "bin"])
     raw = demo_store.df("SELECT reasoning, entropy_norm, kl FROM item_scores WHERE training = 'rlvr'")
-    raw["bin"] = np.minimum(np.floor(raw["entropy_norm"] * 5), 4).astype(int)
+    raw["bin"] = np.minimum(np.floor(raw["entropy_norm"] * ENTROPY_BINS), ENTROPY_BINS - 1).astype(int)
     expect = raw.groupby(["reasoning", "bin"])["kl"].agg(["mean", "count"])
     assert np.allclose(got["mean"], expect.loc[got.index, "mean"]) and (got["n"] == expect.loc[got.index, "count"]).all()
+    assert len(got) == len(expect)  # no bin lost or invented by the pre-aggregate
     res = bands.metric_by_entropy_bin(demo_store, Slice(metric="var_corr"))
     assert res.frame is None and "per-item metric" in res.message
 
@@ -305,11 +306,22 @@ def test_entropy_scatter_samples_normalised_points_without_baselines(demo_store)
     assert "Baseline" in set(bands.entropy_scatter(demo_store, Slice(training=("baseline",))).frame["model_type"])
 
 
+@pytest.mark.parametrize("oversample", [8, 0.5])  # 0.5: too few rows pass the cut, read again without it
+def test_entropy_scatter_cut_keeps_the_smallest_orders(demo_store, monkeypatch, oversample):
+    monkeypatch.setattr(bands, "SCATTER_OVERSAMPLE", oversample)
+    got = bands.entropy_scatter(demo_store, Slice(tasks=("demo-nli",)), max_points=200).frame
+    want = demo_store.df("SELECT run_id, item_id FROM item_scores WHERE task_id = 'demo-nli' AND training <> 'baseline' "
+                         "ORDER BY scatter_order LIMIT 200")
+    assert list(zip(got["run_id"], got["item_id"], strict=True)) == list(zip(want["run_id"], want["item_id"], strict=True))
+
+
 def test_collapse_rates_match_pandas(tiny):
-    got = bands.collapse_rates(tiny, Slice(), margin=0.05).frame.set_index("model_type")
+    assert COLLAPSE_MARGIN == 0.05
+    got = bands.collapse_rates(tiny, Slice()).frame.set_index("model_type")
     h = np.r_[_ent(_probs(BIN_COUNTS)) / np.log(2), _ent(_probs(TRI_COUNTS)) / np.log(3)]
     m = np.r_[_ent(BIN_RLVR) / np.log(2), _ent(TRI_RLVR) / np.log(3)]
     assert got.loc["RLVR · thinking", "over"] == pytest.approx(np.mean(m < h - 0.05))
+    assert got.loc["RLVR · thinking", "under"] == pytest.approx(np.mean(m > h + 0.05))
     assert got.loc["RLVR · thinking", "n"] == 11
 
 

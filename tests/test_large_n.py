@@ -5,10 +5,12 @@ import pandas as pd
 import pytest
 from scipy import stats as ss
 
-from data_layer.queries import intervals, large_n, paired, winrates
+from data_layer.queries import intervals, large_aggregate_pairs, large_n, paired, winrates
 from data_layer.slice import Slice
 from data_layer.store import Store
 from data_layer.verdict import verdict, verdicts_by_band
+from precompute.build import build_store
+from precompute.demo import demo_study
 
 MAX_ROWS = 5_000  # no query of the large path may return more rows than this
 
@@ -27,6 +29,23 @@ def large(monkeypatch):
 
     monkeypatch.setattr(Store, "df", recording)
     return sizes
+
+
+@pytest.mark.parametrize("by", [("model_type", "band"), ("model_type", "band", "task_id"),
+                                ("model_type", "entropy_bin"), ("model_type",)])
+@pytest.mark.parametrize("sl", [Slice(metric="jsd"), Slice(metric="majority_match", bands=("high",)),
+                                Slice(metric="wasserstein", methods=("verbalized",), tasks=("demo-sarcasm", "demo-nli")),
+                                Slice(metric="kl", band_scheme="tertile", training=("rlhf", "rlvr"))])
+def test_cluster_sums_give_the_per_item_terms(demo_store, by, sl):
+    """The pre-aggregated terms (cluster_sums, item_cover) equal the same terms aggregated per item
+    from item_scores, under item filters, run filters and metrics with missing values."""
+    fast = large_n._terms_from_cluster_sums(demo_store, sl, sl.metric, by)
+    slow = large_n._terms_from_rows(demo_store, sl, sl.metric, by, large_n.ENTROPY_BINS)
+    keys = [c for c in slow.columns if c not in ("n", "n_items", "mean", "q", "pc", "r")]
+    fast, slow = (f.sort_values(keys).reset_index(drop=True) for f in (fast, slow))
+    assert len(slow) > 1
+    pd.testing.assert_frame_equal(fast[[*keys, "n", "n_items"]], slow[[*keys, "n", "n_items"]], check_dtype=False)
+    np.testing.assert_allclose(fast[["mean", "q", "pc", "r"]], slow[["mean", "q", "pc", "r"]], rtol=1e-9)
 
 
 @pytest.mark.parametrize("by", [("model_type", "band"), ("run_id",), ("task_id",), (),
@@ -64,10 +83,12 @@ def test_aggregate_means_come_from_unit_aggregates_without_interval(demo_store, 
     assert merged["lo_big"].isna().all() and merged["note_big"].str.contains("interval not computed").all()
 
 
+@pytest.mark.parametrize("methods", [(), ("verbalized",)])  # all of a kind's pairs (pair_item_sums), or some
+@pytest.mark.parametrize("metric", ["jsd", "majority_match"])  # majority_match: heavy ties in |d|
 @pytest.mark.parametrize("kind", ["rlvr_vs_rlhf", "thinking_vs_none"])
 @pytest.mark.parametrize("by", [(), ("band",), ("task_id",)])
-def test_paired_agrees_with_the_bootstrap_and_scipy(demo_store, large, monkeypatch, kind, by):
-    sl = Slice(metric="jsd")
+def test_paired_agrees_with_the_bootstrap_and_scipy(demo_store, large, monkeypatch, kind, by, metric, methods):
+    sl = Slice(metric=metric, methods=methods)
     with monkeypatch.context() as m:
         m.setattr(large_n, "LARGE_N_ROWS", 10**12)
         exact = paired.paired_comparison(demo_store, sl, kind, by).frame
@@ -82,11 +103,11 @@ def test_paired_agrees_with_the_bootstrap_and_scipy(demo_store, large, monkeypat
     width = (exact["hi"] - exact["lo"]).to_numpy()
     assert np.all(np.abs(got["lo"] - exact["lo"]) <= 0.15 * width)
     assert np.all(np.abs(got["hi"] - exact["hi"]) <= 0.15 * width)
-    rows = rows.assign(d=rows["left_jsd"] - rows["right_jsd"])
+    rows = rows.assign(d=rows[f"left_{metric}"] - rows[f"right_{metric}"])
     groups = rows.groupby(by[0]) if by else [(None, rows)]
     for key, part in groups:
         p = got["p"].iloc[0] if key is None else got.loc[got[by[0]] == key, "p"].item()
-        per_item = part.groupby(["task_id", "item_id"])["d"].mean().to_numpy()
+        per_item = part.groupby(["task_id", "item_id"])["d"].mean().dropna().to_numpy()
         want = ss.wilcoxon(per_item, zero_method="wilcox", method="approx").pvalue
         # per-item means over run pairs summed in another order can break float ties: rel 1e-4
         assert p == pytest.approx(want, rel=1e-4)
@@ -115,3 +136,46 @@ def test_win_rates_from_the_pre_aggregates_are_the_same(demo_store, large, monke
     assert max(large) <= MAX_ROWS
     assert got["method"].str.contains("score_sums").all()
     pd.testing.assert_frame_equal(got.drop(columns="method"), exact, check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize("metric", ["var_corr", "entropy_spearman", "f1"])
+@pytest.mark.parametrize("by", [(), ("band",), ("task_id",)])
+def test_aggregate_pairs_are_exact_without_interval(demo_store, large, monkeypatch, metric, by):
+    """Aggregate metrics on a large slice: the exact path's values from the stored unit values,
+    no interval, no p, and the verdict says so instead of deciding."""
+    sl = Slice(metric=metric, methods=("verbalized", "sampling"))
+    with monkeypatch.context() as m:
+        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
+        exact = paired.paired_comparison(demo_store, sl, "rlvr_vs_rlhf", by).frame
+    large.clear()
+    got = paired.paired_comparison(demo_store, sl, "rlvr_vs_rlhf", by).frame
+    assert max(large) <= MAX_ROWS and (got["method"] == large_aggregate_pairs.NO_INTERVAL).all()
+    pd.testing.assert_frame_equal(got[[*by, "n", "n_run_pairs"]], exact[[*by, "n", "n_run_pairs"]], check_dtype=False)
+    np.testing.assert_allclose(got[["left", "right", "diff"]].astype(float), exact[["left", "right", "diff"]].astype(float),
+                               rtol=1e-9)
+    assert got["lo"].isna().all() and got["p"].isna().all() and (got["verdict"] == "no interval").all()
+    v = verdict(demo_store, sl)
+    assert v.word is None and v.lo is None and v.method == large_aggregate_pairs.NO_INTERVAL
+    assert "no interval" in v.sentence and f"{v.diff:+.3f}" in v.sentence and v.n > 0
+    if not by:
+        assert v.diff == pytest.approx(float(exact["diff"].iloc[0]), rel=1e-9)
+
+
+def test_aggregate_pairs_with_different_items_keep_the_exact_path(tmp_path, large):
+    """If a pair's runs did not score the same items, the stored unit values are not the matched
+    rows' values: the exact bootstrap path answers instead."""
+    study = demo_study(0)
+    runs = list(study.runs)
+    rlvr = next(r for r in runs if r.model.training.endswith("rlvr"))
+    rlvr.dists = rlvr.dists.iloc[25:].reset_index(drop=True)  # this run skips 25 items
+    study.runs = runs
+    path = tmp_path / "gap.duckdb"
+    build_store(study, path, show_progress=False)
+    store = Store(path)
+    try:
+        got = paired.paired_comparison(store, Slice(metric="var_corr"), "rlvr_vs_rlhf").frame
+        assert (got["method"] == large_n.METHOD_BOOTSTRAP).all() and got["lo"].notna().all()
+        per_item = paired.paired_comparison(store, Slice(metric="tvd"), "rlvr_vs_rlhf").frame
+        assert (per_item["method"] == large_n.method_note()).all()
+    finally:
+        store.close()

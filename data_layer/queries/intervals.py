@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from data_layer import aggregates
-from data_layer.bands import BAND_SCHEMES
+from data_layer.bands import BAND_SCHEMES, ENTROPY_BINS
 from data_layer.metrics import METRICS
 from data_layer.queries import large_n
 from data_layer.queries.aggregates import GROUP_KEYS as AGG_KEYS
@@ -23,7 +23,7 @@ GROUP_KEYS = {"model_type": ("training", "reasoning"), "band": (), "task_id": ("
               "run_id": ("run_id",), "model_id": ("model_id",), "method": ("method",),
               "steering": ("steering",), "reasoning": ("reasoning",), "training": ("training",),
               "pair_id": ("pair_id",), "entropy_bin": ("entropy_norm",)}
-N_BINS = 10  # entropy_bin: bins of normalised human entropy, 0 .. N_BINS-1 (as bands.metric_by_entropy_bin)
+N_BINS = ENTROPY_BINS  # entropy_bin: bins of normalised human entropy, 0 .. N_BINS-1 (stored per item)
 
 
 def fetch_rows(store: Store, sl: Slice, extra: tuple[str, ...] = ()) -> pd.DataFrame:

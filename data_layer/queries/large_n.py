@@ -7,8 +7,10 @@ that the bootstrap converges to is accurate at that size:
 - means per group: mean ± z·se with se the item-clustered standard error (the limit of the
   bootstrap over items; rows of one item in several runs are not independent, so the plain
   sd/√n from score_sums' sums of squares would be 0.6-2.8x off on the demo store when a group
-  pools runs), from one SQL aggregate per item;
-- paired differences: per item the mean difference over matched run pairs, joined in SQL;
+  pools runs); its terms are read from the build-time cluster_sums and item_cover when the
+  groups lie within model types (every page's grouping), else aggregated per item in SQL;
+- paired differences: per item the mean difference over matched run pairs, read from the
+  build-time pair_diffs (both runs' values pre-joined per item);
   diff ± z·sd/√n over items (items are independent, so this is exactly the limit of the
   bootstrap over items), and the Wilcoxon signed-rank p by its normal approximation with
   average ranks and the tie correction (scipy's method="approx", no continuity correction).
@@ -24,6 +26,7 @@ from __future__ import annotations
 import pandas as pd
 from scipy.stats import norm
 
+from data_layer.bands import ENTROPY_BINS
 from data_layer.slice import Slice
 from data_layer.stats import CONFIDENCE
 from data_layer.store import Store
@@ -64,7 +67,9 @@ def _group_exprs(sl: Slice, by: tuple[str, ...], n_bins: int) -> tuple[list[str]
         if b == "band":
             exprs.append(f"{sl.band_column} AS band")
         elif b == "entropy_bin":  # as intervals.means_with_intervals: bins 0..n_bins-1
-            exprs.append(f"least(floor(entropy_norm * {int(n_bins)}), {int(n_bins) - 1})::BIGINT AS entropy_bin")
+            if n_bins != ENTROPY_BINS:  # the pre-aggregates hold the stored bins only
+                raise ValueError(f"entropy bins: the store holds {ENTROPY_BINS} bins, not {n_bins}")
+            exprs.append("entropy_bin::BIGINT AS entropy_bin")
         else:
             exprs += list(SUM_KEYS[b])
             continue
@@ -73,25 +78,25 @@ def _group_exprs(sl: Slice, by: tuple[str, ...], n_bins: int) -> tuple[list[str]
     return list(dict.fromkeys(exprs)), cols + names
 
 
-def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n_bins: int = 10) -> pd.DataFrame:
+CLUSTER_KEYS = {"model_type", "band", "task_id", "entropy_bin"}  # the group keys cluster_sums holds
+
+
+def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n_bins: int = ENTROPY_BINS) -> pd.DataFrame:
     """by columns (training, reasoning for model_type; band; entropy_bin), mean, lo, hi, n,
     n_items, n_runs. The interval is the normal approximation of the bootstrap over items (a
     group's rows are clustered by item, as the bootstrap resamples them):
     se² = Σ_i (S_i − mean·C_i)² / (Σ_i C_i)² with S_i, C_i the item's metric sum and row count in
-    the group, from one SQL aggregate (no rows leave DuckDB). n_runs comes from score_sums
-    (from item_scores when grouping by entropy bin, which score_sums does not hold)."""
+    the group. Groups within one model type read the terms from the pre-aggregated cluster_sums
+    and item_cover (thousands of rows); other groupings aggregate item_scores per item."""
+    if "model_type" in by and set(by) <= CLUSTER_KEYS:
+        df = _terms_from_cluster_sums(store, sl, metric, by)
+    else:
+        df = _terms_from_rows(store, sl, metric, by, n_bins)
     exprs, names = _group_exprs(sl, by, n_bins)
     where, params = sl.where()
-    sel, grp = "".join(f"{k}, " for k in exprs), "".join(f"{k}, " for k in names)
-    df = store.df(f"""
-    WITH i AS (SELECT {sel}task_id, item_id, sum({metric}) AS s, count({metric}) AS c
-               FROM item_scores WHERE {where} GROUP BY ALL)
-    SELECT {grp}sum(c)::BIGINT AS n, count(*) AS n_items, sum(s) / sum(c) AS mean,
-           sum(s * s) AS q, sum(s * c) AS pc, sum(c * c) AS r
-    FROM i GROUP BY ALL HAVING sum(c) > 0""", params)
-    source, count = ("item_scores", f"count({metric})") if "entropy_bin" in by else ("score_sums", f"sum(n_{metric})")
-    runs = store.df(f"SELECT {sel}count(DISTINCT run_id) AS n_runs FROM {source} WHERE {where} "
-                    f"GROUP BY ALL HAVING {count} > 0", params)
+    sel = "".join(f"{k}, " for k in exprs)
+    runs = store.df(f"SELECT {sel}count(DISTINCT run_id) AS n_runs FROM score_sums WHERE {where} "
+                    f"GROUP BY ALL HAVING sum(n_{metric}) > 0", params)
     m = df["mean"]
     se = ((df["q"] - 2 * m * df["pc"] + m * m * df["r"]).clip(lower=0) ** 0.5) / df["n"]
     df["lo"], df["hi"] = m - Z * se, m + Z * se
@@ -99,50 +104,115 @@ def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n
     return df.merge(runs, on=names, how="left") if names else df.assign(n_runs=int(runs["n_runs"].iloc[0]))
 
 
+def _terms_from_rows(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n_bins: int) -> pd.DataFrame:
+    """by, n, n_items, mean and the se terms q = Σ S_i², pc = Σ S_i·C_i, r = Σ C_i², per item from item_scores."""
+    exprs, names = _group_exprs(sl, by, n_bins)
+    where, params = sl.where()
+    sel, grp = "".join(f"{k}, " for k in exprs), "".join(f"{k}, " for k in names)
+    return store.df(f"""
+    WITH i AS (SELECT {sel}item_key, sum({metric}) AS s, count({metric}) AS c
+               FROM item_scores WHERE {where} GROUP BY ALL)
+    SELECT {grp}sum(c)::BIGINT AS n, count(*) AS n_items, sum(s) / sum(c) AS mean,
+           sum(s * s) AS q, sum(s * c) AS pc, sum(c * c) AS r
+    FROM i GROUP BY ALL HAVING sum(c) > 0""", params)
+
+
+def _terms_from_cluster_sums(store: Store, sl: Slice, metric: str, by: tuple[str, ...]) -> pd.DataFrame:
+    """As _terms_from_rows for groups within one model type, from cluster_sums (the group's run
+    pairs) and item_cover (n_items: items whose run bitstring meets the group's runs)."""
+    exprs, names = _group_exprs(sl, by, ENTROPY_BINS)
+    item_exprs = [e for e in exprs if e not in ("training", "reasoning")]
+    where, params = sl.where()
+    items, item_params = sl.where(scope="item", alias="c")
+    runs = f"SELECT DISTINCT run_id, training, reasoning FROM score_sums WHERE {where}"
+    sel, grp = "".join(f"{k}, " for k in exprs), "".join(f"{k}, " for k in names)
+    csel = "".join(f"c.{k}, " for k in item_exprs)
+    last = int(store.scalar("SELECT count(*) FROM run_index")) - 1
+    return store.df(f"""
+    WITH f AS ({runs}),
+    t AS (SELECT {sel}sum(xx_{metric}) AS q, sum(xc_{metric}) AS pc, sum(cc_{metric}) AS r,
+                 sum(xc_{metric}) FILTER (WHERE run_id = run2_id) AS s,
+                 sum(cc_{metric}) FILTER (WHERE run_id = run2_id)::BIGINT AS n
+          FROM cluster_sums c WHERE {items} AND run_id IN (SELECT run_id FROM f)
+               AND run2_id IN (SELECT run_id FROM f) GROUP BY ALL HAVING sum(cc_{metric}) FILTER (WHERE run_id = run2_id) > 0),
+    g AS (SELECT training, reasoning, bitstring_agg(x.run_index, 0, {last}) AS mask
+          FROM f JOIN run_index x USING (run_id) GROUP BY ALL),
+    k AS (SELECT g.training, g.reasoning, {csel}count(*) AS n_items FROM item_cover c, g
+          WHERE {items} AND bit_count(c.runs & g.mask) > 0 GROUP BY ALL)
+    SELECT {grp}t.n, k.n_items, t.s / t.n AS mean, t.q, t.pc, t.r
+    FROM t JOIN k USING ({", ".join(names)})""", [*params, *item_params, *item_params])
+
+
 def paired_from_sql(store: Store, sl: Slice, metric: str, band_column: str, pairs: pd.DataFrame,
-                    by: tuple[str, ...]) -> pd.DataFrame:
+                    by: tuple[str, ...], kind: str) -> pd.DataFrame:
     """Per group of `by` (() , ("band",) or ("task_id",)): left, right (means over matched
     rows), diff, lo, hi, n (items both sides scored), n_run_pairs, p (Wilcoxon, normal
-    approximation), all computed in DuckDB from item_scores and the run pairs given."""
-    where, params = sl.where(alias="x")
-    values = ", ".join("(?, ?, ?)" for _ in range(len(pairs)))
-    pair_params = [v for i, lr in enumerate(zip(pairs["left_run"], pairs["right_run"], strict=True))
-                   for v in (i, *lr)]
-    grp = {"band": "band", "task_id": "task_id"}
-    g = ", ".join(grp[b] for b in by)
+    approximation), all computed in DuckDB from the pre-joined pair tables of the run pairs
+    given (pairs of comparison `kind`; the slice's item filters apply to the items)."""
+    keys = pair_keys(store, kind, pairs)
+    g = ", ".join(by)
     gsel, gpart = (g + ", ") if g else "", f"PARTITION BY {g}" if g else ""
+    sel = "".join(f"x.{band_column} AS band, " if b == "band" else "x.task_id, " for b in by)
+    items, params = sl.where(scope="item", alias="x")
+    in_keys = f"x.kind = ? AND x.pair_key IN ({', '.join('?' * len(keys))}) AND {items}"
+    d_sql, d_params = _item_diffs(store, kind, keys, metric, sel, by, items, params)
     sql = f"""
-    WITH p(k, left_run, right_run) AS (VALUES {values}),
-    x AS (SELECT run_id, task_id, item_id, {band_column} AS band, {metric} AS v FROM item_scores x
-          WHERE run_id IN (SELECT left_run FROM p UNION SELECT right_run FROM p) AND {where}),
-    j AS (SELECT l.task_id, l.item_id, l.band, p.k, l.v AS lv, r.v AS rv
-          FROM p JOIN x l ON l.run_id = p.left_run
-          JOIN x r ON r.run_id = p.right_run AND r.task_id = l.task_id AND r.item_id = l.item_id),
-    d AS (SELECT {gsel}task_id, item_id, avg(lv - rv) AS d, sum(lv) AS ls, count(lv) AS lc,
-                 sum(rv) AS rs, count(rv) AS rc FROM j GROUP BY ALL),
-    w AS (SELECT {gsel}d, rank() OVER ({gpart} ORDER BY abs(d)) AS rk,
-                 count(*) OVER (PARTITION BY {gsel}abs(d)) AS t
-          FROM d WHERE d IS NOT NULL AND d <> 0),
-    ws AS (SELECT {gsel}count(*) AS nw, sum(CASE WHEN d > 0 THEN rk + (t - 1) / 2.0 ELSE 0 END) AS r_plus,
-                  sum(t * t - 1.0) AS ties FROM w GROUP BY ALL),
+    WITH d AS ({d_sql}),
+    nz AS (SELECT * FROM d WHERE d IS NOT NULL AND d <> 0),
+    w AS (SELECT {gsel}count(*) AS nw, sum(CASE WHEN d > 0 THEN rk ELSE 0 END) AS r_low
+          FROM (SELECT {gsel}d, rank() OVER ({gpart} ORDER BY abs(d)) AS rk FROM nz) GROUP BY ALL),
+    tg AS (SELECT {gsel}sum(npos * (t - 1) / 2) AS r_ties, sum(t * t * t - t) AS ties
+           FROM (SELECT {gsel}count(*)::DOUBLE AS t, count(*) FILTER (WHERE d > 0) AS npos FROM nz
+                 GROUP BY {gsel}abs(d)) GROUP BY ALL),
+    ws AS (SELECT {gsel}nw, r_low + r_ties AS r_plus, ties FROM w JOIN tg USING ({g or 'nw'})),
     ds AS (SELECT {gsel}count(*) AS n, count(d) AS nd, avg(d) AS diff, var_samp(d) AS var,
                   sum(ls) / nullif(sum(lc), 0) AS "left", sum(rs) / nullif(sum(rc), 0) AS "right"
            FROM d GROUP BY ALL),
-    js AS (SELECT {gsel}count(DISTINCT k) AS n_run_pairs FROM j GROUP BY ALL)
+    js AS (SELECT {sel}count(DISTINCT x.pair_key) AS n_run_pairs FROM pair_groups x WHERE {in_keys} GROUP BY ALL)
     SELECT {gsel}ds.n, ds.nd, ds.diff, ds.var, ds."left", ds."right", js.n_run_pairs, ws.nw, ws.r_plus, ws.ties
     FROM ds JOIN js USING ({g or 'n'}) LEFT JOIN ws USING ({g or 'n'})"""
     if not g:  # one group: join on a constant instead
-        sql = sql.replace("USING (n)", "ON TRUE")
-    df = store.df(sql, [*pair_params, *params])
+        sql = sql.replace("USING (n)", "ON TRUE").replace("USING (nw)", "ON TRUE")
+    df = store.df(sql, [*d_params, kind, *keys, *params])
     se = (df["var"].astype(float).clip(lower=0) / df["nd"]) ** 0.5
     df["lo"], df["hi"] = df["diff"] - Z * se, df["diff"] + Z * se
     df["p"] = [wilcoxon_p(nw, rp, ties) for nw, rp, ties in zip(df["nw"], df["r_plus"], df["ties"], strict=True)]
     return df.drop(columns=["var", "nw", "r_plus", "ties", "nd"])
 
 
+def _item_diffs(store: Store, kind: str, keys: list[int], metric: str, sel: str, by: tuple[str, ...],
+                items: str, params: list) -> tuple[str, list]:
+    """SQL (and parameters) of one row per item: by columns, item_key, d (mean difference over the
+    matched run pairs), ls, lc, rs, rc (each side's sum and count). With every pair of the kind (no
+    run filter narrowed them) a read of pair_item_sums; else a GROUP BY over the pairs' pair_diffs."""
+    stored = {k for (k,) in store.rows("SELECT pair_key FROM pair_runs WHERE kind = ?", [kind])}
+    m = metric
+    if set(keys) == stored:
+        return (f"SELECT {sel}x.item_key, sd_{m} / nullif(nd_{m}, 0) AS d, sl_{m} AS ls, nl_{m} AS lc, "
+                f"sr_{m} AS rs, nr_{m} AS rc FROM pair_item_sums x WHERE x.kind = ? AND {items}", [kind, *params])
+    any_sel = "".join(f"any_value({b}) AS {b}, " for b in by)  # the item's band and task: one group key
+    return (f"SELECT {any_sel}item_key, avg(lv - rv) AS d, sum(lv) AS ls, count(lv) AS lc, sum(rv) AS rs, "
+            f"count(rv) AS rc FROM (SELECT {sel}x.item_key, x.l_{m} AS lv, x.r_{m} AS rv FROM pair_diffs x "
+            f"WHERE x.kind = ? AND x.pair_key IN ({', '.join('?' * len(keys))}) AND {items}) GROUP BY item_key",
+            [kind, *keys, *params])
+
+
+def pair_keys(store: Store, kind: str, pairs: pd.DataFrame) -> list[int]:
+    """pair_runs' keys of the given run pairs; every pair the app can form is stored at build time
+    (same matching over all runs), so a missing one means a store from different code."""
+    stored = {(lr[0], lr[1]): lr[2] for lr in store.rows(
+        "SELECT left_run, right_run, pair_key FROM pair_runs WHERE kind = ?", [kind])}
+    wanted = list(zip(pairs["left_run"], pairs["right_run"], strict=True))
+    missing = [p for p in wanted if p not in stored]
+    if missing:
+        raise RuntimeError(f"run pairs {missing[:3]} of {kind} are not in the store's pair_runs; "
+                           "rebuild the store with this version of the pipeline.")
+    return [int(stored[p]) for p in wanted]
+
+
 def wilcoxon_p(n, r_plus, ties) -> float | None:
     """Two-sided p of the signed-rank statistic by its normal approximation (no continuity
-    correction; variance reduced by Σ(t³ − t)/48 over tie groups, given as Σ over rows of t² − 1)."""
+    correction; variance reduced by `ties`/48, ties = Σ(t³ − t) over groups of t equal |d|)."""
     if n is None or n != n or n == 0:
         return None
     n, r_plus, ties = float(n), float(r_plus), float(ties)

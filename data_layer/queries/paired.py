@@ -19,6 +19,7 @@ from data_layer import aggregates
 from data_layer.metrics import METRICS
 from data_layer.queries import large_n
 from data_layer.queries.intervals import fetch_rows, item_index, ordered
+from data_layer.queries.large_aggregate_pairs import NO_INTERVAL, paired_aggregate
 from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, Difference, Interval, Mean, bootstrap
 from data_layer.store import Result, Store
@@ -58,10 +59,10 @@ def _side(runs: pd.DataFrame, spec: dict) -> pd.DataFrame:
 
 def run_pairs(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
     """The matched runs: left_run, right_run and the shared match columns."""
-    return _pairs_from_rows(_rows(store, sl, KINDS[kind]), KINDS[kind])
+    return pairs_from_runs(_rows(store, sl, KINDS[kind]), KINDS[kind])
 
 
-def _pairs_from_rows(rows: pd.DataFrame, k: PairKind) -> pd.DataFrame:
+def pairs_from_runs(rows: pd.DataFrame, k: PairKind) -> pd.DataFrame:
     runs = rows.drop_duplicates("run_id")[["run_id", *RUN_COLS]]
     left, right = _side(runs, k.left), _side(runs, k.right)
     pairs = left.merge(right, on=list(k.match), suffixes=("_left", "_right"))
@@ -85,7 +86,7 @@ def paired_rows(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
 
 
 def _paired_from(rows: pd.DataFrame, k: PairKind, metric: str) -> pd.DataFrame:
-    pairs = _pairs_from_rows(rows, k)
+    pairs = pairs_from_runs(rows, k)
     cols = list(aggregates.columns_for(metric))
     value_cols = [c for c in cols if c not in ("run_id", "task_id")]
     base = rows[["run_id", "task_id", "item_id", "band", *value_cols]]
@@ -123,8 +124,7 @@ def paired_comparison(store: Store, sl: Slice, kind: str, by: tuple[str, ...] = 
     per-item differences; None for aggregate metrics) and verdict ('left better', 'right
     better' or 'no clear difference', by the metric's direction and the interval)."""
     k = KINDS[kind]
-    if _use_large(store, sl, k, by):
-        out = _large(store, sl, k, by)
+    if _use_large(store, sl, k, by) and (out := _large(store, sl, k, by)) is not None:
         return Result(ordered(out, by, sl)) if len(out) else Result(None, _no_pairs(k, sl))
     df = paired_rows(store, sl, kind)
     if not len(df):
@@ -147,8 +147,7 @@ def paired_comparisons(store: Store, sl: Slice, by: tuple[str, ...] = (), kinds:
     for name in kinds:
         k = KINDS[name]
         relaxed = _relaxed(sl, k)
-        if _use_large(store, sl, k, by):
-            out = _large(store, sl, k, by)
+        if _use_large(store, sl, k, by) and (out := _large(store, sl, k, by)) is not None:
             if len(out):
                 frames.append(ordered(out, by, sl).assign(kind=name))
             else:
@@ -196,31 +195,40 @@ def _row(key, by, part: pd.DataFrame, iv, per_item, metric: str, k: PairKind) ->
 
 
 def _use_large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> bool:
-    """Per-item metrics on slices over large_n.LARGE_N_ROWS rows go through `_large`."""
-    return (METRICS.get(sl.metric).level == "item" and set(by) <= {"band", "task_id"}
-            and large_n.is_large(store, _relaxed(sl, k), sl.metric))
+    """Slices over large_n.LARGE_N_ROWS rows go through `_large`."""
+    return set(by) <= {"band", "task_id"} and large_n.is_large(store, _relaxed(sl, k), sl.metric)
 
 
-def _large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> pd.DataFrame:
-    """compare_rows' columns computed in DuckDB (large_n.paired_from_sql): normal-approximation
-    interval over items and Wilcoxon p by its normal approximation; no run x item rows fetched."""
+def _large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> pd.DataFrame | None:
+    """compare_rows' columns without fetching run x item rows: per-item metrics in DuckDB
+    (large_n.paired_from_sql: normal-approximation interval over items, Wilcoxon p by its normal
+    approximation); aggregate metrics from the stored unit values without interval or p
+    (large_aggregate_pairs), or None when their runs scored different items (exact path then)."""
     relaxed = _relaxed(sl, k)
+    per_item = METRICS.get(sl.metric).level == "item"
     where, params = relaxed.where()
     runs = store.df(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums "
-                    f"WHERE n_{sl.metric} > 0 AND {where}", params)
-    pairs = _pairs_from_rows(runs, k)
+                    f"WHERE {f'n_{sl.metric}' if per_item else 'n_rows'} > 0 AND {where}", params)
+    pairs = pairs_from_runs(runs, k)
     if not len(pairs):
         return pd.DataFrame()
-    df = large_n.paired_from_sql(store, relaxed, sl.metric, sl.band_column, pairs, by)
+    if per_item:
+        df, method = large_n.paired_from_sql(store, relaxed, sl.metric, sl.band_column, pairs, by, k.name), \
+            large_n.method_note()
+    else:
+        df, method = paired_aggregate(store, relaxed, sl.metric, pairs, by, k.name), NO_INTERVAL
+        if df is None:
+            return None
     direction = METRICS.get(sl.metric).direction
     rows = []
     for r in df.to_dict("records"):
         ok = r["diff"] is not None and r["diff"] == r["diff"]
         iv = Interval(r["diff"] if ok else None, r["lo"] if ok else None, r["hi"] if ok else None, int(r["n"]))
+        word = side_verdict(iv, direction) if per_item or not ok else "no interval"
         rows.append({**{b: r[b] for b in by}, "left_label": k.left_label, "right_label": k.right_label,
                      "left": r["left"], "right": r["right"], "diff": iv.estimate, "lo": iv.lo, "hi": iv.hi,
                      "n": int(r["n"]), "n_run_pairs": int(r["n_run_pairs"]), "p": r["p"],
-                     "verdict": side_verdict(iv, direction), "method": large_n.method_note()})
+                     "verdict": word, "method": method})
     return pd.DataFrame(rows)
 
 

@@ -1,0 +1,117 @@
+"""Build step: pre-aggregates that let the statistics of a large slice be read instead of
+computed from every run x item row (data_layer/queries/large_n.py, docs/performance.md).
+
+At 10M run x item rows, any per-request aggregate per item (the item-clustered interval, the
+paired difference per item) is a hash aggregate of 10M rows into millions of groups: 0.2 s at
+best on two cores, 1.2-1.7 s with the group keys the pages use. These tables hold exactly the
+sums those formulas need, so a request reads thousands of rows (cluster_sums), or one row per
+item (item_cover, pair_diffs):
+
+- `run_index`: a dense 0-based number per run (bit positions of item_cover).
+- `item_cover`: per item, a bitstring of the runs with a row for it: a group's item count (items
+  with a row in the group, as the bootstrap path counts them) is the number of items whose
+  bitstring meets the group's run mask.
+- `cluster_sums`: per ordered pair of runs (r, r') of the same model type (training, reasoning),
+  task, band combination and entropy bin, and per-item metric m: Σ_i v_ir·v_ir' (xx), Σ_i v_ir·[v_ir'
+  scored] (xc), Σ_i [v_ir scored]·[v_ir' scored] (cc). For a group G of runs, with S_i and C_i the
+  item's sum and count over G: Σ_i S_i² = Σ_{r,r'∈G} xx, Σ_i S_i·C_i = Σ xc, Σ_i C_i² = Σ cc, and the
+  diagonal (r = r') gives the group's sum (xc) and n (cc): every term of the clustered standard error.
+- `pair_runs` / `pair_diffs`: every run pair of every paired comparison kind (the same matching as
+  data_layer.queries.paired), and per pair and item both runs' values of every per-item metric,
+  pre-joined and sorted by kind and item so a verdict needs no join at request time;
+  `pair_groups` counts them per pair and item group, `pair_item_sums` sums them per item over all
+  of a kind's pairs (the common slice without run filters).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import pandas as pd
+
+from data_layer.bands import BAND_SCHEMES
+from data_layer.metrics import ITEM_METRICS
+from data_layer.queries.paired import KINDS, RUN_COLS, pairs_from_runs
+
+ITEM_COLUMNS = ("task_id", *(s.column for s in BAND_SCHEMES), "entropy_bin")
+
+
+@contextmanager
+def _one_thread(con) -> Iterator[None]:
+    """Floating-point sums depend on the order rows reach them; one thread keeps that order (and
+    so the store's bytes) the same for the same input."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+
+
+def write_slice_sums(con: duckdb.DuckDBPyConnection) -> None:
+    """Creates run_index, item_cover, cluster_sums, pair_runs and pair_diffs from item_scores."""
+    con.execute("CREATE TABLE run_index AS SELECT run_id, (row_number() OVER (ORDER BY run_id) - 1)::INTEGER "
+                "AS run_index FROM (SELECT DISTINCT run_id FROM item_scores)")
+    _item_cover(con)
+    _cluster_sums(con)
+    _pair_diffs(con)
+    _pair_sums(con)
+
+
+def _item_cover(con) -> None:
+    last = max(int(con.execute("SELECT count(*) FROM run_index").fetchone()[0]) - 1, 0)
+    con.execute(f"CREATE TABLE item_cover AS SELECT s.item_key, {', '.join(f's.{c}' for c in ITEM_COLUMNS)}, "
+                f"bitstring_agg(r.run_index, 0, {last}) AS runs FROM item_scores s JOIN run_index r USING (run_id) "
+                f"GROUP BY ALL ORDER BY s.item_key")
+
+
+def _cluster_sums(con) -> None:
+    sums = ", ".join(f"sum(a.{m} * b.{m}) AS xx_{m}, sum(CASE WHEN b.{m} IS NOT NULL THEN a.{m} END) AS xc_{m}, "
+                     f"count(a.{m} + b.{m}) AS cc_{m}" for m in ITEM_METRICS)
+    cols = ", ".join(("run_id", "item_key", "training", "reasoning", *ITEM_COLUMNS, *ITEM_METRICS))
+    with _one_thread(con):
+        con.execute(f"""
+    CREATE TABLE cluster_sums AS
+    WITH s AS (SELECT {cols} FROM item_scores)
+    SELECT a.run_id, b.run_id AS run2_id, a.training, a.reasoning, {', '.join(f'a.{c}' for c in ITEM_COLUMNS)},
+           {sums}
+    FROM s a JOIN s b ON a.item_key = b.item_key AND a.training = b.training AND a.reasoning = b.reasoning
+    GROUP BY ALL
+    ORDER BY ALL""")
+
+
+def _pair_diffs(con) -> None:
+    runs = con.execute(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums").df()
+    pairs = [pairs_from_runs(runs, k).assign(kind=name) for name, k in KINDS.items()]
+    pairs = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame()
+    pairs = (pairs[["kind", "left_run", "right_run"]] if len(pairs) else
+             pd.DataFrame({"kind": pd.Series(dtype=str), "left_run": pd.Series(dtype=str),
+                           "right_run": pd.Series(dtype=str)}))
+    pairs = pairs.assign(pair_key=range(len(pairs)))
+    con.register("_pairs", pairs)
+    con.execute("CREATE TABLE pair_runs AS SELECT kind::VARCHAR AS kind, left_run::VARCHAR AS left_run, "
+                "right_run::VARCHAR AS right_run, pair_key::INTEGER AS pair_key FROM _pairs")
+    con.unregister("_pairs")
+    values = ", ".join(f"l.{m} AS l_{m}, r.{m} AS r_{m}" for m in ITEM_METRICS)
+    con.execute(f"""
+    CREATE TABLE pair_diffs AS
+    SELECT p.kind, p.pair_key, l.item_key, {', '.join(f'l.{c}' for c in ITEM_COLUMNS)}, {values}
+    FROM pair_runs p
+    JOIN item_scores l ON l.run_id = p.left_run
+    JOIN item_scores r ON r.run_id = p.right_run AND r.item_key = l.item_key
+    ORDER BY p.kind, l.item_key, p.pair_key""")
+
+
+def _pair_sums(con) -> None:
+    """pair_groups: matched rows per pair and item group (n_run_pairs of any slice's groups);
+    pair_item_sums: per kind and item, the sums over all the kind's pairs (a slice without run
+    filters uses every pair, so its per-item differences are one read instead of a GROUP BY)."""
+    cols = ", ".join(ITEM_COLUMNS)
+    con.execute(f"CREATE TABLE pair_groups AS SELECT kind, pair_key, {cols}, count(*) AS n FROM pair_diffs "
+                f"GROUP BY ALL ORDER BY ALL")
+    sums = ", ".join(f"sum(l_{m} - r_{m}) AS sd_{m}, count(l_{m} - r_{m}) AS nd_{m}, sum(l_{m}) AS sl_{m}, "
+                     f"count(l_{m}) AS nl_{m}, sum(r_{m}) AS sr_{m}, count(r_{m}) AS nr_{m}" for m in ITEM_METRICS)
+    with _one_thread(con):
+        con.execute(f"CREATE TABLE pair_item_sums AS SELECT kind, item_key, {cols}, {sums} FROM pair_diffs "
+                    f"GROUP BY ALL ORDER BY kind, item_key")
