@@ -159,6 +159,22 @@ def test_models_paired_table_for_an_aggregate_metric_has_no_empty_p_column(app_e
     assert any("no Wilcoxon p" in c.value for c in at.caption)
 
 
+@pytest.mark.parametrize("page", ["models", "overview"])
+def test_aggregate_metric_on_a_large_slice_shows_values_without_interval(app_env, monkeypatch, page):
+    """Above the large-slice threshold an aggregate metric has exact paired values but no
+    interval: the pages show the values and say why there is no interval or verdict."""
+    from data_layer.queries import large_n
+    monkeypatch.setattr(large_n, "LARGE_N_ROWS", 10)
+    at = _open(page, {"metric": "var_corr"})
+    assert not at.exception and not at.error
+    text = " ".join([*(c.value for c in at.caption), *(m.value for m in at.markdown), *(i.value for i in at.info)])
+    if page == "models":
+        paired = next(d.value for d in at.dataframe if "reading" in d.value.columns)
+        assert len(paired) and paired["diff"].notna().all() and paired["lo"].isna().all()
+        assert set(paired["reading"]) == {"no interval (large slice)"}
+    assert "no interval" in text
+
+
 def test_bands_chart_has_intervals_and_the_noise_floor_per_band(app_env):
     from data_layer.queries.noise_floor import noise_floor
     from data_layer.slice import Slice

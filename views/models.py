@@ -19,7 +19,7 @@ from data_layer.winrate import RULES as WIN_RULES
 from ui.charts import finish, row_spacing, show_chart, show_table, type_colours, type_order, type_style
 from ui.data import q
 from ui.page import start_page
-from ui.panel import need, panel, stop_if_empty
+from ui.panel import EmptyPanel, need, panel, stop_if_empty
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 
@@ -85,13 +85,18 @@ SIG, NOT_SIG = "#111111", "#9a9a9a"  # interval excludes zero / includes it (not
 
 def _side_named(r) -> str:
     """The verdict with the sides' names: 'RLHF sibling better', 'no clear difference'."""
-    return {"left better": f"{r.left_label} better", "right better": f"{r.right_label} better"}.get(
-        r.verdict, "no clear difference")
+    return {"left better": f"{r.left_label} better", "right better": f"{r.right_label} better",
+            "no interval": "no interval (large slice)"}.get(r.verdict, "no clear difference")
 
 
 def _paired_frame(by: str) -> tuple[pd.DataFrame, str]:
     res = q(paired_comparisons, sl, (by,))
-    df = need(res, show_note=False).dropna(subset=["diff", "lo", "hi"])
+    df = need(res, show_note=False)
+    # aggregate metrics on large slices come without an interval: the dot without whiskers
+    df = df[df["diff"].notna()].astype({"diff": float, "lo": float, "hi": float})
+    df = df[df["lo"].notna() | (df["verdict"] == "no interval")]
+    if not len(df):
+        raise EmptyPanel(f"{metric.label} is undefined on the items both sides scored in every comparison here.")
     df = df.assign(comparison=df["left_label"] + " − " + df["right_label"],
                    reading=[_side_named(r) for r in df.itertuples(index=False)])
     return df, res.message
@@ -110,8 +115,8 @@ def _forest(df: pd.DataFrame, by: str) -> go.Figure:
     groups = [g for g in scheme.bands if g in set(df[by])] if by == "band" else sorted(df[by].unique())
     comps = list(dict.fromkeys(df["comparison"]))
     wrap = len(groups) if len(groups) <= 3 else 2 if len(groups) == 4 else 3
-    df = df.assign(sig=[r != "no clear difference" for r in df["reading"]],
-                   err_hi=df["hi"] - df["diff"], err_lo=df["diff"] - df["lo"])
+    df = df.assign(sig=[r.endswith(" better") for r in df["reading"]],
+                   err_hi=(df["hi"] - df["diff"]).fillna(0), err_lo=(df["diff"] - df["lo"]).fillna(0))
     fig = px.scatter(df, x="diff", y="comparison", facet_col=by, facet_col_wrap=wrap, text="reading",
                      error_x="err_hi", error_x_minus="err_lo", color="sig",
                      color_discrete_map={True: SIG, False: NOT_SIG},
@@ -126,7 +131,7 @@ def _forest(df: pd.DataFrame, by: str) -> go.Figure:
     fig.for_each_trace(lambda t: t.update(name="interval excludes 0" if t.name == "True"
                                           else "interval includes 0"))
     fig.add_vline(x=0, line_color="#111", line_width=2)
-    reach = 1.35 * float(max(df["hi"].abs().max(), df["lo"].abs().max(), 1e-9))
+    reach = 1.35 * float(np.nanmax([*df["hi"].abs(), *df["lo"].abs(), *df["diff"].abs(), 1e-9]))
     fig.update_xaxes(title_text="", zeroline=False, showticklabels=True, range=[-reach, reach], nticks=5,
                      tickformat="+.2~f", tickfont_size=14)
     fig.update_traces(cliponaxis=False)
