@@ -125,3 +125,13 @@ def test_unscored_items_sort_last_in_both_directions(gappy):
         df = items.items_page(gappy, Slice(), order, 1, 20).frame
         assert df["run_metric"].iloc[-3:].isna().all() and df["run_metric"].iloc[:-3].notna().all()
         assert list(df["item_id"].iloc[-3:]) == ["a1", "a5", "b2"]  # NULL keys: by task, then item
+
+
+def test_run_choices_count_each_runs_scored_items_of_the_slice(gappy, demo_store):
+    for store, sl in ((gappy, Slice()), (gappy, Slice(tasks=("a",))), (demo_store, Slice(bands=("high",)))):
+        where, params = sl.where()
+        counts = dict(store.rows(f"SELECT run_id, count(*) FROM item_scores WHERE {where} GROUP BY 1", params))
+        runs = items.run_choices(store, sl).frame
+        assert dict(zip(runs["run_id"], runs["n_items"], strict=True)) == counts
+    assert dict(zip(*items.run_choices(gappy, Slice()).frame[["run_id", "n_items"]].T.values, strict=True)) \
+        == {"chat|verbalized": 11, "r1|verbalized": 8}

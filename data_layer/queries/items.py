@@ -60,10 +60,12 @@ def _run_label(row) -> str:
 
 
 def run_choices(store: Store, sl: Slice) -> Result:
-    """The runs that scored items of the slice: run_id, label, model_type, pair_id, n_items."""
+    """The runs that scored items of the slice: run_id, label, model_type, pair_id, n_items.
+    Read from score_sums (a few thousand rows, with every slice column): tvd is defined for every
+    scored run x item row, so its count is the row count."""
     where, params = sl.where()
     df = store.df(f"SELECT run_id, display_name, training, reasoning, method, steering, pair_id, "
-                  f"count(*) AS n_items FROM item_scores WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+                  f"CAST(sum(n_tvd) AS BIGINT) AS n_items FROM score_sums WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
                   f"ORDER BY (training = 'baseline'), display_name, run_id", params)
     df["label"] = [_run_label(r) for r in df.itertuples()]
     return Result.of(add_model_type(df), "No model run scored any item of this slice, so there is no divergence to sort by.")
@@ -233,9 +235,8 @@ def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id:
         return Result(None, f"Item {item_id} is not among the items of the current slice "
                             f"({sl.sentence()}), so it has no previous or next item here.")
     c, p = _around(order, me[0][0], task_id, item_id)
-    joined = " JOIN " in keyed  # a join is computed once; a single table is scanned with pushed-down filters
     rev, fwd = _order_by(order, reverse=True), _order_by(order)
-    df = store.df(f"WITH keyed AS {'' if joined else 'NOT '}MATERIALIZED ({keyed}), near AS ("
+    df = store.df(f"WITH keyed AS MATERIALIZED ({keyed}), near AS ("  # read once, scanned six times
                   f"(SELECT -1 AS step, task_id, item_id FROM ((SELECT 0 AS g, * FROM keyed WHERE {c['same']} AND "
                   f"{c['first']} ORDER BY {rev} LIMIT 1) UNION ALL (SELECT 1, * FROM keyed WHERE {c['better']} "
                   f"ORDER BY {rev} LIMIT 1)) ORDER BY g LIMIT 1) UNION ALL SELECT 0, ?, ? UNION ALL "
