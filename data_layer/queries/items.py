@@ -104,30 +104,45 @@ def _sort_runs(sl: Slice, order: ItemOrder) -> tuple[str, ...]:
     return runs if runs and all(runs) and METRICS.get(sl.metric).level == "item" else ()
 
 
-def _covers(store: Store, sl: Slice, runs: tuple[str, ...]) -> bool:
-    """Whether each run scored every item of the slice (item_scores has one row per run and item
-    of human_dist, and carries the item facets, so equal counts mean the same items)."""
+def _covers(store: Store, sl: Slice, order: ItemOrder) -> bool:
+    """Whether the sort names runs and each of them scored every item of the slice (item_scores
+    has one row per run and item of human_dist, and carries the item facets, so equal counts
+    mean the same items)."""
+    runs = _sort_runs(sl, order)
+    if not runs:
+        return False
     where, params = sl.where(scope="item")
     sql = " UNION ALL ".join([f"SELECT count(*) FROM human_dist WHERE {where}"]
                              + [f"SELECT count(*) FROM item_scores WHERE run_id = ? AND {where}"] * len(runs))
     return len({n for (n,) in store.rows(sql, params + [v for run in runs for v in (run, *params)])}) == 1
 
 
-def _keyed(store: Store, sl: Slice, order: ItemOrder) -> tuple[str, list]:
+def _item_where(sl: Slice, alias: str, only: tuple[str, str] | None) -> tuple[str, list]:
+    """The slice's item filter on the table `alias`, narrowed to the one item `only` if given."""
+    (where, params), prefix = sl.where(scope="item", alias=alias), f"{alias}." if alias else ""
+    if only:
+        where += f" AND {prefix}task_id = ? AND {prefix}item_id = ?"
+    return where, [*params, *(only or ())]
+
+
+def _keyed(sl: Slice, order: ItemOrder, covers: bool, only: tuple[str, str] | None = None) -> tuple[str, list]:
     """The query `keyed`: task_id, item_id and the sort key `k` of the slice's items that match the
-    text search. Light columns only: a run's scores are read only when the sort names the run,
-    and from item_scores alone (no join with human_dist) when the runs scored every item."""
+    text search (or of the one item `only`, task_id and item_id). Light columns only: a run's
+    scores are read only when the sort names the run, and from item_scores alone (no join with
+    human_dist) when the runs scored every item of the slice (`covers`, from _covers)."""
     runs, metric = _sort_runs(sl, order), METRICS.get(sl.metric).name
     key = ("h.entropy_norm" if order.sort == "entropy" else "CAST(NULL AS DOUBLE)" if not runs
            else "v.m - f.m" if len(runs) == 2 else "v.m")
-    if runs and _covers(store, sl, runs):
-        base, (where, params) = "v", sl.where(scope="item", alias="v")
-        source = f"(SELECT *, {metric} AS m FROM item_scores) v"
-        source += "".join(f" JOIN (SELECT task_id, item_id, {metric} AS m FROM item_scores WHERE run_id = ?) f "
-                          "ON f.task_id = v.task_id AND f.item_id = v.item_id" for _ in runs[1:])
-        where, params = f"v.run_id = ? AND {where}", [*runs[1:], runs[0], *params]
+    if covers:
+        where, params = _item_where(sl, "", only)
+        scan = f"(SELECT task_id, item_id, {metric} AS m FROM item_scores WHERE run_id = ? AND {where})"
+        base, source, where, params = "v", f"{scan} v", "TRUE", [runs[0], *params]
+        if len(runs) == 2:  # the same items in the same stored order: paired by position, no hash join
+            source, params = f"{source} POSITIONAL JOIN {scan} f", params + [runs[1], *params[1:]]
+            key = ("CASE WHEN v.task_id = f.task_id AND v.item_id = f.item_id THEN v.m - f.m ELSE "
+                   "error('item_scores is not sorted by run_id, task_id, item_id') END")
     else:
-        base, (where, params) = "h", sl.where(scope="item", alias="h")
+        base, (where, params) = "h", _item_where(sl, "h", only)
         source = "human_dist h" + "".join(
             f" LEFT JOIN (SELECT task_id, item_id, {metric} AS m FROM item_scores WHERE run_id = ?) {a} "
             f"ON {a}.task_id = h.task_id AND {a}.item_id = h.item_id" for a in "vf"[:len(runs)])
@@ -187,7 +202,7 @@ def items_page(store: Store, sl: Slice, order: ItemOrder, page: int = 1, page_si
     if order.sort != "entropy" and METRICS.get(sl.metric).level != "item":
         return Result(None, f"{METRICS.get(sl.metric).label} is computed over a whole slice, not per "
                             "item; pick a per-item metric to sort items by it.")
-    keyed, params = _keyed(store, sl, order)
+    keyed, params = _keyed(sl, order, _covers(store, sl, order))
     first = (max(page, 1) - 1) * page_size + 1
     top = store.df(f"WITH keyed AS MATERIALIZED ({keyed}) SELECT task_id, item_id, "
                    f"CAST(? + row_number() OVER (ORDER BY {_order_by(order)}) AS BIGINT) AS pos, "
@@ -204,7 +219,7 @@ def items_page(store: Store, sl: Slice, order: ItemOrder, page: int = 1, page_si
 
 def count_items(store: Store, sl: Slice, order: ItemOrder) -> int:
     """How many items of the slice match the text search (the table's total)."""
-    keyed, params = _keyed(store, sl, order.__class__(search=order.search))
+    keyed, params = _keyed(sl, order.__class__(search=order.search), covers=False)
     return int(store.scalar(f"SELECT count(*) FROM ({keyed})", params) or 0)
 
 
@@ -229,12 +244,13 @@ def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id:
     """The item's position in the ordered slice and its previous and next items
     (columns: step -1/0/+1, task_id, item_id, pos, total). Found from the item's key by counting
     the items ranked before it and taking the nearest item on each side (no sort of the slice)."""
-    keyed, params = _keyed(store, sl, order)
-    me = store.rows(f"SELECT k FROM ({keyed}) WHERE task_id = ? AND item_id = ?", params + [task_id, item_id])
+    covers = _covers(store, sl, order)
+    keyed, params = _keyed(sl, order, covers)
+    me = store.rows(*_keyed(sl, order, covers, only=(task_id, item_id)))
     if not me:
         return Result(None, f"Item {item_id} is not among the items of the current slice "
                             f"({sl.sentence()}), so it has no previous or next item here.")
-    c, p = _around(order, me[0][0], task_id, item_id)
+    c, p = _around(order, me[0][2], task_id, item_id)  # (task_id, item_id, k)
     rev, fwd = _order_by(order, reverse=True), _order_by(order)
     df = store.df(f"WITH keyed AS MATERIALIZED ({keyed}), near AS ("  # read once, scanned six times
                   f"(SELECT -1 AS step, task_id, item_id FROM ((SELECT 0 AS g, * FROM keyed WHERE {c['same']} AND "
