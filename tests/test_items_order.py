@@ -68,6 +68,7 @@ def orders(pair, run, word):
     for descending in (True, False):
         for search in ("", word):
             yield items.ItemOrder(descending=descending, search=search)
+            yield items.ItemOrder(sort="divergence", descending=descending, search=search)  # no run: NULL keys
             yield items.ItemOrder(sort="divergence", run=run, descending=descending, search=search)
             yield items.ItemOrder(sort="gap", run=run, rlvr=pair[0], rlhf=pair[1], descending=descending,
                                   search=search)

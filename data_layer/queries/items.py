@@ -240,6 +240,37 @@ def _around(order: ItemOrder, k0, task_id: str, item_id: str) -> tuple[dict[str,
     return cond, params
 
 
+def _nearest(step: int, options: list[tuple[str, list, str]]) -> tuple[str, list]:
+    """The first row found by the first option that finds one (condition, parameters, order)."""
+    parts = [f"(SELECT {g} AS g, task_id, item_id FROM keyed WHERE {cond} ORDER BY {by} LIMIT 1)"
+             for g, (cond, _, by) in enumerate(options)]
+    return (f"(SELECT {step} AS step, task_id, item_id FROM ({' UNION ALL '.join(parts)}) ORDER BY g LIMIT 1)",
+            [v for _, params, _ in options for v in params])
+
+
+def _near_by_keys(store: Store, keyed: str, params: list, order: ItemOrder, me: tuple) -> pd.DataFrame:
+    """neighbours when the keys are a column of human_dist: the nearest better and worse keys and
+    the counts first (a scan of the key column alone), then only the rows holding those keys or
+    the item's key are read (filters on constants, pushed into the scan): 12-19 ms at 10M rows
+    against 22-27 for the general query. Over item_scores the general query is faster."""
+    task_id, item_id, k0 = me
+    c, p = _around(order, k0, task_id, item_id)
+    near, far = ("min", "max") if order.descending else ("max", "min")
+    kp, kn, better, total = store.rows(
+        f"SELECT {near}(k) FILTER ({c['better']}), {far}(k) FILTER ({c['worse']} AND k IS NOT NULL), "
+        f"count(*) FILTER ({c['better']}), count(*) FROM ({keyed})", [*p["better"], *p["worse"], *p["better"], *params])[0]
+    rev, fwd, tie = _order_by(order, reverse=True), _order_by(order), c["same"]
+    prev, prev_p = _nearest(-1, [(f"{tie} AND {c['first']}", p["same"] + p["first"], rev)]
+                            + ([("k = ?", [kp], rev)] if kp is not None else []))
+    after = [("k = ?", [kn], fwd)] if kn is not None else [("k IS NULL", [], fwd)] if k0 is not None else []
+    nxt, nxt_p = _nearest(1, [(f"{tie} AND {c['then']}", p["same"] + p["then"], fwd), *after])
+    return store.df(f"WITH keyed AS NOT MATERIALIZED ({keyed}), near AS ({prev} UNION ALL SELECT 0, ?, ? UNION ALL "
+                    f"{nxt}) SELECT CAST(step AS BIGINT) AS step, task_id, item_id, CAST(? + (SELECT count(*) FROM "
+                    f"keyed WHERE {tie} AND {c['first']}) + 1 + step AS BIGINT) AS pos, CAST(? AS BIGINT) AS total "
+                    f"FROM near ORDER BY step", [*params, *prev_p, task_id, item_id, *nxt_p, better, *p["same"],
+                                                 *p["first"], total])
+
+
 def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id: str) -> Result:
     """The item's position in the ordered slice and its previous and next items
     (columns: step -1/0/+1, task_id, item_id, pos, total). Found from the item's key by counting
@@ -250,6 +281,8 @@ def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id:
     if not me:
         return Result(None, f"Item {item_id} is not among the items of the current slice "
                             f"({sl.sentence()}), so it has no previous or next item here.")
+    if not (covers or order.search or _sort_runs(sl, order)):  # keys of human_dist alone
+        return Result(_near_by_keys(store, keyed, params, order, me[0]))
     c, p = _around(order, me[0][2], task_id, item_id)  # (task_id, item_id, k)
     rev, fwd = _order_by(order, reverse=True), _order_by(order)
     df = store.df(f"WITH keyed AS MATERIALIZED ({keyed}), near AS ("  # read once, scanned six times
