@@ -117,6 +117,7 @@ def _items(store: Store, named: dict[str, Slice], ctx: Context) -> list[Case]:
     ent, search = items.ItemOrder(), items.ItemOrder(search=ctx.word)
     div = items.ItemOrder(sort="divergence", run=ctx.rlvr)
     gap = items.ItemOrder(sort="gap", rlvr=ctx.rlvr, rlhf=ctx.rlhf)
+    opened = items.ItemOrder(run=ctx.rlvr, rlvr=ctx.rlvr, rlhf=ctx.rlhf)  # the page's defaults
     return [("items", "run_choices: all", lambda: items.run_choices(store, sl)),
             ("items", "pair_choices: all", lambda: items.pair_choices(store, sl)),
             ("items", "count_items: all", lambda: items.count_items(store, sl, ent)),
@@ -125,18 +126,24 @@ def _items(store: Store, named: dict[str, Slice], ctx: Context) -> list[Case]:
             ("items", "items_page 1: one task", lambda: items.items_page(store, one, ent, 1, 25)),
             ("items", "items_page 1 by divergence: all", lambda: items.items_page(store, sl, div, 1, 25)),
             ("items", "items_page 1 by pair gap: all", lambda: items.items_page(store, sl, gap, 1, 25)),
+            ("items", "items_page 1 as opened (run and pair columns): all",
+             lambda: items.items_page(store, sl, opened, 1, 25)),
             ("items", f"count_items search '{ctx.word}': all", lambda: items.count_items(store, sl, search)),
             ("items", f"items_page search '{ctx.word}': all", lambda: items.items_page(store, sl, search, 1, 25))]
 
 
 def _item(store: Store, ctx: Context) -> list[Case]:
     sl, t, i = Slice(), ctx.task, ctx.item
+    div = items.ItemOrder(sort="divergence", run=ctx.rlvr)
+    gap = items.ItemOrder(sort="gap", run=ctx.rlvr, rlvr=ctx.rlvr, rlhf=ctx.rlhf)
     return [("item", "item_detail", lambda: item.item_detail(store, t, i)),
             ("item", "human_counts", lambda: item.human_counts(store, t, i)),
             ("item", "annotations", lambda: item.annotations(store, t, i)),
             ("item", "model_dists", lambda: item.model_dists(store, sl, t, i)),
             ("item", "generations", lambda: item.generations(store, sl, t, i)),
-            ("item", "neighbours: all", lambda: items.neighbours(store, sl, items.ItemOrder(), t, i))]
+            ("item", "neighbours: all", lambda: items.neighbours(store, sl, items.ItemOrder(), t, i)),
+            ("item", "neighbours by divergence: all", lambda: items.neighbours(store, sl, div, t, i)),
+            ("item", "neighbours by pair gap: all", lambda: items.neighbours(store, sl, gap, t, i))]
 
 
 def _data_and_published(store: Store) -> list[Case]:

@@ -82,8 +82,13 @@ def print_table(store: Store, timings: dict, repeat: int, naive: bool) -> None:
         ok = "ok" if p95 < limit else f"MISS (<{limit})"
         ok = "no page target (API)" if page == "api" else ok
         print(f"{page:<10} {name[:44]:<44} {cold:8.1f} {p50:8.1f} {p95:8.1f} {naive_txt:>10} {ratio_txt:>10}  {ok}")
-    item_total = sum(p95 for (page, _), (_, _, p95) in timings.items() if page == "item")
-    print(f"\nitem page: sum of its queries' p95 = {item_total:.1f} ms (target < {ITEM_TARGET_MS} ms)")
+    slowest: dict[str, float] = {}  # one call per query; variants ("neighbours by ...") count their slowest
+    for (page, name), (_, _, p95) in timings.items():
+        if page == "item":
+            query = name.split(":")[0].split(" by ")[0]
+            slowest[query] = max(slowest.get(query, 0.0), p95)
+    print(f"\nitem page: sum of its queries' p95 = {sum(slowest.values()):.1f} ms, slowest order "
+          f"(target < {ITEM_TARGET_MS} ms)")
     if cases:
         print(f"naive approach: loading the tables into pandas took {cases.load_seconds:.1f} s "
               f"and {cases.load_mb:,.0f} MiB more (not counted in its per-query times)")
