@@ -117,15 +117,23 @@ def _write_human(con, study: Study, report: BuildReport, show: bool):
         probs_by_task[t.task_id] = (pd.Index(dist["item_id"].astype(str)),
                                     np.stack(dist["probs"].to_numpy()), t)
     dist, edges = assign_bands(pd.concat(dists, ignore_index=True))
-    key = np.empty(len(dist), dtype=np.int32)  # dense id in (task_id, item_id) order
-    key[np.lexsort((dist["item_id"].astype(str).to_numpy(), dist["task_id"].astype(str).to_numpy()))] = \
-        np.arange(len(dist), dtype=np.int32)
-    dist["item_key"] = key
+    dist["item_key"] = item_keys(dist["task_id"], dist["item_id"])
     dist["entropy_bin"] = np.minimum(np.floor(dist["entropy_norm"].to_numpy(dtype=float) * ENTROPY_BINS),
                                      ENTROPY_BINS - 1).astype(np.int32)  # as bands.entropy_bin_sql
-    _insert(con, "human_dist", dist)
+    # stored in item_key order: point lookups by key or by (task_id, item_id) read one row group
+    _insert(con, "human_dist", dist.sort_values("item_key"))
     _insert(con, "band_edges", edges)
     return dist, probs_by_task
+
+
+def item_keys(task_ids: pd.Series, item_ids: pd.Series) -> np.ndarray:
+    """Dense 0-based integer ids numbering the items in (task_id, item_id) order: the order DuckDB
+    sorts the two strings in (code points, as UTF-8 bytes compare), so queries may break ties
+    by item_key instead of by the two strings."""
+    key = np.empty(len(task_ids), dtype=np.int32)
+    key[np.lexsort((item_ids.astype(str).to_numpy(), task_ids.astype(str).to_numpy()))] = \
+        np.arange(len(task_ids), dtype=np.int32)
+    return key
 
 
 def _insert_task(con, hd, items: pd.DataFrame, dist: pd.DataFrame, dropped: int, min_ann: int) -> None:

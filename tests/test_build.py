@@ -7,7 +7,7 @@ import pytest
 from data_layer.schema import SCHEMA_VERSION, TABLES
 from data_layer.store import Store, StoreError
 from precompute.__main__ import main
-from precompute.build import build_store
+from precompute.build import build_store, item_keys
 from precompute.demo import demo_study
 from precompute.study import ModelSpec, RunData, RunSpec, StudyError
 
@@ -27,6 +27,15 @@ def _contents(path):
 def test_same_seed_same_contents(tmp_path, demo_store_path):
     build_store(demo_study(0), tmp_path / "again.duckdb", show_progress=False)
     assert _contents(tmp_path / "again.duckdb") == _contents(demo_store_path)
+
+
+def test_item_keys_follow_duckdbs_order_of_task_and_item():
+    ids = pd.DataFrame({"task_id": ["b", "a", "a", "a", "a", "a", "é", "Z", "a"],
+                        "item_id": ["1", "10", "9", "ä", "z", "A", "x", "y", "ß"]})
+    ids["key"] = item_keys(ids["task_id"], ids["item_id"])
+    con = duckdb.connect()
+    ranked = con.execute("SELECT key, row_number() OVER (ORDER BY task_id, item_id) - 1 AS r FROM ids").fetchall()
+    assert all(k == r for k, r in ranked) and sorted(ids["key"]) == list(range(len(ids)))
 
 
 def test_other_seed_other_contents(tmp_path, demo_store_path):
