@@ -85,3 +85,20 @@ def test_resampled_value_is_the_value_of_the_resample(demo_store, metric):
     sums = np.asarray(cols.T @ w if hasattr(cols, "tocsr") else w @ cols, dtype=float).reshape(1, -1)
     expect, _ = agg.value(metric, rows.loc[np.repeat(rows.index, w)].reset_index(drop=True))
     assert stat.finish(sums)[0] == pytest.approx(expect, abs=1e-9)
+
+
+@pytest.mark.parametrize("sl", [Slice(), Slice(bands=("high",)), Slice(tasks=("demo-nli",), methods=("verbalized",)),
+                                Slice(band_scheme="highvar", bands=("highvar",)),
+                                Slice(band_scheme="tertile", bands=("low", "high"))])
+@pytest.mark.parametrize("keys", [("run_id",), ("run_id", "task_id"), ("task_id",)])
+def test_per_run_aggregates_in_sql_equal_the_pandas_combination(demo_store, sl, keys):
+    """all_aggregates' SQL path (run and task keys) against the unit-level combination in pandas."""
+    from data_layer.queries import aggregates as qa
+    fast = qa.all_aggregates(demo_store, sl, keys)
+    frame, _ = qa._combine(qa._stored_units(demo_store, sl, list(qa.UNIT_METRICS), keys), [*keys, "metric"])
+    wide = frame.pivot(index=list(keys), columns="metric", values=["mean", "n"])
+    wide.columns = [m if stat == "mean" else f"n_{m}" for stat, m in wide.columns]
+    wide = wide.reset_index().astype({f"n_{m}": "Int64" for m in qa.UNIT_METRICS})
+    wide = wide[fast.columns].sort_values(list(keys)).reset_index(drop=True)
+    assert len(fast) >= 1
+    pd.testing.assert_frame_equal(fast, wide, check_dtype=False, rtol=1e-9)

@@ -139,9 +139,26 @@ def all_aggregates(store: Store, sl: Slice, keys: tuple[str, ...] = ("run_id",))
     where undefined). One read of the store for all of them."""
     metrics = [m.name for m in METRICS if m.level == "aggregate"]
     _check(metrics, keys)
+    if set(keys) <= {"run_id", "task_id"}:
+        return _per_run_sql(store, sl, metrics, keys)
     units = _stored_units(store, sl, metrics, keys)
     frame, _ = _combine(units, [*keys, "metric"])
     wide = frame.pivot(index=list(keys), columns="metric", values=["mean", "n"])
     wide.columns = [m if stat == "mean" else f"n_{m}" for stat, m in wide.columns]
     wide = wide.reset_index()
     return wide.astype({f"n_{m}": "Int64" for m in metrics if f"n_{m}" in wide})
+
+
+def _per_run_sql(store: Store, sl: Slice, metrics: list[str], keys: tuple[str, ...]) -> pd.DataFrame:
+    """all_aggregates for run and task keys, combined in DuckDB (the same n-weighted mean of the
+    defined units as `_combine`; the leaderboard's path, ~5 ms instead of ~20 in pandas)."""
+    where, params = sl.with_(bands=()).where()
+    cols = []
+    for m in metrics:
+        defined = f"metric = '{m}' AND value IS NOT NULL AND n > 0"
+        cols += [f"sum(value * n) FILTER (WHERE {defined}) / sum(n) FILTER (WHERE {defined}) AS {m}",
+                 f"sum(n) FILTER (WHERE {defined})::BIGINT AS n_{m}"]
+    wide = store.df(f"SELECT {', '.join(keys)}, {', '.join(cols)} FROM unit_aggregates WHERE band_filter = ? "
+                    f"AND {where} GROUP BY ALL ORDER BY ALL", [_filter_key(sl.band_scheme, sl.bands), *params])
+    wide = wide.dropna(subset=metrics, how="all").reset_index(drop=True)
+    return wide.astype({f"n_{m}": "Int64" for m in metrics})
