@@ -45,6 +45,8 @@ CREATE TABLE human_dist (
     {_band_cols},
     item_key INTEGER NOT NULL,  -- dense integer id of (task_id, item_id): cheap to hash and join
     entropy_bin INTEGER NOT NULL,  -- data_layer.bands.entropy_bin_sql of entropy_norm
+    entropy_rank_desc INTEGER NOT NULL,  -- position in ORDER BY entropy_norm DESC, task_id, item_id
+    entropy_rank_asc INTEGER NOT NULL,  -- position in ORDER BY entropy_norm ASC, task_id, item_id
     PRIMARY KEY (task_id, item_id)
 );
 CREATE TABLE band_edges (

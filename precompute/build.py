@@ -118,6 +118,11 @@ def _write_human(con, study: Study, report: BuildReport, show: bool):
                                     np.stack(dist["probs"].to_numpy()), t)
     dist, edges = assign_bands(pd.concat(dists, ignore_index=True))
     dist["item_key"] = item_keys(dist["task_id"], dist["item_id"])
+    ent, key = dist["entropy_norm"].to_numpy(dtype=float), dist["item_key"].to_numpy()
+    for name, order in (("entropy_rank_desc", np.lexsort((key, -ent))), ("entropy_rank_asc", np.lexsort((key, ent)))):
+        rank = np.empty(len(dist), dtype=np.int32)  # the Items table's default orders, for previous/next
+        rank[order] = np.arange(len(dist), dtype=np.int32)
+        dist[name] = rank
     dist["entropy_bin"] = np.minimum(np.floor(dist["entropy_norm"].to_numpy(dtype=float) * ENTROPY_BINS),
                                      ENTROPY_BINS - 1).astype(np.int32)  # as bands.entropy_bin_sql
     # stored in item_key order: point lookups by key or by (task_id, item_id) read one row group

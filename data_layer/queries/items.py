@@ -228,8 +228,12 @@ def count_items(store: Store, sl: Slice, order: ItemOrder) -> int:
 def _ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
     """The item keys of the slice in `order`. item_key numbers the items in (task_id, item_id)
     order, so it is the same tie-break as `_order_by`'s, as one integer."""
-    keyed, params = _keyed(sl, order, _covers(store, sl, order))
     direction = "DESC" if order.descending else "ASC"
+    if order.sort == "entropy" and not order.search:  # ranks stored at build time: an integer sort
+        where, params = sl.where(scope="item")
+        return store.df(f"SELECT item_key FROM human_dist WHERE {where} ORDER BY entropy_rank_{direction.lower()}",
+                        params)["item_key"].to_numpy()
+    keyed, params = _keyed(sl, order, _covers(store, sl, order))
     return store.df(f"SELECT item_key FROM ({keyed}) ORDER BY k {direction} NULLS LAST, item_key",
                     params)["item_key"].to_numpy()
 
@@ -246,10 +250,10 @@ def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id:
         return Result(None, f"Item {item_id} is not among the items of the current slice "
                             f"({sl.sentence()}), so it has no previous or next item here.")
     i = int(where[0])
-    near = pd.DataFrame({"step": np.arange(max(i - 1, 0), min(i + 2, len(keys))) - i})
-    near = near.assign(item_key=keys[near["step"].to_numpy() + i], pos=near["step"] + i + 1, total=len(keys))
-    names = store.df(f"SELECT item_key, task_id, item_id FROM human_dist WHERE item_key IN "
-                     f"({', '.join('?' * len(near))})", [int(k) for k in near["item_key"]])
-    out = near.merge(names, on="item_key").sort_values("step")
-    return Result(out[["step", "task_id", "item_id", "pos", "total"]].astype(
-        {"step": "int64", "pos": "int64", "total": "int64"}).reset_index(drop=True))
+    steps = [s for s in (-1, 0, 1) if 0 <= i + s < len(keys)]
+    near = [int(keys[i + s]) for s in steps]
+    names = {k: (t, it) for k, t, it in store.rows(
+        f"SELECT item_key, task_id, item_id FROM human_dist WHERE item_key IN ({', '.join('?' * len(near))})", near)}
+    return Result(pd.DataFrame({"step": steps, "task_id": [names[k][0] for k in near],
+                                "item_id": [names[k][1] for k in near], "pos": [i + 1 + s for s in steps],
+                                "total": len(keys)}).astype({"step": "int64", "pos": "int64", "total": "int64"}))
