@@ -27,6 +27,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from data_layer.bands import ENTROPY_BINS
+from data_layer.metrics import METRICS
 from data_layer.slice import Slice
 from data_layer.stats import CONFIDENCE
 from data_layer.store import Store
@@ -47,17 +48,12 @@ def method_note() -> str:
 def slice_rows(store: Store, sl: Slice, metric: str) -> int:
     """Scored run x item rows of the slice for a per-item metric (tvd's count for aggregates)."""
     where, params = sl.where()
-    col = metric if f"n_{metric}" in _sum_columns(store) else "tvd"
+    col = metric if METRICS.get(metric).level == "item" else "tvd"  # score_sums has n_<m> per item metric
     return int(store.scalar(f"SELECT coalesce(sum(n_{col}), 0) FROM score_sums WHERE {where}", params) or 0)
 
 
 def is_large(store: Store, sl: Slice, metric: str) -> bool:
     return slice_rows(store, sl, metric) > LARGE_N_ROWS
-
-
-def _sum_columns(store: Store) -> set[str]:
-    return {r[0] for r in store.rows("SELECT column_name FROM information_schema.columns "
-                                     "WHERE table_name = 'score_sums'")}
 
 
 def _group_exprs(sl: Slice, by: tuple[str, ...], n_bins: int) -> tuple[list[str], list[str]]:
