@@ -99,6 +99,8 @@ def _stats(store: Store, named: dict[str, Slice], ctx: Context) -> list[Case]:
     for name, s in (("all", sl), ("one task", one), ("one band", band)):
         out += [("stats", f"means_with_intervals: {name}", lambda s=s: intervals.means_with_intervals(store, s)),
                 ("stats", f"verdict rlvr vs rlhf: {name}", lambda s=s: verdicts.verdict(store, s))]
+    out.append(("bands", "means_with_intervals by model type x entropy bin: all",
+                lambda: intervals.means_with_intervals(store, sl, ("model_type", "entropy_bin"))))
     agg = sl.with_(metric="var_corr")  # an aggregate metric: exact values, no interval, on large slices
     out += [("stats", "verdicts_by_band: all", lambda: verdicts.verdicts_by_band(store, sl)),
             ("stats", "verdicts_by_band, var_corr: all", lambda: verdicts.verdicts_by_band(store, agg)),
