@@ -171,5 +171,5 @@ DROP TABLE _unit_values;
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums", "unit_aggregates", "item_runs",
-          "run_index", "item_cover", "cluster_sums", "pair_runs", "pair_diffs", "pair_groups", "pair_item_sums",
+          "run_index", "item_cover", "cluster_sums", "pair_runs", "pair_diffs", "pair_groups", "pair_item_sums", "pair_tests",
           "noise_floor", "published_results"]

@@ -32,6 +32,7 @@ import pandas as pd
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import ITEM_METRICS
+from data_layer.queries.large_n import paired_terms_sql
 from data_layer.queries.paired import KINDS, RUN_COLS, pairs_from_runs
 
 ITEM_COLUMNS = ("task_id", *(s.column for s in BAND_SCHEMES), "entropy_bin")
@@ -57,6 +58,7 @@ def write_slice_sums(con: duckdb.DuckDBPyConnection) -> None:
     _cluster_sums(con)
     _pair_diffs(con)
     _pair_sums(con)
+    _pair_tests(con)
 
 
 def _item_cover(con) -> None:
@@ -115,3 +117,32 @@ def _pair_sums(con) -> None:
     with _one_thread(con):
         con.execute(f"CREATE TABLE pair_item_sums AS SELECT kind, item_key, {cols}, {sums} FROM pair_diffs "
                     f"GROUP BY ALL ORDER BY kind, item_key")
+
+
+def _pair_tests(con) -> None:
+    """pair_tests: the terms of every paired comparison over all items and all of a kind's pairs,
+    per metric and grouping ('' = all items, a band column = per band of that scheme, 'task_id' =
+    per task): what a slice without run filters reads instead of ranking per request (the same
+    SQL as a request's, data_layer.queries.large_n.paired_terms_sql)."""
+    con.execute("CREATE TABLE pair_tests (kind VARCHAR, metric VARCHAR, grouping VARCHAR, grp VARCHAR, n BIGINT, "
+                "nd BIGINT, diff DOUBLE, var DOUBLE, \"left\" DOUBLE, \"right\" DOUBLE, n_run_pairs BIGINT, "
+                "nw BIGINT, r_plus DOUBLE, ties DOUBLE)")
+    groupings = [((), "", "band_fixed"), *((("band",), b.column, b.column) for b in BAND_SCHEMES),
+                 (("task_id",), "task_id", "band_fixed")]
+    with _one_thread(con):  # sums of floating-point values: the same bytes for the same input
+        for kind in KINDS:
+            _kind_tests(con, kind, groupings)
+
+
+def _kind_tests(con, kind: str, groupings: list) -> None:
+    keys = [k for (k,) in con.execute("SELECT pair_key FROM pair_runs WHERE kind = ? ORDER BY 1", [kind]).fetchall()]
+    if not keys:
+        return
+    for metric in ITEM_METRICS:
+        for by, grouping, column in groupings:
+            terms = con.execute(paired_terms_sql(metric, column, by, True, len(keys), "TRUE"), [kind, kind, *keys]).df()
+            grp = terms.pop(by[0]).astype(str) if by else ""
+            con.register("_terms", terms.assign(kind=kind, metric=metric, grouping=grouping, grp=grp))
+            con.execute('INSERT INTO pair_tests SELECT kind, metric, grouping, grp, n, nd, diff, var, "left", '
+                        '"right", n_run_pairs, nw, r_plus, ties FROM _terms')
+            con.unregister("_terms")

@@ -179,3 +179,29 @@ def test_aggregate_pairs_with_different_items_keep_the_exact_path(tmp_path, larg
         assert (per_item["method"] == large_n.method_note()).all()
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("kind", ["rlvr_vs_rlhf", "cot_vs_none", "verbalized_vs_sampling"])
+@pytest.mark.parametrize("sl,by", [(Slice(metric="jsd"), ()), (Slice(metric="majority_match"), ("band",)),
+                                   (Slice(metric="kl", band_scheme="tertile", bands=("high", "low")), ("band",)),
+                                   (Slice(metric="wasserstein", band_scheme="highvar"), ("band",)),
+                                   (Slice(metric="tvd", tasks=("demo-nli", "demo-sarcasm")), ("task_id",))])
+def test_build_time_pair_tests_equal_the_request_time_terms(demo_store, monkeypatch, kind, sl, by):
+    """pair_tests (read when the slice has no run filter and its item filters pick whole groups)
+    gives the same rows as ranking the per-item differences at request time."""
+    k = paired.KINDS[kind]
+    pairs = paired.run_pairs(demo_store, sl, kind)
+    stored = large_n._stored_terms(demo_store, sl, kind, sl.metric, by)
+    assert stored is not None and len(stored)
+    got = large_n.paired_from_sql(demo_store, paired._relaxed(sl, k), sl.metric, sl.band_column, pairs, by, kind)
+    monkeypatch.setattr(large_n, "_stored_terms", lambda *a: None)
+    want = large_n.paired_from_sql(demo_store, paired._relaxed(sl, k), sl.metric, sl.band_column, pairs, by, kind)
+    got, want = (f.sort_values(list(by)) if by else f for f in (got, want))  # callers order the groups
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False,
+                                  rtol=1e-9)
+
+
+def test_pair_tests_are_not_used_when_item_filters_cut_across_groups(demo_store):
+    assert large_n._stored_terms(demo_store, Slice(tasks=("demo-nli",)), "rlvr_vs_rlhf", "tvd", ("band",)) is None
+    assert large_n._stored_terms(demo_store, Slice(bands=("high",)), "rlvr_vs_rlhf", "tvd", ()) is None
+    assert large_n._stored_terms(demo_store, Slice(bands=("high",)), "rlvr_vs_rlhf", "tvd", ("task_id",)) is None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 from scipy.stats import norm
 
-from data_layer.bands import ENTROPY_BINS
+from data_layer.bands import BAND_SCHEMES, ENTROPY_BINS
 from data_layer.metrics import METRICS
 from data_layer.slice import Slice
 from data_layer.stats import CONFIDENCE
@@ -144,16 +144,34 @@ def paired_from_sql(store: Store, sl: Slice, metric: str, band_column: str, pair
     """Per group of `by` (() , ("band",) or ("task_id",)): left, right (means over matched
     rows), diff, lo, hi, n (items both sides scored), n_run_pairs, p (Wilcoxon, normal
     approximation), all computed in DuckDB from the pre-joined pair tables of the run pairs
-    given (pairs of comparison `kind`; the slice's item filters apply to the items)."""
+    given (pairs of comparison `kind`; the slice's item filters apply to the items). With every
+    pair of the kind and no item filter other than the groups' own, the terms computed at build
+    time (pair_tests) are read instead."""
     keys = pair_keys(store, kind, pairs)
+    all_pairs = set(keys) == {k for (k,) in store.rows("SELECT pair_key FROM pair_runs WHERE kind = ?", [kind])}
+    df = _stored_terms(store, sl, kind, metric, by) if all_pairs else None
+    if df is None:
+        items, params = sl.where(scope="item", alias="x")
+        sql = paired_terms_sql(metric, band_column, by, all_pairs, len(keys), items)
+        df = store.df(sql, [kind, *([] if all_pairs else keys), *params, kind, *keys, *params])
+    se = (df["var"].astype(float).clip(lower=0) / df["nd"]) ** 0.5
+    df["lo"], df["hi"] = df["diff"] - Z * se, df["diff"] + Z * se
+    df["p"] = [wilcoxon_p(nw, rp, ties) for nw, rp, ties in zip(df["nw"], df["r_plus"], df["ties"], strict=True)]
+    return df.drop(columns=["var", "nw", "r_plus", "ties", "nd"])
+
+
+def paired_terms_sql(metric: str, band_column: str, by: tuple[str, ...], all_pairs: bool, n_keys: int,
+                     items: str) -> str:
+    """SQL of the per-group terms of a paired comparison: by, n, nd, diff, var, left, right,
+    n_run_pairs, nw, r_plus, ties. Parameters: kind, the pair keys unless `all_pairs`, the item
+    filter's, kind, the pair keys, the item filter's. Shared by the build (pair_tests) and
+    requests."""
     g = ", ".join(by)
     gsel, gpart = (g + ", ") if g else "", f"PARTITION BY {g}" if g else ""
     sel = "".join(f"x.{band_column} AS band, " if b == "band" else "x.task_id, " for b in by)
-    items, params = sl.where(scope="item", alias="x")
-    in_keys = f"x.kind = ? AND x.pair_key IN ({', '.join('?' * len(keys))}) AND {items}"
-    d_sql, d_params = _item_diffs(store, kind, keys, metric, sel, by, items, params)
+    in_keys = f"x.kind = ? AND x.pair_key IN ({', '.join('?' * n_keys)}) AND {items}"
     sql = f"""
-    WITH d AS ({d_sql}),
+    WITH d AS ({_item_diffs(metric, sel, by, all_pairs, in_keys, items)}),
     nz AS (SELECT * FROM d WHERE d IS NOT NULL AND d <> 0),
     w AS (SELECT {gsel}count(*) AS nw, sum(CASE WHEN d > 0 THEN rk ELSE 0 END) AS r_low
           FROM (SELECT {gsel}d, rank() OVER ({gpart} ORDER BY abs(d)) AS rk FROM nz) GROUP BY ALL),
@@ -167,30 +185,38 @@ def paired_from_sql(store: Store, sl: Slice, metric: str, band_column: str, pair
     js AS (SELECT {sel}count(DISTINCT x.pair_key) AS n_run_pairs FROM pair_groups x WHERE {in_keys} GROUP BY ALL)
     SELECT {gsel}ds.n, ds.nd, ds.diff, ds.var, ds."left", ds."right", js.n_run_pairs, ws.nw, ws.r_plus, ws.ties
     FROM ds JOIN js USING ({g or 'n'}) LEFT JOIN ws USING ({g or 'n'})"""
-    if not g:  # one group: join on a constant instead
-        sql = sql.replace("USING (n)", "ON TRUE").replace("USING (nw)", "ON TRUE")
-    df = store.df(sql, [*d_params, kind, *keys, *params])
-    se = (df["var"].astype(float).clip(lower=0) / df["nd"]) ** 0.5
-    df["lo"], df["hi"] = df["diff"] - Z * se, df["diff"] + Z * se
-    df["p"] = [wilcoxon_p(nw, rp, ties) for nw, rp, ties in zip(df["nw"], df["r_plus"], df["ties"], strict=True)]
-    return df.drop(columns=["var", "nw", "r_plus", "ties", "nd"])
+    return sql if g else sql.replace("USING (n)", "ON TRUE").replace("USING (nw)", "ON TRUE")
 
 
-def _item_diffs(store: Store, kind: str, keys: list[int], metric: str, sel: str, by: tuple[str, ...],
-                items: str, params: list) -> tuple[str, list]:
-    """SQL (and parameters) of one row per item: by columns, item_key, d (mean difference over the
-    matched run pairs), ls, lc, rs, rc (each side's sum and count). With every pair of the kind (no
-    run filter narrowed them) a read of pair_item_sums; else a GROUP BY over the pairs' pair_diffs."""
-    stored = {k for (k,) in store.rows("SELECT pair_key FROM pair_runs WHERE kind = ?", [kind])}
+def _item_diffs(metric: str, sel: str, by: tuple[str, ...], all_pairs: bool, in_keys: str, items: str) -> str:
+    """SQL of one row per item: by columns, item_key, d (mean difference over the matched run
+    pairs), ls, lc, rs, rc (each side's sum and count). With every pair of the kind (no run
+    filter narrowed them) a read of pair_item_sums; else a GROUP BY over the pairs' pair_diffs."""
     m = metric
-    if set(keys) == stored:
+    if all_pairs:
         return (f"SELECT {sel}x.item_key, sd_{m} / nullif(nd_{m}, 0) AS d, sl_{m} AS ls, nl_{m} AS lc, "
-                f"sr_{m} AS rs, nr_{m} AS rc FROM pair_item_sums x WHERE x.kind = ? AND {items}", [kind, *params])
+                f"sr_{m} AS rs, nr_{m} AS rc FROM pair_item_sums x WHERE x.kind = ? AND {items}")
     any_sel = "".join(f"any_value({b}) AS {b}, " for b in by)  # the item's band and task: one group key
     return (f"SELECT {any_sel}item_key, avg(lv - rv) AS d, sum(lv) AS ls, count(lv) AS lc, sum(rv) AS rs, "
             f"count(rv) AS rc FROM (SELECT {sel}x.item_key, x.l_{m} AS lv, x.r_{m} AS rv FROM pair_diffs x "
-            f"WHERE x.kind = ? AND x.pair_key IN ({', '.join('?' * len(keys))}) AND {items}) GROUP BY item_key",
-            [kind, *keys, *params])
+            f"WHERE {in_keys}) GROUP BY item_key")
+
+
+def _stored_terms(store: Store, sl: Slice, kind: str, metric: str, by: tuple[str, ...]) -> pd.DataFrame | None:
+    """The build-time terms (pair_tests, all items, all pairs of the kind) when the slice's item
+    filters only pick whole groups: none at all, bands when grouping by band, tasks when grouping
+    by task. None otherwise."""
+    if sl.with_(tasks=(), bands=()).where(scope="item")[0] != "TRUE":
+        return None
+    bands = set(sl.bands) not in (set(), set(BAND_SCHEMES.get(sl.band_scheme).bands))
+    if (bands and by != ("band",)) or (sl.tasks and by != ("task_id",)):
+        return None
+    grouping = {(): "", ("band",): sl.band_column, ("task_id",): "task_id"}[by]
+    picked = {("band",): sl.bands if bands else (), ("task_id",): sl.tasks}.get(by, ())
+    where = f" AND grp IN ({', '.join('?' * len(picked))})" if picked else ""
+    cols = 'n, nd, diff, var, "left", "right", n_run_pairs, nw, r_plus, ties'
+    return store.df(f"SELECT {'grp AS ' + by[0] + ', ' if by else ''}{cols} FROM pair_tests WHERE kind = ? "
+                    f"AND metric = ? AND grouping = ?{where} ORDER BY grp", [kind, metric, grouping, *picked])
 
 
 def pair_keys(store: Store, kind: str, pairs: pd.DataFrame) -> list[int]:
