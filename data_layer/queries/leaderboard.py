@@ -1,6 +1,7 @@
 """The leaderboard: one row per run with its facets and the mean of every metric, with n."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from data_layer.metrics import ITEM_METRICS, METRICS
@@ -31,7 +32,10 @@ def leaderboard(store: Store, sl: Slice) -> Result:
     if not len(df):
         return Result(None, f"No scored items in this slice ({sl.sentence()}). Widen the filters.")
     df = df.merge(all_aggregates(store, sl, ("run_id",)), on="run_id", how="left")
-    same = [c for c in df.columns if c.startswith("n_") and (df[c].isna() | (df[c] == df["n"])).all()]
+    n_cols = [c for c in df.columns if c.startswith("n_")]
+    counts = df[n_cols].to_numpy(dtype=float, na_value=np.nan)  # one array instead of a check per column
+    n = df["n"].to_numpy(dtype=float)[:, None]
+    same = [c for c, ok in zip(n_cols, (np.isnan(counts) | (counts == n)).all(axis=0), strict=True) if ok]
     df = add_model_type(df.drop(columns=same))
     df = df.sort_values(sl.metric, ascending=METRICS.get(sl.metric).direction != "higher",
                         key=(lambda s: s.abs()) if METRICS.get(sl.metric).direction == "zero" else None)
