@@ -120,35 +120,27 @@ def _covers(store: Store, sl: Slice, order: ItemOrder) -> bool:
     return len({n for (n,) in store.rows(sql, params + [v for run in runs for v in (run, *params)])}) == 1
 
 
-def _item_where(sl: Slice, alias: str, only: tuple[str, str] | None) -> tuple[str, list]:
-    """The slice's item filter on the table `alias`, narrowed to the one item `only` if given."""
-    (where, params), prefix = sl.where(scope="item", alias=alias), f"{alias}." if alias else ""
-    if only:
-        where += f" AND {prefix}task_id = ? AND {prefix}item_id = ?"
-    return where, [*params, *(only or ())]
-
-
-def _keyed(sl: Slice, order: ItemOrder, covers: bool, only: tuple[str, str] | None = None) -> tuple[str, list]:
-    """The query `keyed`: task_id, item_id and the sort key `k` of the slice's items that match the
-    text search (or of the one item `only`, task_id and item_id). Light columns only: a run's
-    scores are read only when the sort names the run, and from item_scores alone (no join with
-    human_dist) when the runs scored every item of the slice (`covers`, from _covers)."""
+def _keyed(sl: Slice, order: ItemOrder, covers: bool) -> tuple[str, list]:
+    """The query `keyed`: task_id, item_id, item_key and the sort key `k` of the slice's items that
+    match the text search. Light columns only: a run's scores are read only when the sort names
+    the run, and from item_scores alone (no join with human_dist) when the runs scored every item
+    of the slice (`covers`, from _covers); two runs are matched on the integer item_key."""
     runs, metric = _sort_runs(sl, order), METRICS.get(sl.metric).name
     key = ("h.entropy_norm" if order.sort == "entropy" else "CAST(NULL AS DOUBLE)" if not runs
            else "v.m - f.m" if len(runs) == 2 else "v.m")
+    where, params = sl.where(scope="item", alias="" if covers else "h")
+    scan = "(SELECT task_id, item_id, item_key, {m} AS m FROM item_scores WHERE run_id = ?{w})"
     if covers:
-        where, params = _item_where(sl, "", only)
-        scan = f"(SELECT task_id, item_id, item_key, {metric} AS m FROM item_scores WHERE run_id = ? AND {where})"
-        base, source, where, params = "v", f"{scan} v", "TRUE", [runs[0], *params]
-        if len(runs) == 2:  # the same items in the same stored order: paired by position, no hash join
-            source, params = f"{source} POSITIONAL JOIN {scan} f", params + [runs[1], *params[1:]]
-            key = ("CASE WHEN v.task_id = f.task_id AND v.item_id = f.item_id THEN v.m - f.m ELSE "
-                   "error('item_scores is not sorted by run_id, task_id, item_id') END")
+        base, source = "v", scan.format(m=metric, w=f" AND {where}") + " v"
+        params = [runs[0], *params]
+        if len(runs) == 2:
+            source += f" JOIN {scan.format(m=metric, w=f' AND {where}')} f USING (item_key)"
+            params += [runs[1], *params[1:]]
+        where = "TRUE"
     else:
-        base, (where, params) = "h", _item_where(sl, "h", only)
-        source = "human_dist h" + "".join(
-            f" LEFT JOIN (SELECT task_id, item_id, {metric} AS m FROM item_scores WHERE run_id = ?) {a} "
-            f"ON {a}.task_id = h.task_id AND {a}.item_id = h.item_id" for a in "vf"[:len(runs)])
+        base = "h"
+        source = "human_dist h" + "".join(f" LEFT JOIN {scan.format(m=metric, w='')} {a} ON {a}.item_key = h.item_key"
+                                          for a in "vf"[:len(runs)])
         params = [*runs, *params]
     if order.search:
         source += f" JOIN items i ON i.task_id = {base}.task_id AND i.item_id = {base}.item_id"
@@ -158,8 +150,9 @@ def _keyed(sl: Slice, order: ItemOrder, covers: bool, only: tuple[str, str] | No
 
 
 def _order_by(order: ItemOrder) -> str:
-    """The order of `keyed`: NULL keys last, ties by task then item."""
-    return f"k {'DESC' if order.descending else 'ASC'} NULLS LAST, task_id, item_id"
+    """The order of `keyed`: NULL keys last, ties by task then item (item_key numbers the items
+    in (task_id, item_id) order, so it is that tie-break as one integer)."""
+    return f"k {'DESC' if order.descending else 'ASC'} NULLS LAST, item_key"
 
 
 def _page_rows(store: Store, sl: Slice, order: ItemOrder, page: pd.DataFrame) -> pd.DataFrame:
@@ -226,16 +219,14 @@ def count_items(store: Store, sl: Slice, order: ItemOrder) -> int:
 
 @lru_cache(maxsize=RANKINGS_KEPT)
 def _ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
-    """The item keys of the slice in `order`. item_key numbers the items in (task_id, item_id)
-    order, so it is the same tie-break as `_order_by`'s, as one integer."""
+    """The item keys of the slice in `order` (`_order_by`)."""
     direction = "DESC" if order.descending else "ASC"
     if order.sort == "entropy" and not order.search:  # ranks stored at build time: an integer sort
         where, params = sl.where(scope="item")
         return store.df(f"SELECT item_key FROM human_dist WHERE {where} ORDER BY entropy_rank_{direction.lower()}",
                         params)["item_key"].to_numpy()
     keyed, params = _keyed(sl, order, _covers(store, sl, order))
-    return store.df(f"SELECT item_key FROM ({keyed}) ORDER BY k {direction} NULLS LAST, item_key",
-                    params)["item_key"].to_numpy()
+    return store.df(f"SELECT item_key FROM ({keyed}) ORDER BY {_order_by(order)}", params)["item_key"].to_numpy()
 
 
 def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id: str) -> Result:
