@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from data_layer import verdict as verdicts
-from data_layer.bands import ENTROPY_BINS
+from data_layer.bands import entropy_bins
 from data_layer.queries import (
     bands,
     compare,
@@ -219,7 +219,7 @@ def naive_cases(store: Store) -> Naive:
 
     def by_bin(sl: Slice) -> pd.DataFrame:
         f = filtered(sl)
-        return f.groupby(["training", "reasoning", (f["entropy_norm"] * ENTROPY_BINS).clip(upper=ENTROPY_BINS - 1).astype(int)])[
+        return f.groupby(["training", "reasoning", entropy_bins(f["entropy_norm"])])[
             sl.metric].agg(["mean", "count"])
 
     for name, sl in slices(store).items():

@@ -29,8 +29,14 @@ COLLAPSE_MARGIN = 0.05
 
 
 def entropy_bin_sql(column: str, n_bins: int = ENTROPY_BINS) -> str:
-    """SQL for the entropy bin of `column` (one definition for the build and the queries)."""
+    """SQL for the entropy bin of `column`; `entropy_bins` is the same in numpy."""
     return f"least(floor({column} * {int(n_bins)}), {int(n_bins) - 1})::INTEGER"
+
+
+def entropy_bins(entropy_norm, n_bins: int = ENTROPY_BINS) -> np.ndarray:
+    """The entropy bin of each value (as entropy_bin_sql), for the build and reference code."""
+    x = np.asarray(entropy_norm, dtype=float)
+    return np.minimum(np.floor(x * n_bins), n_bins - 1).astype(np.int32)
 
 
 @dataclass(frozen=True)

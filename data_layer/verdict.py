@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from data_layer.metrics import METRICS
 from data_layer.queries.large_n import METHOD_BOOTSTRAP
-from data_layer.queries.paired import paired_comparison
+from data_layer.queries.paired import NO_INTERVAL_VERDICT, paired_comparison
 from data_layer.slice import Slice
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.store import Store
@@ -101,7 +101,7 @@ def verdict(store: Store, sl: Slice) -> Verdict:
 
 def _without_interval(sl: Slice, r, where: str) -> Verdict | None:
     """No verdict, but the exact difference, when a large slice's aggregate metric has no interval."""
-    if r["verdict"] != "no interval":
+    if r["verdict"] != NO_INTERVAL_VERDICT:
         return None
     label, n, pairs = METRICS.get(sl.metric).label, int(r["n"]), int(r["n_run_pairs"])
     return Verdict(None, f"RLVR − RLHF sibling{where}: {label} differs by {float(r['diff']):+.3f} on {n:,} items "

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from data_layer.bands import ENTROPY_BINS
+from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import DDL, ITEM_RUNS_TABLE, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
 from precompute.human import assign_bands, human_frame
@@ -123,8 +123,7 @@ def _write_human(con, study: Study, report: BuildReport, show: bool):
         rank = np.empty(len(dist), dtype=np.int32)  # the Items table's default orders, for previous/next
         rank[order] = np.arange(len(dist), dtype=np.int32)
         dist[name] = rank
-    dist["entropy_bin"] = np.minimum(np.floor(dist["entropy_norm"].to_numpy(dtype=float) * ENTROPY_BINS),
-                                     ENTROPY_BINS - 1).astype(np.int32)  # as bands.entropy_bin_sql
+    dist["entropy_bin"] = entropy_bins(dist["entropy_norm"])
     # stored in item_key order: point lookups by key or by (task_id, item_id) read one row group
     _insert(con, "human_dist", dist.sort_values("item_key"))
     _insert(con, "band_edges", edges)

@@ -85,12 +85,8 @@ def _cluster_sums(con) -> None:
 
 def _pair_diffs(con) -> None:
     runs = con.execute(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums").df()
-    pairs = [pairs_from_runs(runs, k).assign(kind=name) for name, k in KINDS.items()]
-    pairs = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame()
-    pairs = (pairs[["kind", "left_run", "right_run"]] if len(pairs) else
-             pd.DataFrame({"kind": pd.Series(dtype=str), "left_run": pd.Series(dtype=str),
-                           "right_run": pd.Series(dtype=str)}))
-    pairs = pairs.assign(pair_key=range(len(pairs)))
+    pairs = pd.concat([pairs_from_runs(runs, k).assign(kind=name) for name, k in KINDS.items()], ignore_index=True)
+    pairs = pairs[["kind", "left_run", "right_run"]].assign(pair_key=range(len(pairs)))
     con.register("_pairs", pairs)
     con.execute("CREATE TABLE pair_runs AS SELECT kind::VARCHAR AS kind, left_run::VARCHAR AS left_run, "
                 "right_run::VARCHAR AS right_run, pair_key::INTEGER AS pair_key FROM _pairs")

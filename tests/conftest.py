@@ -46,3 +46,17 @@ def datasets_or_skip() -> Path:
     if not DATASETS.is_dir():
         pytest.skip("../shared/datasets is absent (it is not redistributed with the project)")
     return DATASETS
+
+
+def open_page(page: str | None = None, query: dict | None = None, timeout: float = 60):
+    """The app run through AppTest with these URL parameters, on `page` ("views/x.py") or the
+    default page; fails on any exception the run raised."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

@@ -95,7 +95,7 @@ def test_per_run_aggregates_in_sql_equal_the_pandas_combination(demo_store, sl, 
     """all_aggregates' SQL path (run and task keys) against the unit-level combination in pandas."""
     from data_layer.queries import aggregates as qa
     fast = qa.all_aggregates(demo_store, sl, keys)
-    frame, _ = qa._combine(qa._stored_units(demo_store, sl, list(qa.UNIT_METRICS), keys), [*keys, "metric"])
+    frame, _ = qa.combine_units(qa._stored_units(demo_store, sl, list(qa.UNIT_METRICS), keys), [*keys, "metric"])
     wide = frame.pivot(index=list(keys), columns="metric", values=["mean", "n"])
     wide.columns = [m if stat == "mean" else f"n_{m}" for stat, m in wide.columns]
     wide = wide.reset_index().astype({f"n_{m}": "Int64" for m in qa.UNIT_METRICS})

@@ -1,16 +1,10 @@
 """AppTest smoke over app.py on a real demo store."""
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import open_page
 
 
 def _run(query=None):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page(None, query)
 
 
 def test_overview_renders_means_with_n(app_env):

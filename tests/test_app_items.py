@@ -4,19 +4,13 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from data_layer.metrics import METRICS
-from tests.conftest import ROOT
+from tests.conftest import open_page
 
 ODD = {"task": "demo-offensive", "item": "demo-offensive-0007"}
 
 
 def _run(page: str, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page(page, query)
 
 
 def _markdown_texts(at: AppTest) -> list[str]:

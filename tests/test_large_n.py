@@ -31,6 +31,18 @@ def large(monkeypatch):
     return sizes
 
 
+
+def exact_and_large(large, monkeypatch, answer):
+    """answer() on the exact path (threshold out of reach), then on the large path, which must
+    not bring more than MAX_ROWS rows out of the store in any query."""
+    with monkeypatch.context() as m:
+        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
+        exact = answer()
+    large.clear()
+    got = answer()
+    assert max(large) <= MAX_ROWS
+    return exact, got
+
 @pytest.mark.parametrize("by", [("model_type", "band"), ("model_type", "band", "task_id"),
                                 ("model_type", "entropy_bin"), ("model_type",)])
 @pytest.mark.parametrize("sl", [Slice(metric="jsd"), Slice(metric="majority_match", bands=("high",)),
@@ -40,7 +52,7 @@ def test_cluster_sums_give_the_per_item_terms(demo_store, by, sl):
     """The pre-aggregated terms (cluster_sums, item_cover) equal the same terms aggregated per item
     from item_scores, under item filters, run filters and metrics with missing values."""
     fast = large_n._terms_from_cluster_sums(demo_store, sl, sl.metric, by)
-    slow = large_n._terms_from_rows(demo_store, sl, sl.metric, by, large_n.ENTROPY_BINS)
+    slow = large_n._terms_from_rows(demo_store, sl, sl.metric, by)
     keys = [c for c in slow.columns if c not in ("n", "n_items", "mean", "q", "pc", "r")]
     fast, slow = (f.sort_values(keys).reset_index(drop=True) for f in (fast, slow))
     assert len(slow) > 1
@@ -52,12 +64,7 @@ def test_cluster_sums_give_the_per_item_terms(demo_store, by, sl):
                                 ("model_type", "entropy_bin")])
 def test_means_agree_with_the_bootstrap(demo_store, large, monkeypatch, by):
     sl = Slice(metric="jsd")
-    with monkeypatch.context() as m:
-        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
-        exact = intervals.means_with_intervals(demo_store, sl, by).frame
-    large.clear()
-    got = intervals.means_with_intervals(demo_store, sl, by).frame
-    assert max(large) <= MAX_ROWS
+    exact, got = exact_and_large(large, monkeypatch, lambda: intervals.means_with_intervals(demo_store, sl, by).frame)
     assert (got["method"] == large_n.method_note()).all()
     assert (exact["method"] == large_n.METHOD_BOOTSTRAP).all()
     cols = [*by, "n", "n_items", "n_runs"]
@@ -70,12 +77,7 @@ def test_means_agree_with_the_bootstrap(demo_store, large, monkeypatch, by):
 
 def test_aggregate_means_come_from_unit_aggregates_without_interval(demo_store, large, monkeypatch):
     sl = Slice(metric="var_corr")
-    with monkeypatch.context() as m:
-        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
-        exact = intervals.means_with_intervals(demo_store, sl).frame
-    large.clear()
-    got = intervals.means_with_intervals(demo_store, sl).frame
-    assert max(large) <= MAX_ROWS
+    exact, got = exact_and_large(large, monkeypatch, lambda: intervals.means_with_intervals(demo_store, sl).frame)
     merged = exact.merge(got, on=["model_type", "band"], suffixes=("", "_big"))
     assert len(merged) == len(exact)
     np.testing.assert_allclose(merged["mean_big"].astype(float), merged["mean"].astype(float), atol=1e-9)
@@ -89,13 +91,8 @@ def test_aggregate_means_come_from_unit_aggregates_without_interval(demo_store, 
 @pytest.mark.parametrize("by", [(), ("band",), ("task_id",)])
 def test_paired_agrees_with_the_bootstrap_and_scipy(demo_store, large, monkeypatch, kind, by, metric, methods):
     sl = Slice(metric=metric, methods=methods)
-    with monkeypatch.context() as m:
-        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
-        exact = paired.paired_comparison(demo_store, sl, kind, by).frame
-        rows = paired.paired_rows(demo_store, sl, kind)
-    large.clear()
-    got = paired.paired_comparison(demo_store, sl, kind, by).frame
-    assert max(large) <= MAX_ROWS
+    rows = paired.paired_rows(demo_store, sl, kind)
+    exact, got = exact_and_large(large, monkeypatch, lambda: paired.paired_comparison(demo_store, sl, kind, by).frame)
     assert list(got.columns) == list(exact.columns)
     for c in ["diff", "left", "right"]:
         np.testing.assert_allclose(got[c].astype(float), exact[c].astype(float), rtol=0, atol=1e-9)
@@ -128,12 +125,7 @@ def test_small_slices_keep_the_bootstrap(demo_store):
 
 @pytest.mark.parametrize("sl", [Slice(), Slice(bands=("low", "medium")), Slice(tasks=("demo-nli",))])
 def test_win_rates_from_the_pre_aggregates_are_the_same(demo_store, large, monkeypatch, sl):
-    with monkeypatch.context() as m:
-        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
-        exact = winrates.win_rates(demo_store, sl).frame
-    large.clear()
-    got = winrates.win_rates(demo_store, sl).frame
-    assert max(large) <= MAX_ROWS
+    exact, got = exact_and_large(large, monkeypatch, lambda: winrates.win_rates(demo_store, sl).frame)
     assert got["method"].str.contains("score_sums").all()
     pd.testing.assert_frame_equal(got.drop(columns="method"), exact, check_exact=False, rtol=1e-9)
 
@@ -144,12 +136,9 @@ def test_aggregate_pairs_are_exact_without_interval(demo_store, large, monkeypat
     """Aggregate metrics on a large slice: the exact path's values from the stored unit values,
     no interval, no p, and the verdict says so instead of deciding."""
     sl = Slice(metric=metric, methods=("verbalized", "sampling"))
-    with monkeypatch.context() as m:
-        m.setattr(large_n, "LARGE_N_ROWS", 10**12)
-        exact = paired.paired_comparison(demo_store, sl, "rlvr_vs_rlhf", by).frame
-    large.clear()
-    got = paired.paired_comparison(demo_store, sl, "rlvr_vs_rlhf", by).frame
-    assert max(large) <= MAX_ROWS and (got["method"] == large_aggregate_pairs.NO_INTERVAL).all()
+    exact, got = exact_and_large(large, monkeypatch,
+                                 lambda: paired.paired_comparison(demo_store, sl, "rlvr_vs_rlhf", by).frame)
+    assert (got["method"] == large_aggregate_pairs.NO_INTERVAL).all()
     pd.testing.assert_frame_equal(got[[*by, "n", "n_run_pairs"]], exact[[*by, "n", "n_run_pairs"]], check_dtype=False)
     np.testing.assert_allclose(got[["left", "right", "diff"]].astype(float), exact[["left", "right", "diff"]].astype(float),
                                rtol=1e-9)

@@ -4,7 +4,6 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from data_layer.queries import published as pub
 from data_layer.store import Store
@@ -12,7 +11,7 @@ from precompute.build import build_store
 from precompute.published import PAIRS, load_published
 from precompute.simulate import SimModel, SimRun, simulated_run_data
 from precompute.study import HumanData, Study, StudyError, TaskSpec
-from tests.conftest import REFERENCE, ROOT
+from tests.conftest import REFERENCE, ROOT, open_page
 
 
 def _readme_table1():
@@ -125,13 +124,7 @@ def test_matching_store_shows_its_numbers_beside(ghc_store):
 
 
 def _page(query=None):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page("views/published.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page("views/published.py", query)
 
 
 def test_page_renders_table1_charts_and_no_match_note(app_env):

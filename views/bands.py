@@ -9,11 +9,11 @@ import streamlit as st
 from plotly.subplots import make_subplots
 from streamlit.errors import StreamlitAPIException
 
-from data_layer.bands import BAND_SCHEMES
+from data_layer.bands import BAND_SCHEMES, ENTROPY_BINS
 from data_layer.metrics import METRICS
 from data_layer.queries import bands
 from data_layer.queries.common import SMALL_N
-from data_layer.queries.intervals import N_BINS, means_with_intervals
+from data_layer.queries.intervals import means_with_intervals
 from data_layer.queries.noise_floor import noise_floor
 from data_layer.stats import CONFIDENCE
 from ui.charts import finish, show_chart, show_table, type_style
@@ -114,13 +114,13 @@ with panel(f"{metric.label} against human disagreement"):
     if metric.level != "item":  # explains why this chart needs a per-item metric
         need(q(bands.metric_by_entropy_bin, sl))
     binned = need(q(means_with_intervals, sl, ("model_type", "entropy_bin")))
-    binned = binned.assign(bin_mid=(binned["entropy_bin"] + 0.5) / N_BINS, err_hi=binned["hi"] - binned["mean"],
+    binned = binned.assign(bin_mid=(binned["entropy_bin"] + 0.5) / ENTROPY_BINS, err_hi=binned["hi"] - binned["mean"],
                            err_lo=binned["mean"] - binned["lo"])
     edges = _shared_edges(q(bands.band_edges, sl).frame)
     floor_res = q(noise_floor, sl, True)
     show_chart(_binned(binned, edges, floor_res.frame), f"bands-{sl.metric}-by-entropy")
     drawn = " Dashed black segments: each band's noise floor." if floor_res.ok and edges else ""
-    st.caption(f"Mean per model type in {N_BINS} bins of normalised human entropy, whiskers "
+    st.caption(f"Mean per model type in {ENTROPY_BINS} bins of normalised human entropy, whiskers "
                f"{CONFIDENCE:.0%} bootstrap intervals over items. Open circles: fewer than {SMALL_N} items "
                f"in the bin; dotted lines: band edges shared by all tasks.{drawn}{_floor_text(floor_res)} "
                f"{metric.definition}.")

@@ -12,7 +12,7 @@ from data_layer.facets import METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, 
 from data_layer.metrics import METRICS
 from data_layer.queries import leaderboard, methods, pairs
 from data_layer.queries.common import SMALL_N
-from data_layer.queries.paired import paired_comparisons
+from data_layer.queries.paired import NO_INTERVAL_VERDICT, paired_comparisons
 from data_layer.queries.winrates import DEFAULT_COLUMNS, SETTING, win_rates
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.winrate import RULES as WIN_RULES
@@ -86,7 +86,7 @@ SIG, NOT_SIG = "#111111", "#9a9a9a"  # interval excludes zero / includes it (not
 def _side_named(r) -> str:
     """The verdict with the sides' names: 'RLHF sibling better', 'no clear difference'."""
     return {"left better": f"{r.left_label} better", "right better": f"{r.right_label} better",
-            "no interval": "no interval (large slice)"}.get(r.verdict, "no clear difference")
+            NO_INTERVAL_VERDICT: "no interval (large slice)"}.get(r.verdict, "no clear difference")
 
 
 def _paired_frame(by: str) -> tuple[pd.DataFrame, str]:
@@ -94,7 +94,7 @@ def _paired_frame(by: str) -> tuple[pd.DataFrame, str]:
     df = need(res, show_note=False)
     # aggregate metrics on large slices come without an interval: the dot without whiskers
     df = df[df["diff"].notna()].astype({"diff": float, "lo": float, "hi": float})
-    df = df[df["lo"].notna() | (df["verdict"] == "no interval")]
+    df = df[df["lo"].notna() | (df["verdict"] == NO_INTERVAL_VERDICT)]
     if not len(df):
         raise EmptyPanel(f"{metric.label} is undefined on the items both sides scored in every comparison here.")
     df = df.assign(comparison=df["left_label"] + " − " + df["right_label"],

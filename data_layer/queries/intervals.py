@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from data_layer import aggregates
-from data_layer.bands import BAND_SCHEMES, ENTROPY_BINS
+from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import large_n
 from data_layer.queries.aggregates import GROUP_KEYS as AGG_KEYS
@@ -19,11 +19,7 @@ UNDEFINED_NOTE = ("undefined on these items: a correlation needs both sides to v
                   "prediction has none) and F1 needs a positive label")
 
 # group keys a caller may ask for -> the item_scores columns behind them
-GROUP_KEYS = {"model_type": ("training", "reasoning"), "band": (), "task_id": ("task_id",),
-              "run_id": ("run_id",), "model_id": ("model_id",), "method": ("method",),
-              "steering": ("steering",), "reasoning": ("reasoning",), "training": ("training",),
-              "pair_id": ("pair_id",), "entropy_bin": ("entropy_norm",)}
-N_BINS = ENTROPY_BINS  # entropy_bin: bins of normalised human entropy, 0 .. N_BINS-1 (stored per item)
+GROUP_KEYS = {**large_n.SUM_KEYS, "entropy_bin": ("entropy_bin",)}  # group key -> item_scores columns
 
 
 def fetch_rows(store: Store, sl: Slice, extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -55,15 +51,12 @@ def means_with_intervals(store: Store, sl: Slice, by: tuple[str, ...] = ("model_
     metric the rows of its defined run x task units, 0 when every unit is undefined), `n_items`,
     `n_runs`, `small_n` (n_items < SMALL_N), `metric`, `statistic` (what `mean` is) and `note` (why
     `mean` is None when the statistic is undefined, e.g. var_corr of a constant baseline; else "").
-    `by` may include "entropy_bin": bins 0..N_BINS-1 of normalised human entropy."""
+    `by` may include "entropy_bin": bins 0..ENTROPY_BINS-1 of normalised human entropy (stored per item)."""
     _check_by(by)
     if _large_ok(by, sl.metric) and large_n.is_large(store, sl, sl.metric):
         return _large(store, sl, by)
     extra = tuple(c for b in by for c in GROUP_KEYS[b])
     df = fetch_rows(store, sl, extra)
-    if "entropy_bin" in by:
-        df["entropy_bin"] = np.minimum(np.floor(df["entropy_norm"].to_numpy(dtype=float) * N_BINS),
-                                       N_BINS - 1).astype(np.int64)
     if not len(df):
         return Result(None, f"No scored items in this slice ({sl.sentence()}). Widen the filters.")
     out = intervals_from_rows(df, sl.metric, by, n_resamples, seed)
@@ -117,7 +110,7 @@ def _large(store: Store, sl: Slice, by: tuple[str, ...]) -> Result:
     aggregate metrics from the pre-computed unit aggregates, without an interval (lo/hi None,
     said in `note`)."""
     if METRICS.get(sl.metric).level == "item":
-        df, note = large_n.means_clustered(store, sl, sl.metric, by, N_BINS), ""
+        df, note = large_n.means_clustered(store, sl, sl.metric, by), ""
     else:
         res = aggregate_by(store, sl, sl.metric, tuple(by))
         if not res.ok:

@@ -59,10 +59,6 @@ def annotations(store: Store, task_id: str, item_id: str) -> Result:
 _RUN_ORDER = "({a}.training = 'baseline'), {a}.training DESC, {a}.display_name, {a}.run_id"
 
 
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    return add_model_type(df)
-
-
 def _runs_only(sl: Slice) -> Slice:
     """The slice's run filters without its item filters: the item is fixed by the page."""
     return sl.with_(tasks=(), bands=())
@@ -79,7 +75,7 @@ def model_dists(store: Store, sl: Slice, task_id: str, item_id: str) -> Result:
                   f"FROM item_runs s WHERE s.task_id = ? AND s.item_id = ? AND {where} "
                   f"ORDER BY {_RUN_ORDER.format(a='s')}",
                   [task_id, item_id] + params)
-    return Result.of(_typed(df), "No model run of the current slice scored this item; widen the model "
+    return Result.of(add_model_type(df), "No model run of the current slice scored this item; widen the model "
                          "filters in the sidebar to see model distributions.")
 
 
@@ -95,5 +91,5 @@ def generations(store: Store, sl: Slice, task_id: str, item_id: str) -> Result:
                   f"WHERE g.task_id = ? AND g.item_id = ? AND {where} "
                   f"ORDER BY {_RUN_ORDER.format(a='r')}, g.sample_idx",
                   [task_id, item_id] + params)
-    return Result.of(_typed(df), "No raw model outputs are stored for this item in the current slice "
+    return Result.of(add_model_type(df), "No raw model outputs are stored for this item in the current slice "
                          "(imported runs and baselines have none).")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data_layer.queries import large_n
-from data_layer.queries.aggregates import unit_values
+from data_layer.queries.aggregates import combine_units, unit_values
 from data_layer.slice import Slice
 from data_layer.store import Store
 
@@ -36,12 +36,11 @@ def same_items(store: Store, sl: Slice, kind: str, keys: list[int], pairs: pd.Da
 
 
 def _side(units: pd.DataFrame, pairs: pd.DataFrame, side: str, by: tuple[str, ...]) -> pd.DataFrame:
-    """by, value (n-weighted mean of the side's defined unit values, once per pair a run is in)."""
-    rows = pairs[[f"{side}_run"]].merge(units, left_on=f"{side}_run", right_on="run_id")
-    rows = rows[rows["value"].notna() & (rows["n"] > 0)]
-    rows = rows.assign(w=rows["value"].astype(float) * rows["n"], all=0)
-    out = rows.groupby(list(by) or ["all"], as_index=False).agg(w=("w", "sum"), n=("n", "sum"))
-    return out.assign(**{side: out["w"] / out["n"]})[[*(by or ["all"]), side]]
+    """by, <side>: the n-weighted mean of the side's defined unit values, a run's units counted
+    once per pair it is in (as the exact path's duplicated rows weigh them)."""
+    rows = pairs[[f"{side}_run"]].merge(units, left_on=f"{side}_run", right_on="run_id").assign(all=0)
+    frame, _ = combine_units(rows, list(by) or ["all"])
+    return frame.rename(columns={"mean": side})[[*(by or ["all"]), side]]
 
 
 def paired_aggregate(store: Store, sl: Slice, metric: str, pairs: pd.DataFrame, by: tuple[str, ...],

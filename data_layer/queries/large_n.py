@@ -26,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 from scipy.stats import norm
 
-from data_layer.bands import BAND_SCHEMES, ENTROPY_BINS
+from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.slice import Slice
 from data_layer.stats import CONFIDENCE
@@ -56,15 +56,13 @@ def is_large(store: Store, sl: Slice, metric: str) -> bool:
     return slice_rows(store, sl, metric) > LARGE_N_ROWS
 
 
-def _group_exprs(sl: Slice, by: tuple[str, ...], n_bins: int) -> tuple[list[str], list[str]]:
+def _group_exprs(sl: Slice, by: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """(select expressions, output names) of the group keys over item_scores columns."""
     exprs, names = [], []
     for b in by:
         if b == "band":
             exprs.append(f"{sl.band_column} AS band")
-        elif b == "entropy_bin":  # as intervals.means_with_intervals: bins 0..n_bins-1
-            if n_bins != ENTROPY_BINS:  # the pre-aggregates hold the stored bins only
-                raise ValueError(f"entropy bins: the store holds {ENTROPY_BINS} bins, not {n_bins}")
+        elif b == "entropy_bin":  # stored per item: bins 0..ENTROPY_BINS-1
             exprs.append("entropy_bin::BIGINT AS entropy_bin")
         else:
             exprs += list(SUM_KEYS[b])
@@ -77,7 +75,7 @@ def _group_exprs(sl: Slice, by: tuple[str, ...], n_bins: int) -> tuple[list[str]
 CLUSTER_KEYS = {"model_type", "band", "task_id", "entropy_bin"}  # the group keys cluster_sums holds
 
 
-def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n_bins: int = ENTROPY_BINS) -> pd.DataFrame:
+def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...]) -> pd.DataFrame:
     """by columns (training, reasoning for model_type; band; entropy_bin), mean, lo, hi, n,
     n_items, n_runs. The interval is the normal approximation of the bootstrap over items (a
     group's rows are clustered by item, as the bootstrap resamples them):
@@ -87,8 +85,8 @@ def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n
     if "model_type" in by and set(by) <= CLUSTER_KEYS:
         df = _terms_from_cluster_sums(store, sl, metric, by)
     else:
-        df = _terms_from_rows(store, sl, metric, by, n_bins)
-    exprs, names = _group_exprs(sl, by, n_bins)
+        df = _terms_from_rows(store, sl, metric, by)
+    exprs, names = _group_exprs(sl, by)
     where, params = sl.where()
     sel = "".join(f"{k}, " for k in exprs)
     runs = store.df(f"SELECT {sel}count(DISTINCT run_id) AS n_runs FROM score_sums WHERE {where} "
@@ -100,9 +98,9 @@ def means_clustered(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n
     return df.merge(runs, on=names, how="left") if names else df.assign(n_runs=int(runs["n_runs"].iloc[0]))
 
 
-def _terms_from_rows(store: Store, sl: Slice, metric: str, by: tuple[str, ...], n_bins: int) -> pd.DataFrame:
+def _terms_from_rows(store: Store, sl: Slice, metric: str, by: tuple[str, ...]) -> pd.DataFrame:
     """by, n, n_items, mean and the se terms q = Σ S_i², pc = Σ S_i·C_i, r = Σ C_i², per item from item_scores."""
-    exprs, names = _group_exprs(sl, by, n_bins)
+    exprs, names = _group_exprs(sl, by)
     where, params = sl.where()
     sel, grp = "".join(f"{k}, " for k in exprs), "".join(f"{k}, " for k in names)
     return store.df(f"""
@@ -116,7 +114,7 @@ def _terms_from_rows(store: Store, sl: Slice, metric: str, by: tuple[str, ...], 
 def _terms_from_cluster_sums(store: Store, sl: Slice, metric: str, by: tuple[str, ...]) -> pd.DataFrame:
     """As _terms_from_rows for groups within one model type, from cluster_sums (the group's run
     pairs) and item_cover (n_items: items whose run bitstring meets the group's runs)."""
-    exprs, names = _group_exprs(sl, by, ENTROPY_BINS)
+    exprs, names = _group_exprs(sl, by)
     item_exprs = [e for e in exprs if e not in ("training", "reasoning")]
     where, params = sl.where()
     items, item_params = sl.where(scope="item", alias="c")

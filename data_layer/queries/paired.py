@@ -24,6 +24,7 @@ from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, Difference, Interval, Mean, bootstrap
 from data_layer.store import Result, Store
 
+NO_INTERVAL_VERDICT = "no interval"  # an aggregate metric on a large slice: value, no interval
 RUN_COLS = ("model_id", "pair_id", "training", "reasoning", "method", "steering")
 
 
@@ -224,7 +225,7 @@ def _large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> pd.Data
     for r in df.to_dict("records"):
         ok = r["diff"] is not None and r["diff"] == r["diff"]
         iv = Interval(r["diff"] if ok else None, r["lo"] if ok else None, r["hi"] if ok else None, int(r["n"]))
-        word = side_verdict(iv, direction) if per_item or not ok else "no interval"
+        word = side_verdict(iv, direction) if per_item or not ok else NO_INTERVAL_VERDICT
         rows.append({**{b: r[b] for b in by}, "left_label": k.left_label, "right_label": k.right_label,
                      "left": r["left"], "right": r["right"], "diff": iv.estimate, "lo": iv.lo, "hi": iv.hi,
                      "n": int(r["n"]), "n_run_pairs": int(r["n_run_pairs"]), "p": r["p"],
