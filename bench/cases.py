@@ -105,6 +105,12 @@ def _stats(store: Store, named: dict[str, Slice], ctx: Context) -> list[Case]:
     out += [("stats", "verdicts_by_band: all", lambda: verdicts.verdicts_by_band(store, sl)),
             ("stats", "verdicts_by_band, var_corr: all", lambda: verdicts.verdicts_by_band(store, agg)),
             ("models", "paired_comparisons by band: all", lambda: paired.paired_comparisons(store, sl, ("band",))),
+            ("models", "paired_comparisons by band: verbalized",  # a run filter: one method's stored pair set
+             lambda: paired.paired_comparisons(store, sl.with_(methods=("verbalized",)), ("band",))),
+            ("models", "paired_comparisons by band: one task, verbalized",  # item filter across bands: per request
+             lambda: paired.paired_comparisons(store, one.with_(methods=("verbalized",)), ("band",))),
+            ("models", "paired_comparisons by band: 8-20B",  # a run filter no stored set covers
+             lambda: paired.paired_comparisons(store, sl.with_(size_min=8, size_max=20), ("band",))),
             ("stats", "paired thinking_vs_none by band: all",
              lambda: paired.paired_comparison(store, sl, "thinking_vs_none", ("band",))),
             ("stats", "win_rates: all", lambda: winrates.win_rates(store, sl)),

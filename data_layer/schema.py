@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 3  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables
+SCHEMA_VERSION = 4  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -171,5 +171,5 @@ DROP TABLE _unit_values;
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "item_scores", "score_sums", "unit_aggregates", "item_runs",
-          "run_index", "item_cover", "cluster_sums", "pair_runs", "pair_diffs", "pair_groups", "pair_item_sums", "pair_tests",
+          "run_index", "item_cover", "cluster_sums", "pair_runs", "pair_sets", "pair_diffs", "pair_groups", "pair_item_sums", "pair_tests",
           "noise_floor", "published_results"]

@@ -19,8 +19,12 @@ item (item_cover, pair_diffs):
 - `pair_runs` / `pair_diffs`: every run pair of every paired comparison kind (the same matching as
   data_layer.queries.paired), and per pair and item both runs' values of every per-item metric,
   pre-joined and sorted by kind and item so a verdict needs no join at request time;
-  `pair_groups` counts them per pair and item group, `pair_item_sums` sums them per item over all
-  of a kind's pairs (the common slice without run filters).
+  `pair_groups` counts them per pair and item group.
+- `pair_sets`: the sets of a kind's pairs whose sums and tests are kept: '' = all of them (a slice
+  without run filters), `method=<m>` = those of one method (the common run filter; see
+  `PAIR_SET_COLUMNS`). `pair_item_sums` sums the pairs' values per set and item, `pair_tests` holds
+  the finished test terms per set: a request whose run filter leaves exactly one stored set reads
+  them instead of averaging and ranking per item.
 """
 from __future__ import annotations
 
@@ -36,6 +40,11 @@ from data_layer.queries.large_n import paired_terms_sql
 from data_layer.queries.paired import KINDS, RUN_COLS, pairs_from_runs
 
 ITEM_COLUMNS = ("task_id", *(s.column for s in BAND_SCHEMES), "entropy_bin")
+# Run columns whose every value names a stored pair set (for kinds whose two runs share the column):
+# the method is the run filter the Models page is most often used with. Each adds one set per value
+# to pair_item_sums and pair_tests (build time and disk, docs/performance.md).
+PAIR_SET_COLUMNS = ("method",)
+ALL_PAIRS = ""  # the name of the set of all of a kind's pairs
 
 
 @contextmanager
@@ -51,7 +60,8 @@ def _one_thread(con) -> Iterator[None]:
 
 
 def write_slice_sums(con: duckdb.DuckDBPyConnection) -> None:
-    """Creates run_index, item_cover, cluster_sums, pair_runs and pair_diffs from item_scores."""
+    """Creates run_index, item_cover, cluster_sums, pair_runs, pair_sets, pair_diffs, pair_groups,
+    pair_item_sums and pair_tests from item_scores."""
     con.execute("CREATE TABLE run_index AS SELECT run_id, (row_number() OVER (ORDER BY run_id) - 1)::INTEGER "
                 "AS run_index FROM (SELECT DISTINCT run_id FROM item_scores)")
     _item_cover(con)
@@ -86,11 +96,12 @@ def _cluster_sums(con) -> None:
 def _pair_diffs(con) -> None:
     runs = con.execute(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums").df()
     pairs = pd.concat([pairs_from_runs(runs, k).assign(kind=name) for name, k in KINDS.items()], ignore_index=True)
-    pairs = pairs[["kind", "left_run", "right_run"]].assign(pair_key=range(len(pairs)))
-    con.register("_pairs", pairs)
+    pairs = pairs.assign(pair_key=range(len(pairs)))
+    con.register("_pairs", pairs[["kind", "left_run", "right_run", "pair_key"]])
     con.execute("CREATE TABLE pair_runs AS SELECT kind::VARCHAR AS kind, left_run::VARCHAR AS left_run, "
                 "right_run::VARCHAR AS right_run, pair_key::INTEGER AS pair_key FROM _pairs")
     con.unregister("_pairs")
+    _pair_sets(con, pairs)
     values = ", ".join(f"l.{m} AS l_{m}, r.{m} AS r_{m}" for m in ITEM_METRICS)
     con.execute(f"""
     CREATE TABLE pair_diffs AS
@@ -101,44 +112,60 @@ def _pair_diffs(con) -> None:
     ORDER BY p.kind, l.item_key, p.pair_key""")
 
 
+def _pair_sets(con, pairs: pd.DataFrame) -> None:
+    sets = [pairs.assign(pair_set=ALL_PAIRS)]
+    for column in PAIR_SET_COLUMNS:
+        for kind, k in KINDS.items():
+            if column in k.match:
+                part = pairs[pairs["kind"] == kind]
+                sets.append(part.assign(pair_set=column + "=" + part[column].astype(str)))
+    con.register("_sets", pd.concat(sets, ignore_index=True)[["kind", "pair_set", "pair_key"]])
+    con.execute("CREATE TABLE pair_sets AS SELECT kind::VARCHAR AS kind, pair_set::VARCHAR AS pair_set, "
+                "pair_key::INTEGER AS pair_key FROM _sets ORDER BY ALL")
+    con.unregister("_sets")
+
+
 def _pair_sums(con) -> None:
     """pair_groups: matched rows per pair and item group (n_run_pairs of any slice's groups);
-    pair_item_sums: per kind and item, the sums over all the kind's pairs (a slice without run
-    filters uses every pair, so its per-item differences are one read instead of a GROUP BY)."""
+    pair_item_sums: per kind, pair set and item, the sums over the set's pairs (a slice whose
+    pairs are a stored set gets its per-item differences in one read instead of a GROUP BY)."""
     cols = ", ".join(ITEM_COLUMNS)
     con.execute(f"CREATE TABLE pair_groups AS SELECT kind, pair_key, {cols}, count(*) AS n FROM pair_diffs "
                 f"GROUP BY ALL ORDER BY ALL")
     sums = ", ".join(f"sum(l_{m} - r_{m}) AS sd_{m}, count(l_{m} - r_{m}) AS nd_{m}, sum(l_{m}) AS sl_{m}, "
                      f"count(l_{m}) AS nl_{m}, sum(r_{m}) AS sr_{m}, count(r_{m}) AS nr_{m}" for m in ITEM_METRICS)
     with _one_thread(con):
-        con.execute(f"CREATE TABLE pair_item_sums AS SELECT kind, item_key, {cols}, {sums} FROM pair_diffs "
-                    f"GROUP BY ALL ORDER BY kind, item_key")
+        con.execute(f"CREATE TABLE pair_item_sums AS SELECT s.kind, s.pair_set, d.item_key, "
+                    f"{', '.join(f'd.{c}' for c in ITEM_COLUMNS)}, {sums} FROM pair_diffs d "
+                    f"JOIN pair_sets s ON s.kind = d.kind AND s.pair_key = d.pair_key "
+                    f"GROUP BY ALL ORDER BY s.kind, s.pair_set, d.item_key")
 
 
 def _pair_tests(con) -> None:
-    """pair_tests: the terms of every paired comparison over all items and all of a kind's pairs,
-    per metric and grouping ('' = all items, a band column = per band of that scheme, 'task_id' =
-    per task): what a slice without run filters reads instead of ranking per request (the same
-    SQL as a request's, data_layer.queries.large_n.paired_terms_sql)."""
-    con.execute("CREATE TABLE pair_tests (kind VARCHAR, metric VARCHAR, grouping VARCHAR, grp VARCHAR, n BIGINT, "
+    """pair_tests: the terms of every paired comparison over all items, per kind, pair set, metric
+    and grouping ('' = all items, a band column = per band of that scheme, 'task_id' = per task):
+    what a slice whose pairs are a stored set reads instead of ranking per request (the same SQL
+    as a request's, data_layer.queries.large_n.paired_terms_sql)."""
+    con.execute("CREATE TABLE pair_tests (kind VARCHAR, pair_set VARCHAR, metric VARCHAR, grouping VARCHAR, grp VARCHAR, n BIGINT, "
                 "nd BIGINT, diff DOUBLE, var DOUBLE, \"left\" DOUBLE, \"right\" DOUBLE, n_run_pairs BIGINT, "
                 "nw BIGINT, r_plus DOUBLE, ties DOUBLE)")
     groupings = [((), "", "band_fixed"), *((("band",), b.column, b.column) for b in BAND_SCHEMES),
                  (("task_id",), "task_id", "band_fixed")]
     with _one_thread(con):  # sums of floating-point values: the same bytes for the same input
-        for kind in KINDS:
-            _kind_tests(con, kind, groupings)
+        for kind, pair_set in con.execute("SELECT DISTINCT kind, pair_set FROM pair_sets ORDER BY ALL").fetchall():
+            _set_tests(con, kind, pair_set, groupings)
 
 
-def _kind_tests(con, kind: str, groupings: list) -> None:
-    keys = [k for (k,) in con.execute("SELECT pair_key FROM pair_runs WHERE kind = ? ORDER BY 1", [kind]).fetchall()]
-    if not keys:
-        return
+def _set_tests(con, kind: str, pair_set: str, groupings: list) -> None:
+    keys = [k for (k,) in con.execute("SELECT pair_key FROM pair_sets WHERE kind = ? AND pair_set = ? ORDER BY 1",
+                                      [kind, pair_set]).fetchall()]
     for metric in ITEM_METRICS:
         for by, grouping, column in groupings:
-            terms = con.execute(paired_terms_sql(metric, column, by, True, len(keys), "TRUE"), [kind, kind, *keys]).df()
+            terms = con.execute(paired_terms_sql(metric, column, by, pair_set, len(keys), "TRUE"),
+                                [kind, pair_set, kind, *keys]).df()
             grp = terms.pop(by[0]).astype(str) if by else ""
-            con.register("_terms", terms.assign(kind=kind, metric=metric, grouping=grouping, grp=grp))
-            con.execute('INSERT INTO pair_tests SELECT kind, metric, grouping, grp, n, nd, diff, var, "left", '
-                        '"right", n_run_pairs, nw, r_plus, ties FROM _terms')
+            con.register("_terms", terms.assign(kind=kind, pair_set=pair_set, metric=metric, grouping=grouping,
+                                                grp=grp))
+            con.execute('INSERT INTO pair_tests SELECT kind, pair_set, metric, grouping, grp, n, nd, diff, var, '
+                        '"left", "right", n_run_pairs, nw, r_plus, ties FROM _terms')
             con.unregister("_terms")

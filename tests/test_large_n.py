@@ -174,23 +174,49 @@ def test_aggregate_pairs_with_different_items_keep_the_exact_path(tmp_path, larg
 @pytest.mark.parametrize("sl,by", [(Slice(metric="jsd"), ()), (Slice(metric="majority_match"), ("band",)),
                                    (Slice(metric="kl", band_scheme="tertile", bands=("high", "low")), ("band",)),
                                    (Slice(metric="wasserstein", band_scheme="highvar"), ("band",)),
-                                   (Slice(metric="tvd", tasks=("demo-nli", "demo-sarcasm")), ("task_id",))])
+                                   (Slice(metric="tvd", tasks=("demo-nli", "demo-sarcasm")), ("task_id",)),
+                                   (Slice(metric="jsd", methods=("verbalized",)), ("band",)),
+                                   (Slice(metric="majority_match", methods=("verbalized",), tasks=("demo-nli",)),
+                                    ("task_id",))])
 def test_build_time_pair_tests_equal_the_request_time_terms(demo_store, monkeypatch, kind, sl, by):
-    """pair_tests (read when the slice has no run filter and its item filters pick whole groups)
-    gives the same rows as ranking the per-item differences at request time."""
+    """pair_tests (read when the slice's pairs are a stored set, all of a kind's or one method's,
+    and its item filters pick whole groups) gives the same rows as averaging the pairs' per-item
+    differences (pair_diffs) and ranking them at request time."""
     k = paired.KINDS[kind]
+    relaxed = paired._relaxed(sl, k)
     pairs = paired.run_pairs(demo_store, sl, kind)
-    stored = large_n._stored_terms(demo_store, sl, kind, sl.metric, by)
+    pair_set = large_n.stored_pair_set(demo_store, kind, large_n.pair_keys(demo_store, kind, pairs))
+    # a method's pairs can be all of the kind's (the demo's CoT runs are all verbalized): the first set
+    assert pair_set == "" or pair_set == f"method={relaxed.methods[0]}"
+    stored = large_n._stored_terms(demo_store, sl, kind, pair_set, sl.metric, by)
     assert stored is not None and len(stored)
-    got = large_n.paired_from_sql(demo_store, paired._relaxed(sl, k), sl.metric, sl.band_column, pairs, by, kind)
-    monkeypatch.setattr(large_n, "_stored_terms", lambda *a: None)
-    want = large_n.paired_from_sql(demo_store, paired._relaxed(sl, k), sl.metric, sl.band_column, pairs, by, kind)
+    got = large_n.paired_from_sql(demo_store, relaxed, sl.metric, sl.band_column, pairs, by, kind)
+    monkeypatch.setattr(large_n, "stored_pair_set", lambda *a: None)
+    want = large_n.paired_from_sql(demo_store, relaxed, sl.metric, sl.band_column, pairs, by, kind)
     got, want = (f.sort_values(list(by)) if by else f for f in (got, want))  # callers order the groups
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False,
                                   rtol=1e-9)
 
 
+def test_stored_pair_sets_are_all_pairs_and_one_per_method(demo_store):
+    """A run filter leaving all of a kind's pairs or one method's reads the stored set; any other
+    (a size range, one model) computes from pair_diffs."""
+    def set_of(sl, kind="rlvr_vs_rlhf"):
+        pairs = paired.run_pairs(demo_store, sl, kind)
+        return large_n.stored_pair_set(demo_store, kind, large_n.pair_keys(demo_store, kind, pairs))
+
+    assert set_of(Slice()) == "" and set_of(Slice(training=("rlvr",))) == ""  # training is relaxed
+    assert set_of(Slice(methods=("sampling",))) == "method=sampling"
+    assert set_of(Slice(methods=("verbalized", "sampling"))) == ""  # the demo's pairs have these two
+    assert set_of(Slice(size_max=20)) is None  # the 8B and 14B pairs
+    assert set_of(Slice(methods=("verbalized",)), "verbalized_vs_sampling") == ""  # methods relaxed
+    model = demo_store.rows("SELECT model_id FROM runs WHERE reasoning = 'cot' LIMIT 1")[0][0]
+    assert set_of(Slice(models=(model,)), "cot_vs_none") is None
+    sets = {s for (s,) in demo_store.rows("SELECT DISTINCT pair_set FROM pair_sets WHERE kind = 'rlvr_vs_rlhf'")}
+    assert sets == {"", "method=sampling", "method=verbalized"}  # the methods the kind's pairs have
+
+
 def test_pair_tests_are_not_used_when_item_filters_cut_across_groups(demo_store):
-    assert large_n._stored_terms(demo_store, Slice(tasks=("demo-nli",)), "rlvr_vs_rlhf", "tvd", ("band",)) is None
-    assert large_n._stored_terms(demo_store, Slice(bands=("high",)), "rlvr_vs_rlhf", "tvd", ()) is None
-    assert large_n._stored_terms(demo_store, Slice(bands=("high",)), "rlvr_vs_rlhf", "tvd", ("task_id",)) is None
+    for sl, by in [(Slice(tasks=("demo-nli",)), ("band",)), (Slice(bands=("high",)), ()),
+                   (Slice(bands=("high",)), ("task_id",))]:
+        assert large_n._stored_terms(demo_store, sl, "rlvr_vs_rlhf", "", "tvd", by) is None

@@ -142,34 +142,34 @@ def paired_from_sql(store: Store, sl: Slice, metric: str, band_column: str, pair
     """Per group of `by` (() , ("band",) or ("task_id",)): left, right (means over matched
     rows), diff, lo, hi, n (items both sides scored), n_run_pairs, p (Wilcoxon, normal
     approximation), all computed in DuckDB from the pre-joined pair tables of the run pairs
-    given (pairs of comparison `kind`; the slice's item filters apply to the items). With every
-    pair of the kind and no item filter other than the groups' own, the terms computed at build
-    time (pair_tests) are read instead."""
+    given (pairs of comparison `kind`; the slice's item filters apply to the items). When the
+    pairs are a stored pair set (all of the kind's, or one method's) and the item filters pick
+    whole groups, the terms computed at build time (pair_tests) are read instead."""
     keys = pair_keys(store, kind, pairs)
-    all_pairs = set(keys) == {k for (k,) in store.rows("SELECT pair_key FROM pair_runs WHERE kind = ?", [kind])}
-    df = _stored_terms(store, sl, kind, metric, by) if all_pairs else None
+    pair_set = stored_pair_set(store, kind, keys)
+    df = _stored_terms(store, sl, kind, pair_set, metric, by) if pair_set is not None else None
     if df is None:
         items, params = sl.where(scope="item", alias="x")
-        sql = paired_terms_sql(metric, band_column, by, all_pairs, len(keys), items)
-        df = store.df(sql, [kind, *([] if all_pairs else keys), *params, kind, *keys, *params])
+        sql = paired_terms_sql(metric, band_column, by, pair_set, len(keys), items)
+        df = store.df(sql, [kind, *([pair_set] if pair_set is not None else keys), *params, kind, *keys, *params])
     se = (df["var"].astype(float).clip(lower=0) / df["nd"]) ** 0.5
     df["lo"], df["hi"] = df["diff"] - Z * se, df["diff"] + Z * se
     df["p"] = [wilcoxon_p(nw, rp, ties) for nw, rp, ties in zip(df["nw"], df["r_plus"], df["ties"], strict=True)]
     return df.drop(columns=["var", "nw", "r_plus", "ties", "nd"])
 
 
-def paired_terms_sql(metric: str, band_column: str, by: tuple[str, ...], all_pairs: bool, n_keys: int,
+def paired_terms_sql(metric: str, band_column: str, by: tuple[str, ...], pair_set: str | None, n_keys: int,
                      items: str) -> str:
     """SQL of the per-group terms of a paired comparison: by, n, nd, diff, var, left, right,
-    n_run_pairs, nw, r_plus, ties. Parameters: kind, the pair keys unless `all_pairs`, the item
-    filter's, kind, the pair keys, the item filter's. Shared by the build (pair_tests) and
-    requests."""
+    n_run_pairs, nw, r_plus, ties. Parameters: kind, the pair set's name (or, with pair_set None,
+    the pair keys), the item filter's, kind, the pair keys, the item filter's. Shared by the build
+    (pair_tests) and requests."""
     g = ", ".join(by)
     gsel, gpart = (g + ", ") if g else "", f"PARTITION BY {g}" if g else ""
     sel = "".join(f"x.{band_column} AS band, " if b == "band" else "x.task_id, " for b in by)
     in_keys = f"x.kind = ? AND x.pair_key IN ({', '.join('?' * n_keys)}) AND {items}"
     sql = f"""
-    WITH d AS ({_item_diffs(metric, sel, by, all_pairs, in_keys, items)}),
+    WITH d AS ({_item_diffs(metric, sel, by, pair_set is not None, in_keys, items)}),
     nz AS (SELECT * FROM d WHERE d IS NOT NULL AND d <> 0),
     w AS (SELECT {gsel}count(*) AS nw, sum(CASE WHEN d > 0 THEN rk ELSE 0 END) AS r_low
           FROM (SELECT {gsel}d, rank() OVER ({gpart} ORDER BY abs(d)) AS rk FROM nz) GROUP BY ALL),
@@ -186,24 +186,25 @@ def paired_terms_sql(metric: str, band_column: str, by: tuple[str, ...], all_pai
     return sql if g else sql.replace("USING (n)", "ON TRUE").replace("USING (nw)", "ON TRUE")
 
 
-def _item_diffs(metric: str, sel: str, by: tuple[str, ...], all_pairs: bool, in_keys: str, items: str) -> str:
+def _item_diffs(metric: str, sel: str, by: tuple[str, ...], stored: bool, in_keys: str, items: str) -> str:
     """SQL of one row per item: by columns, item_key, d (mean difference over the matched run
-    pairs), ls, lc, rs, rc (each side's sum and count). With every pair of the kind (no run
-    filter narrowed them) a read of pair_item_sums; else a GROUP BY over the pairs' pair_diffs."""
+    pairs), ls, lc, rs, rc (each side's sum and count). For a stored pair set a read of
+    pair_item_sums; else a GROUP BY over the pairs' pair_diffs."""
     m = metric
-    if all_pairs:
+    if stored:
         return (f"SELECT {sel}x.item_key, sd_{m} / nullif(nd_{m}, 0) AS d, sl_{m} AS ls, nl_{m} AS lc, "
-                f"sr_{m} AS rs, nr_{m} AS rc FROM pair_item_sums x WHERE x.kind = ? AND {items}")
+                f"sr_{m} AS rs, nr_{m} AS rc FROM pair_item_sums x WHERE x.kind = ? AND x.pair_set = ? AND {items}")
     any_sel = "".join(f"any_value({b}) AS {b}, " for b in by)  # the item's band and task: one group key
     return (f"SELECT {any_sel}item_key, avg(lv - rv) AS d, sum(lv) AS ls, count(lv) AS lc, sum(rv) AS rs, "
             f"count(rv) AS rc FROM (SELECT {sel}x.item_key, x.l_{m} AS lv, x.r_{m} AS rv FROM pair_diffs x "
             f"WHERE {in_keys}) GROUP BY item_key")
 
 
-def _stored_terms(store: Store, sl: Slice, kind: str, metric: str, by: tuple[str, ...]) -> pd.DataFrame | None:
-    """The build-time terms (pair_tests, all items, all pairs of the kind) when the slice's item
-    filters only pick whole groups: none at all, bands when grouping by band, tasks when grouping
-    by task. None otherwise."""
+def _stored_terms(store: Store, sl: Slice, kind: str, pair_set: str, metric: str,
+                  by: tuple[str, ...]) -> pd.DataFrame | None:
+    """The build-time terms (pair_tests, all items, the pairs of a stored set) when the slice's
+    item filters only pick whole groups: none at all, bands when grouping by band, tasks when
+    grouping by task. None otherwise."""
     if sl.with_(tasks=(), bands=()).where(scope="item")[0] != "TRUE":
         return None
     bands = set(sl.bands) not in (set(), set(BAND_SCHEMES.get(sl.band_scheme).bands))
@@ -214,7 +215,18 @@ def _stored_terms(store: Store, sl: Slice, kind: str, metric: str, by: tuple[str
     where = f" AND grp IN ({', '.join('?' * len(picked))})" if picked else ""
     cols = 'n, nd, diff, var, "left", "right", n_run_pairs, nw, r_plus, ties'
     return store.df(f"SELECT {'grp AS ' + by[0] + ', ' if by else ''}{cols} FROM pair_tests WHERE kind = ? "
-                    f"AND metric = ? AND grouping = ?{where} ORDER BY grp", [kind, metric, grouping, *picked])
+                    f"AND pair_set = ? AND metric = ? AND grouping = ?{where} ORDER BY grp",
+                    [kind, pair_set, metric, grouping, *picked])
+
+
+def stored_pair_set(store: Store, kind: str, keys: list[int]) -> str | None:
+    """The name of the stored pair set (pair_sets: all of the kind's pairs, or one method's) made
+    of exactly these pairs (the first by name when two sets hold the same pairs), or None (any
+    other run filter: the request computes from pair_diffs)."""
+    sets: dict[str, set[int]] = {}
+    for name, key in store.rows("SELECT pair_set, pair_key FROM pair_sets WHERE kind = ? ORDER BY ALL", [kind]):
+        sets.setdefault(name, set()).add(key)
+    return next((name for name, members in sets.items() if members == set(keys)), None)
 
 
 def pair_keys(store: Store, kind: str, pairs: pd.DataFrame) -> list[int]:
