@@ -154,7 +154,15 @@ def _item(store: Store, ctx: Context) -> list[Case]:
             ("item", "generations", lambda: item.generations(store, sl, t, i)),
             ("item", "neighbours: all", lambda: items.neighbours(store, sl, items.ItemOrder(), t, i)),
             ("item", "neighbours by divergence: all", lambda: items.neighbours(store, sl, div, t, i)),
-            ("item", "neighbours by pair gap: all", lambda: items.neighbours(store, sl, gap, t, i))]
+            ("item", "neighbours by pair gap: all", lambda: items.neighbours(store, sl, gap, t, i))] + [
+            # a link opened where no Items table ranked the slice yet (a fresh server): the order is computed
+            ("item", f"neighbours{name}, no kept ranking: all", lambda o=o: _first_opened(store, sl, o, t, i))
+            for name, o in (("", items.ItemOrder()), (" by divergence", div), (" by pair gap", gap))]
+
+
+def _first_opened(store: Store, sl: Slice, order: items.ItemOrder, task_id: str, item_id: str):
+    items.forget_rankings()
+    return items.neighbours(store, sl, order, task_id, item_id)
 
 
 def _data_and_published(store: Store) -> list[Case]:

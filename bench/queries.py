@@ -85,7 +85,7 @@ def print_table(store: Store, timings: dict, repeat: int, naive: bool) -> None:
     slowest: dict[str, float] = {}  # one call per query; variants ("neighbours by ...") count their slowest
     for (page, name), (_, _, p95) in timings.items():
         if page == "item":
-            query = name.split(":")[0].split(" by ")[0]
+            query = name.split(":")[0].split(" by ")[0].split(",")[0].strip()
             slowest[query] = max(slowest.get(query, 0.0), p95)
     print(f"\nitem page: sum of its queries' p95 = {sum(slowest.values()):.1f} ms, slowest order "
           f"(target < {ITEM_TARGET_MS} ms)")

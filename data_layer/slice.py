@@ -157,6 +157,12 @@ class Slice:
     def with_(self, **changes) -> Slice:
         return replace(self, **changes)
 
+    def item_filters_only(self) -> Slice:
+        """The slice without its run filters (item facets, band scheme and metric kept): what a
+        question about items alone, such as their order, depends on."""
+        runs = {f: () for f, facet in _MULTI.items() if FACETS.get(facet).scope != "item"}
+        return replace(self, **runs, size_min=None, size_max=None)
+
 
 SLICE_PARAM_KEYS = tuple(FACETS.get(f).url_key for f in _MULTI.values()) + ("scheme", "size", "metric")
 assert all(f.name in {*_MULTI, "band_scheme", "size_min", "size_max", "metric"} for f in fields(Slice))

@@ -136,3 +136,22 @@ def test_run_choices_count_each_runs_scored_items_of_the_slice(gappy, demo_store
         assert dict(zip(runs["run_id"], runs["n_items"], strict=True)) == counts
     assert dict(zip(*items.run_choices(gappy, Slice()).frame[["run_id", "n_items"]].T.values, strict=True)) \
         == {"chat|verbalized": 11, "r1|verbalized": 8}
+
+
+def test_items_table_and_item_page_share_one_ranking(demo_store):
+    """The Items table ranks the slice once; its later pages and the previous/next of an item
+    opened from it (same items, same order; run filters and unused runs do not matter) reuse it."""
+    sl, order = Slice(bands=("high",), metric="jsd"), items.ItemOrder(sort="divergence", run="sim-chat-8b|verbalized|none|zero")
+    items._ranking.cache_clear()
+    first = items.items_page(demo_store, sl, order, 1, 10).frame
+    assert items._ranking.cache_info().misses == 1
+    items.items_page(demo_store, sl, order, 2, 10)
+    opened = items.ItemOrder(sort="divergence", run=order.run, rlvr="unused", rlhf="unused")
+    near = items.neighbours(demo_store, sl.with_(methods=("verbalized",)), opened, *first.iloc[3][["task_id", "item_id"]])
+    assert list(near.frame["pos"]) == [3, 4, 5]
+    info = items._ranking.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
+    items.items_page(demo_store, sl.with_(metric="kl"), order, 1, 10)  # another metric: another ranking
+    items.items_page(demo_store, sl.with_(metric="kl"), items.ItemOrder(), 1, 10)  # entropy: metric-free
+    items.items_page(demo_store, sl, items.ItemOrder(run=order.run), 1, 10)
+    assert items._ranking.cache_info().misses == 3

@@ -110,13 +110,13 @@ def _sort_runs(sl: Slice, order: ItemOrder) -> tuple[str, ...]:
 def _covers(store: Store, sl: Slice, order: ItemOrder) -> bool:
     """Whether the sort names runs and each of them scored every item of the slice (item_scores
     has one row per run and item of human_dist, and carries the item facets, so equal counts
-    mean the same items)."""
+    mean the same items; the runs' counts come from score_sums, which keeps them per item group)."""
     runs = _sort_runs(sl, order)
     if not runs:
         return False
     where, params = sl.where(scope="item")
     sql = " UNION ALL ".join([f"SELECT count(*) FROM human_dist WHERE {where}"]
-                             + [f"SELECT count(*) FROM item_scores WHERE run_id = ? AND {where}"] * len(runs))
+                             + [f"SELECT sum(n_rows) FROM score_sums WHERE run_id = ? AND {where}"] * len(runs))
     return len({n for (n,) in store.rows(sql, params + [v for run in runs for v in (run, *params)])}) == 1
 
 
@@ -191,24 +191,35 @@ def _page_rows(store: Store, sl: Slice, order: ItemOrder, page: pd.DataFrame) ->
 
 def items_page(store: Store, sl: Slice, order: ItemOrder, page: int = 1, page_size: int = 25) -> Result:
     """One page of the slice's items in `order`; `total` on every row is the slice's count.
-    The slice is ranked on its sort key alone (a top-N, not a sort of the whole slice); text,
-    probs and run columns are then read for the page's rows only."""
+    The page is cut from the slice's ranking (an integer sort on the sort key alone, kept per
+    store, slice and order: later pages, and the Item page's previous/next for the same order,
+    are lookups); text, probs and run columns are then read for the page's rows only."""
     if order.sort != "entropy" and METRICS.get(sl.metric).level != "item":
         return Result(None, f"{METRICS.get(sl.metric).label} is computed over a whole slice, not per "
                             "item; pick a per-item metric to sort items by it.")
-    keyed, params = _keyed(sl, order, _covers(store, sl, order))
-    first = (max(page, 1) - 1) * page_size + 1
-    top = store.df(f"WITH keyed AS MATERIALIZED ({keyed}) SELECT task_id, item_id, "
-                   f"CAST(? + row_number() OVER (ORDER BY {_order_by(order)}) AS BIGINT) AS pos, "
-                   f"(SELECT count(*) FROM keyed) AS total "
-                   f"FROM (SELECT * FROM keyed ORDER BY {_order_by(order)} LIMIT ? OFFSET ?) ORDER BY pos",
-                   params + [first - 1, page_size, first - 1])
+    keys = ranking(store, sl, order)
+    first = (max(page, 1) - 1) * page_size
     found = f" matching “{order.search}”" if order.search else ""
-    if top.empty:
+    if first >= len(keys):
         return Result(None, f"No items{found} in this slice ({sl.sentence()}).")
-    df = _page_rows(store, sl, order, top).assign(total=top["total"].to_numpy())
+    names = _names(store, keys[first:first + page_size])
+    top = pd.DataFrame({"task_id": [t for t, _ in names], "item_id": [i for _, i in names],
+                        "pos": np.arange(first + 1, first + 1 + len(names), dtype="int64")})
+    df = _page_rows(store, sl, order, top).assign(total=len(keys))
     df["snippet"] = [s + "…" if c else s for s, c in zip(df["snippet"], df["cut"], strict=True)]
     return Result(df.drop(columns="cut"))
+
+
+def _names(store: Store, keys: np.ndarray) -> list[tuple[str, str]]:
+    """(task_id, item_id) of each item key, in the keys' order. A few keys (previous/next) as
+    point lookups, each pruned by the zone maps of human_dist (stored in item_key order) to one
+    row group: 1.4 ms for three at 232k items, where an IN list scans the column (3.7 ms)."""
+    wanted = [int(k) for k in keys]
+    one = "SELECT item_key, task_id, item_id FROM human_dist WHERE item_key"
+    sql = (" UNION ALL ".join([f"{one} = ?"] * len(wanted)) if len(wanted) <= 8
+           else f"{one} IN ({', '.join('?' * len(wanted))})")
+    found = {k: (t, i) for k, t, i in store.rows(sql, wanted)}
+    return [found[k] for k in wanted]
 
 
 def count_items(store: Store, sl: Slice, order: ItemOrder) -> int:
@@ -217,9 +228,24 @@ def count_items(store: Store, sl: Slice, order: ItemOrder) -> int:
     return int(store.scalar(f"SELECT count(*) FROM ({keyed})", params) or 0)
 
 
+def ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
+    """The item keys of the slice in `order` (`_order_by`), kept per store and what the order
+    depends on (the slice's item filters; its metric and the sort's runs unless sorting by human
+    entropy; direction; text search), so that views of the same items in the same order share it."""
+    same = ItemOrder(sort=order.sort, descending=order.descending, search=order.search,
+                     run=order.run if order.sort == "divergence" else None,
+                     rlvr=order.rlvr if order.sort == "gap" else None, rlhf=order.rlhf if order.sort == "gap" else None)
+    items_only = sl.item_filters_only()
+    return _ranking(store, items_only if order.sort != "entropy" else items_only.with_(metric=Slice.metric), same)
+
+
+def forget_rankings() -> None:
+    """Drops the kept rankings (benchmarks time the first item opened under an order with it)."""
+    _ranking.cache_clear()
+
+
 @lru_cache(maxsize=RANKINGS_KEPT)
 def _ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
-    """The item keys of the slice in `order` (`_order_by`)."""
     direction = "DESC" if order.descending else "ASC"
     if order.sort == "entropy" and not order.search:  # ranks stored at build time: an integer sort
         where, params = sl.where(scope="item")
@@ -231,10 +257,10 @@ def _ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
 
 def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id: str) -> Result:
     """The item's position in the ordered slice and its previous and next items
-    (columns: step -1/0/+1, task_id, item_id, pos, total). The slice's order is computed once
-    per store, slice and order (a sort of one integer key per item: 17-49 ms at 232k items) and
-    kept, so moving on with previous/next is a lookup."""
-    keys = _ranking(store, sl, order)
+    (columns: step -1/0/+1, task_id, item_id, pos, total), from the slice's kept `ranking`
+    (computed by the Items table that linked here, or once by the first item opened under the
+    order), so moving on with previous/next is a lookup."""
+    keys = ranking(store, sl, order)
     me = store.rows("SELECT item_key FROM human_dist WHERE task_id = ? AND item_id = ?", [task_id, item_id])
     where = np.flatnonzero(keys == me[0][0]) if me else []
     if not len(where):
@@ -242,9 +268,7 @@ def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id:
                             f"({sl.sentence()}), so it has no previous or next item here.")
     i = int(where[0])
     steps = [s for s in (-1, 0, 1) if 0 <= i + s < len(keys)]
-    near = [int(keys[i + s]) for s in steps]
-    names = {k: (t, it) for k, t, it in store.rows(
-        f"SELECT item_key, task_id, item_id FROM human_dist WHERE item_key IN ({', '.join('?' * len(near))})", near)}
-    return Result(pd.DataFrame({"step": steps, "task_id": [names[k][0] for k in near],
-                                "item_id": [names[k][1] for k in near], "pos": [i + 1 + s for s in steps],
-                                "total": len(keys)}).astype({"step": "int64", "pos": "int64", "total": "int64"}))
+    near = _names(store, keys[[i + s for s in steps]])
+    return Result(pd.DataFrame({"step": steps, "task_id": [t for t, _ in near], "item_id": [it for _, it in near],
+                                "pos": [i + 1 + s for s in steps], "total": len(keys)})
+                  .astype({"step": "int64", "pos": "int64", "total": "int64"}))
