@@ -14,7 +14,7 @@ from data_layer.queries.intervals import UNDEFINED_NOTE, means_with_intervals
 from data_layer.queries.noise_floor import noise_floor
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
-from ui.charts import finish, row_spacing, show_chart, show_table, type_colours, type_order
+from ui.charts import built_once, finish, row_spacing, show_chart, show_table, type_colours, type_order
 from ui.data import q
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
@@ -67,7 +67,8 @@ def _noise_floor_shapes(fig: go.Figure, floor: pd.DataFrame, bands: list[str]) -
                              line=dict(color="#111", width=4, dash="dash")))
 
 
-def _bars(df: pd.DataFrame, by_task: bool, floor: pd.DataFrame | None = None):
+def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, floor: pd.DataFrame | None = None):
+    metric, scheme = METRICS.get(metric_name), BAND_SCHEMES.get(scheme_name)  # arguments: built_once keys on them
     df = df[df["mean"].notna()]
     if not len(df):
         raise EmptyPanel(f"{metric.label} is {UNDEFINED_NOTE}, for every model type and band here.")
@@ -110,7 +111,7 @@ res = q(means_with_intervals, sl)
 floor_res = q(noise_floor, sl, True)
 with panel(f"{metric.label} by model type and band"):
     df = need(res, show_note=False)
-    fig = _bars(df, False, floor_res.frame)
+    fig = built_once(_bars, df, False, sl.metric, sl.band_scheme, floor_res.frame)
     st.markdown(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False))
     show_chart(fig, f"overview-{sl.metric}-by-band")
     agg = f" {metric.label} is {AGG_NOTE}." if metric.level == "aggregate" else ""
@@ -130,7 +131,7 @@ with panel("Per task", help="Small multiples: the same chart for each task in th
     if by_task["task_id"].nunique() < 2:
         st.info("Only one task in this slice; the chart above is that task.")
     else:
-        show_chart(_bars(by_task, by_task=True), f"overview-{sl.metric}-by-task")
+        show_chart(built_once(_bars, by_task, True, sl.metric, sl.band_scheme), f"overview-{sl.metric}-by-task")
 
 with panel("The numbers"):
     table = need(res, show_note=False)
