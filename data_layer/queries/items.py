@@ -223,9 +223,9 @@ def _names(store: Store, keys: np.ndarray) -> list[tuple[str, str]]:
 
 
 def count_items(store: Store, sl: Slice, order: ItemOrder) -> int:
-    """How many items of the slice match the text search (the table's total)."""
-    keyed, params = _keyed(sl, order.__class__(search=order.search), covers=False)
-    return int(store.scalar(f"SELECT count(*) FROM ({keyed})", params) or 0)
+    """How many items of the slice match the text search (the table's total): the length of the
+    slice's ranking, which the table's page then reuses."""
+    return len(ranking(store, sl, order))
 
 
 def ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
