@@ -2,8 +2,10 @@
 panel helper (a failing panel shows an inline error, the rest of the page still renders)."""
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -123,6 +125,40 @@ def test_overview_shows_intervals_and_the_noise_floor(app_env):
     assert sorted(round(y, 12) for y in dashed) == sorted(round(y, 12) for y in floor)
     assert '"error_y"' in per_task.proto.spec
     assert any("noise floor" in c.value for c in at.caption)
+
+
+def _values(v) -> list:
+    """A plotly array as the chart spec carries it: a list, or base64 with its dtype."""
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return list(v)
+
+
+def test_overview_per_task_chart_puts_each_task_under_its_title(app_env):
+    """Every bar of the small multiples sits in the subplot titled with its task and shows that
+    task's mean for its model type and band."""
+    from data_layer.queries.intervals import means_with_intervals
+    from data_layer.slice import Slice
+    at = _open("overview", {"metric": "kl"})
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    layout = spec["layout"]
+    want = means_with_intervals(_store(app_env), Slice(metric="kl"), ("model_type", "band", "task_id")).frame
+    want = want.set_index(["task_id", "model_type", "band"])["mean"]
+    titles = {}
+    for a in layout["annotations"]:  # a subplot title sits centred above its axes
+        for name, ax in layout.items():
+            if name.startswith("xaxis"):
+                y = layout["yaxis" + name[5:]]["domain"]
+                if abs(sum(ax["domain"]) / 2 - a["x"]) < 1e-9 and abs(y[1] - a["y"]) < 1e-9:
+                    titles["x" + name[5:]] = a["text"]
+    assert sorted(titles.values()) == sorted(want.index.get_level_values(0).unique())
+    checked = 0
+    for trace in spec["data"]:
+        task = titles[trace.get("xaxis", "x")]
+        for band, y in zip(_values(trace["x"]), _values(trace["y"]), strict=True):
+            assert y == pytest.approx(want[(task, trace["name"], band)], rel=1e-12)
+            checked += 1
+    assert checked == want.notna().sum()
 
 
 def test_models_shows_paired_comparisons_and_win_rates(app_env):
