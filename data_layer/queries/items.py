@@ -249,10 +249,10 @@ def _ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
     direction = "DESC" if order.descending else "ASC"
     if order.sort == "entropy" and not order.search:  # ranks stored at build time: an integer sort
         where, params = sl.where(scope="item")
-        return store.df(f"SELECT item_key FROM human_dist WHERE {where} ORDER BY entropy_rank_{direction.lower()}",
-                        params)["item_key"].to_numpy()
+        return store.column(f"SELECT item_key FROM human_dist WHERE {where} "
+                            f"ORDER BY entropy_rank_{direction.lower()}", params)
     keyed, params = _keyed(sl, order, _covers(store, sl, order))
-    return store.df(f"SELECT item_key FROM ({keyed}) ORDER BY {_order_by(order)}", params)["item_key"].to_numpy()
+    return store.column(f"SELECT item_key FROM ({keyed}) ORDER BY {_order_by(order)}", params)
 
 
 def neighbours(store: Store, sl: Slice, order: ItemOrder, task_id: str, item_id: str) -> Result:
