@@ -41,3 +41,12 @@ def test_bad_values_raise_clearly():
         Slice(band_scheme="highvar", bands=("low",))
     with pytest.raises(SliceError, match="MIN-MAX"):
         Slice.from_params({"size": "big"})
+
+
+def test_item_filters_only_drops_every_run_filter_and_keeps_the_items():
+    full = Slice(tasks=("demo-nli",), band_scheme="tertile", bands=("high",), training=("rlvr",), reasoning=("cot",),
+                 methods=("verbalized",), steering=("few",), models=("m",), sources=("api",), size_min=7,
+                 size_max=70, metric="kl")
+    items = full.item_filters_only()
+    assert items == Slice(tasks=("demo-nli",), band_scheme="tertile", bands=("high",), metric="kl")
+    assert items.where() == full.where(scope="item")  # every run filter of the slice is gone

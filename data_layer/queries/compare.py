@@ -67,8 +67,7 @@ def compare_runs(store: Store, sl: Slice, left_run: str, right_run: str,
     """The two runs on the slice's items (item filters and bands of the slice apply; its run
     filters do not, the runs are named)."""
     cols = dict.fromkeys(["run_id", "task_id", "item_id", *(c for m in metrics for c in aggregates.columns_for(m))])
-    where, params = sl.with_(training=(), reasoning=(), methods=(), steering=(), models=(), sources=(),
-                             size_min=None, size_max=None).where()
+    where, params = sl.item_filters_only().where()
     df = store.df(f"SELECT {', '.join(cols)} FROM item_scores WHERE run_id IN (?, ?) AND {where}",
                   [left_run, right_run, *params])
     out = compare_runs_from_rows(df, left_run, right_run, metrics) if len(df) else pd.DataFrame()
