@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 4  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets
+SCHEMA_VERSION = 5  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)

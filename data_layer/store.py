@@ -78,14 +78,18 @@ class Store:
         finally:
             cur.close()
 
-    def column(self, sql: str, params: list | tuple | None = None) -> np.ndarray:
-        """The first column of the answer as one numpy array (no DataFrame: 1.4 ms less for the
-        232k item keys of a ranking)."""
+    def arrays(self, sql: str, params: list | tuple | None = None) -> dict[str, np.ndarray]:
+        """The answer's columns as numpy arrays (masked where NULL), without a DataFrame: 1.4 ms
+        less for the 232k item keys of a ranking."""
         cur = self._cursor()
         try:
-            return next(iter(cur.execute(sql, list(params or [])).fetchnumpy().values()))
+            return cur.execute(sql, list(params or [])).fetchnumpy()
         finally:
             cur.close()
+
+    def column(self, sql: str, params: list | tuple | None = None) -> np.ndarray:
+        """The first column of the answer as one numpy array."""
+        return next(iter(self.arrays(sql, params).values()))
 
     def rows(self, sql: str, params: list | tuple | None = None) -> list[tuple]:
         cur = self._cursor()

@@ -36,7 +36,7 @@ import pandas as pd
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import ITEM_METRICS
-from data_layer.queries.large_n import paired_terms_sql
+from data_layer.queries import paired_terms
 from data_layer.queries.paired import KINDS, RUN_COLS, pairs_from_runs
 
 ITEM_COLUMNS = ("task_id", *(s.column for s in BAND_SCHEMES), "entropy_bin")
@@ -126,15 +126,18 @@ def _pair_sets(con, pairs: pd.DataFrame) -> None:
 
 
 def _pair_sums(con) -> None:
-    """pair_groups: matched rows per pair and item group (n_run_pairs of any slice's groups);
-    pair_item_sums: per kind, pair set and item, the sums over the set's pairs (a slice whose
-    pairs are a stored set gets its per-item differences in one read instead of a GROUP BY)."""
+    """pair_groups: per pair and item group, the matched rows and each side's sum and count of
+    every metric (n_run_pairs and the sides' means of any slice's groups, without a per-item
+    pass); pair_item_sums: per kind, pair set and item, the sum and count of the pairs'
+    differences (a slice whose pairs are a stored set gets its per-item differences in one read
+    instead of a GROUP BY)."""
     cols = ", ".join(ITEM_COLUMNS)
-    con.execute(f"CREATE TABLE pair_groups AS SELECT kind, pair_key, {cols}, count(*) AS n FROM pair_diffs "
-                f"GROUP BY ALL ORDER BY ALL")
-    sums = ", ".join(f"sum(l_{m} - r_{m}) AS sd_{m}, count(l_{m} - r_{m}) AS nd_{m}, sum(l_{m}) AS sl_{m}, "
-                     f"count(l_{m}) AS nl_{m}, sum(r_{m}) AS sr_{m}, count(r_{m}) AS nr_{m}" for m in ITEM_METRICS)
+    sides = ", ".join(f"sum(l_{m}) AS sl_{m}, count(l_{m}) AS nl_{m}, sum(r_{m}) AS sr_{m}, count(r_{m}) AS nr_{m}"
+                      for m in ITEM_METRICS)
+    sums = ", ".join(f"sum(l_{m} - r_{m}) AS sd_{m}, count(l_{m} - r_{m}) AS nd_{m}" for m in ITEM_METRICS)
     with _one_thread(con):
+        con.execute(f"CREATE TABLE pair_groups AS SELECT kind, pair_key, {cols}, count(*) AS n, {sides} "
+                    f"FROM pair_diffs GROUP BY ALL ORDER BY ALL")
         con.execute(f"CREATE TABLE pair_item_sums AS SELECT s.kind, s.pair_set, d.item_key, "
                     f"{', '.join(f'd.{c}' for c in ITEM_COLUMNS)}, {sums} FROM pair_diffs d "
                     f"JOIN pair_sets s ON s.kind = d.kind AND s.pair_key = d.pair_key "
@@ -144,8 +147,8 @@ def _pair_sums(con) -> None:
 def _pair_tests(con) -> None:
     """pair_tests: the terms of every paired comparison over all items, per kind, pair set, metric
     and grouping ('' = all items, a band column = per band of that scheme, 'task_id' = per task):
-    what a slice whose pairs are a stored set reads instead of ranking per request (the same SQL
-    as a request's, data_layer.queries.large_n.paired_terms_sql)."""
+    what a slice whose pairs are a stored set reads instead of ranking per request (the same
+    computation as a request's, data_layer.queries.paired_terms)."""
     con.execute("CREATE TABLE pair_tests (kind VARCHAR, pair_set VARCHAR, metric VARCHAR, grouping VARCHAR, grp VARCHAR, n BIGINT, "
                 "nd BIGINT, diff DOUBLE, var DOUBLE, \"left\" DOUBLE, \"right\" DOUBLE, n_run_pairs BIGINT, "
                 "nw BIGINT, r_plus DOUBLE, ties DOUBLE)")
@@ -159,13 +162,15 @@ def _pair_tests(con) -> None:
 def _set_tests(con, kind: str, pair_set: str, groupings: list) -> None:
     keys = [k for (k,) in con.execute("SELECT pair_key FROM pair_sets WHERE kind = ? AND pair_set = ? ORDER BY 1",
                                       [kind, pair_set]).fetchall()]
+
+    def fetch(sql: str, params: list) -> dict:
+        return con.execute(sql, params).fetchnumpy()
+    cols = ", ".join(f'"{c}"' for c in paired_terms.COLUMNS)
     for metric in ITEM_METRICS:
         for by, grouping, column in groupings:
-            terms = con.execute(paired_terms_sql(metric, column, by, pair_set, len(keys), "TRUE"),
-                                [kind, pair_set, kind, *keys]).df()
+            terms = paired_terms.terms(fetch, metric, column, by, kind, pair_set, keys, "TRUE", [])
             grp = terms.pop(by[0]).astype(str) if by else ""
             con.register("_terms", terms.assign(kind=kind, pair_set=pair_set, metric=metric, grouping=grouping,
                                                 grp=grp))
-            con.execute('INSERT INTO pair_tests SELECT kind, pair_set, metric, grouping, grp, n, nd, diff, var, '
-                        '"left", "right", n_run_pairs, nw, r_plus, ties FROM _terms')
+            con.execute(f"INSERT INTO pair_tests SELECT kind, pair_set, metric, grouping, grp, {cols} FROM _terms")
             con.unregister("_terms")

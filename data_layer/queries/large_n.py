@@ -28,6 +28,7 @@ from scipy.stats import norm
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
+from data_layer.queries import paired_terms
 from data_layer.slice import Slice
 from data_layer.stats import CONFIDENCE
 from data_layer.store import Store
@@ -141,63 +142,20 @@ def paired_from_sql(store: Store, sl: Slice, metric: str, band_column: str, pair
                     by: tuple[str, ...], kind: str) -> pd.DataFrame:
     """Per group of `by` (() , ("band",) or ("task_id",)): left, right (means over matched
     rows), diff, lo, hi, n (items both sides scored), n_run_pairs, p (Wilcoxon, normal
-    approximation), all computed in DuckDB from the pre-joined pair tables of the run pairs
-    given (pairs of comparison `kind`; the slice's item filters apply to the items). When the
-    pairs are a stored pair set (all of the kind's, or one method's) and the item filters pick
-    whole groups, the terms computed at build time (pair_tests) are read instead."""
+    approximation), from the pre-joined pair tables of the run pairs given (pairs of comparison
+    `kind`; the slice's item filters apply to the items; data_layer.queries.paired_terms). When
+    the pairs are a stored pair set (all of the kind's, or one method's) and the item filters
+    pick whole groups, the terms computed at build time (pair_tests) are read instead."""
     keys = pair_keys(store, kind, pairs)
     pair_set = stored_pair_set(store, kind, keys)
     df = _stored_terms(store, sl, kind, pair_set, metric, by) if pair_set is not None else None
     if df is None:
         items, params = sl.where(scope="item", alias="x")
-        sql = paired_terms_sql(metric, band_column, by, pair_set, len(keys), items)
-        df = store.df(sql, [kind, *([pair_set] if pair_set is not None else keys), *params, kind, *keys, *params])
+        df = paired_terms.terms(store.arrays, metric, band_column, by, kind, pair_set, keys, items, params)
     se = (df["var"].astype(float).clip(lower=0) / df["nd"]) ** 0.5
     df["lo"], df["hi"] = df["diff"] - Z * se, df["diff"] + Z * se
     df["p"] = [wilcoxon_p(nw, rp, ties) for nw, rp, ties in zip(df["nw"], df["r_plus"], df["ties"], strict=True)]
     return df.drop(columns=["var", "nw", "r_plus", "ties", "nd"])
-
-
-def paired_terms_sql(metric: str, band_column: str, by: tuple[str, ...], pair_set: str | None, n_keys: int,
-                     items: str) -> str:
-    """SQL of the per-group terms of a paired comparison: by, n, nd, diff, var, left, right,
-    n_run_pairs, nw, r_plus, ties. Parameters: kind, the pair set's name (or, with pair_set None,
-    the pair keys), the item filter's, kind, the pair keys, the item filter's. Shared by the build
-    (pair_tests) and requests."""
-    g = ", ".join(by)
-    gsel, gpart = (g + ", ") if g else "", f"PARTITION BY {g}" if g else ""
-    sel = "".join(f"x.{band_column} AS band, " if b == "band" else "x.task_id, " for b in by)
-    in_keys = f"x.kind = ? AND x.pair_key IN ({', '.join('?' * n_keys)}) AND {items}"
-    sql = f"""
-    WITH d AS ({_item_diffs(metric, sel, by, pair_set is not None, in_keys, items)}),
-    nz AS (SELECT * FROM d WHERE d IS NOT NULL AND d <> 0),
-    w AS (SELECT {gsel}count(*) AS nw, sum(CASE WHEN d > 0 THEN rk ELSE 0 END) AS r_low
-          FROM (SELECT {gsel}d, rank() OVER ({gpart} ORDER BY abs(d)) AS rk FROM nz) GROUP BY ALL),
-    tg AS (SELECT {gsel}sum(npos * (t - 1) / 2) AS r_ties, sum(t * t * t - t) AS ties
-           FROM (SELECT {gsel}count(*)::DOUBLE AS t, count(*) FILTER (WHERE d > 0) AS npos FROM nz
-                 GROUP BY {gsel}abs(d)) GROUP BY ALL),
-    ws AS (SELECT {gsel}nw, r_low + r_ties AS r_plus, ties FROM w JOIN tg USING ({g or 'nw'})),
-    ds AS (SELECT {gsel}count(*) AS n, count(d) AS nd, avg(d) AS diff, var_samp(d) AS var,
-                  sum(ls) / nullif(sum(lc), 0) AS "left", sum(rs) / nullif(sum(rc), 0) AS "right"
-           FROM d GROUP BY ALL),
-    js AS (SELECT {sel}count(DISTINCT x.pair_key) AS n_run_pairs FROM pair_groups x WHERE {in_keys} GROUP BY ALL)
-    SELECT {gsel}ds.n, ds.nd, ds.diff, ds.var, ds."left", ds."right", js.n_run_pairs, ws.nw, ws.r_plus, ws.ties
-    FROM ds JOIN js USING ({g or 'n'}) LEFT JOIN ws USING ({g or 'n'})"""
-    return sql if g else sql.replace("USING (n)", "ON TRUE").replace("USING (nw)", "ON TRUE")
-
-
-def _item_diffs(metric: str, sel: str, by: tuple[str, ...], stored: bool, in_keys: str, items: str) -> str:
-    """SQL of one row per item: by columns, item_key, d (mean difference over the matched run
-    pairs), ls, lc, rs, rc (each side's sum and count). For a stored pair set a read of
-    pair_item_sums; else a GROUP BY over the pairs' pair_diffs."""
-    m = metric
-    if stored:
-        return (f"SELECT {sel}x.item_key, sd_{m} / nullif(nd_{m}, 0) AS d, sl_{m} AS ls, nl_{m} AS lc, "
-                f"sr_{m} AS rs, nr_{m} AS rc FROM pair_item_sums x WHERE x.kind = ? AND x.pair_set = ? AND {items}")
-    any_sel = "".join(f"any_value({b}) AS {b}, " for b in by)  # the item's band and task: one group key
-    return (f"SELECT {any_sel}item_key, avg(lv - rv) AS d, sum(lv) AS ls, count(lv) AS lc, sum(rv) AS rs, "
-            f"count(rv) AS rc FROM (SELECT {sel}x.item_key, x.l_{m} AS lv, x.r_{m} AS rv FROM pair_diffs x "
-            f"WHERE {in_keys}) GROUP BY item_key")
 
 
 def _stored_terms(store: Store, sl: Slice, kind: str, pair_set: str, metric: str,
@@ -213,7 +171,7 @@ def _stored_terms(store: Store, sl: Slice, kind: str, pair_set: str, metric: str
     grouping = {(): "", ("band",): sl.band_column, ("task_id",): "task_id"}[by]
     picked = {("band",): sl.bands if bands else (), ("task_id",): sl.tasks}.get(by, ())
     where = f" AND grp IN ({', '.join('?' * len(picked))})" if picked else ""
-    cols = 'n, nd, diff, var, "left", "right", n_run_pairs, nw, r_plus, ties'
+    cols = ", ".join(f'"{c}"' for c in paired_terms.COLUMNS)
     return store.df(f"SELECT {'grp AS ' + by[0] + ', ' if by else ''}{cols} FROM pair_tests WHERE kind = ? "
                     f"AND pair_set = ? AND metric = ? AND grouping = ?{where} ORDER BY grp",
                     [kind, pair_set, metric, grouping, *picked])

@@ -1,0 +1,111 @@
+"""The terms of a paired comparison over items on a large slice: per item, the mean difference
+over the matched run pairs, in SQL (from the pre-joined pair tables); per group, n, the mean
+difference and its variance and the Wilcoxon signed-rank sums, in numpy; each side's mean and
+the number of run pairs from the per-pair group sums (pair_groups). Shared by requests (large_n.paired_from_sql) and the build
+(precompute/slice_sums.py's pair_tests), so stored and request-time terms are one computation.
+
+The ranks are computed in numpy because sorting the 232k per-item differences of a 10M-row
+store took DuckDB's rank() window and tie aggregate ~45 ms per comparison, numpy ~15
+(docs/performance.md); ties get average ranks and count in Σ(t³ − t), as in scipy.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from data_layer.bands import BAND_SCHEMES
+
+Fetch = Callable[[str, list], dict[str, np.ndarray]]  # SQL, params -> columns as numpy arrays
+COLUMNS = ["n", "nd", "diff", "var", "left", "right", "n_run_pairs", "nw", "r_plus", "ties"]
+
+
+def group_values(fetch: Fetch, by: tuple[str, ...], band_column: str) -> list[str]:
+    """The values a grouping can take, in order: its rows carry their 1-based position."""
+    if by == ("band",):
+        return list(next(s for s in BAND_SCHEMES if s.column == band_column).bands)
+    if by == ("task_id",):
+        return [str(t) for t in fetch("SELECT task_id FROM tasks ORDER BY task_id", [])["task_id"]]
+    return [""]
+
+
+def _code(by: tuple[str, ...], band_column: str, per_item: bool = False) -> str:
+    """SQL of a row's group position; `per_item`: inside a GROUP BY item_key, positioned after
+    aggregating (one lookup per item rather than per pair row)."""
+    column = {("band",): band_column, ("task_id",): "task_id"}.get(by)
+    if not column:
+        return "1"
+    return f"list_position(?::VARCHAR[], {f'any_value(x.{column})' if per_item else f'x.{column}'})"
+
+
+def item_rows_sql(metric: str, band_column: str, by: tuple[str, ...], stored: bool, n_keys: int,
+                  items: str) -> str:
+    """One row per item: g (group position), d. For a stored pair set a read of pair_item_sums
+    (parameters: group values unless ungrouped, kind, set name, item filter's), else a GROUP BY
+    over the pairs' pair_diffs (group values, kind, pair keys, item filter's)."""
+    m = metric
+    if stored:
+        return (f"SELECT {_code(by, band_column)} AS g, sd_{m} / nullif(nd_{m}, 0) AS d FROM pair_item_sums x "
+                f"WHERE x.kind = ? AND x.pair_set = ? AND {items}")
+    return (f"SELECT {_code(by, band_column, per_item=True)} AS g, avg(x.l_{m} - x.r_{m}) AS d FROM pair_diffs x "
+            f"WHERE x.kind = ? AND x.pair_key IN ({', '.join('?' * n_keys)}) AND {items} GROUP BY x.item_key")
+
+
+def terms(fetch: Fetch, metric: str, band_column: str, by: tuple[str, ...], kind: str, pair_set: str | None,
+          keys: list[int], items: str, item_params: list) -> pd.DataFrame:
+    """Per group of `by` (() , ("band",) or ("task_id",)) with items: by, then COLUMNS. The
+    pairs are `keys`, read as the stored set `pair_set` when it is one."""
+    values = group_values(fetch, by, band_column)
+    lead = [values] if by else []
+    rows = fetch(item_rows_sql(metric, band_column, by, pair_set is not None, len(keys), items),
+                 [*lead, kind, *([pair_set] if pair_set is not None else keys), *item_params])
+    m = metric
+    sums = fetch(f"SELECT {_code(by, band_column)} AS g, count(DISTINCT x.pair_key) AS n_run_pairs, "
+                 f"sum(sl_{m}) / nullif(sum(nl_{m}), 0) AS \"left\", sum(sr_{m}) / nullif(sum(nr_{m}), 0) AS \"right\" "
+                 f"FROM pair_groups x WHERE x.kind = ? AND x.pair_key IN ({', '.join('?' * len(keys))}) "
+                 f"AND {items} GROUP BY ALL", [*lead, kind, *keys, *item_params])
+    per_group = {int(g): (int(n), float(lv), float(rv)) for g, n, lv, rv in zip(
+        _plain(sums["g"]), _plain(sums["n_run_pairs"]), _plain(sums["left"]), _plain(sums["right"]), strict=True)}
+    out = []
+    for g, d in _groups(rows):
+        if g in per_group:
+            n_run_pairs, left, right = per_group[g]
+            out.append({**({by[0]: values[g - 1]} if by else {}), **_group_terms(d), "left": left, "right": right,
+                        "n_run_pairs": n_run_pairs})
+    return pd.DataFrame(out, columns=[*by, *COLUMNS])
+
+
+def _plain(column: np.ndarray) -> np.ndarray:
+    """A fetched column without its NULL mask: NULL sums and ratios as NaN."""
+    return np.ma.filled(column.astype(float), np.nan) if np.ma.isMaskedArray(column) else column
+
+
+def _groups(rows: dict[str, np.ndarray]):
+    """(group position, its items' differences) per group present, in group order."""
+    g, d = _plain(rows["g"]).astype(int), _plain(rows["d"]).astype(float)
+    order = np.argsort(g, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(g[order]) != 0]) if len(g) else np.array([], dtype=int)
+    for a, b in zip(starts, [*starts[1:], len(g)], strict=True):
+        yield int(g[order[a]]), d[order[a:b]]
+
+
+def _group_terms(d: np.ndarray) -> dict:
+    ok = d[~np.isnan(d)]
+    nw, r_plus, ties = signed_rank_sums(ok)
+    return {"n": len(d), "nd": len(ok), "diff": float(ok.mean()) if len(ok) else np.nan,
+            "var": float(ok.var(ddof=1)) if len(ok) > 1 else np.nan, "nw": nw, "r_plus": r_plus, "ties": ties}
+
+
+def signed_rank_sums(d: np.ndarray) -> tuple[int, float, float]:
+    """Over the non-zero differences: their number, the sum of the average ranks of |d| of the
+    positive ones, and Σ(t³ − t) over groups of t equal |d| (the variance's tie correction)."""
+    x = d[d != 0]
+    if not len(x):
+        return 0, 0.0, 0.0
+    order = np.argsort(np.abs(x))
+    a = np.abs(x)[order]
+    starts = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
+    t = np.diff(np.r_[starts, len(a)]).astype(float)
+    positive = np.add.reduceat((x[order] > 0).astype(float), starts)
+    return len(x), float(np.sum(positive * (starts + (t + 1) / 2))), float(np.sum(t ** 3 - t))
