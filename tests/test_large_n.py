@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats as ss
 
-from data_layer.queries import intervals, large_aggregate_pairs, large_n, paired, winrates
+from data_layer.queries import intervals, large_aggregate_pairs, large_n, paired, paired_terms, winrates
 from data_layer.slice import Slice
 from data_layer.store import Store
 from data_layer.verdict import verdict, verdicts_by_band
@@ -220,3 +220,13 @@ def test_pair_tests_are_not_used_when_item_filters_cut_across_groups(demo_store)
     for sl, by in [(Slice(tasks=("demo-nli",)), ("band",)), (Slice(bands=("high",)), ()),
                    (Slice(bands=("high",)), ("task_id",))]:
         assert large_n._stored_terms(demo_store, sl, "rlvr_vs_rlhf", "", "tvd", by) is None
+
+
+@pytest.mark.parametrize("decimals", [1, 3, 12])  # heavy ties and zeros ... almost none
+def test_signed_rank_sums_give_scipys_p(decimals):
+    d = np.round(np.random.default_rng(decimals).normal(0.05, 1, 2_000), decimals)
+    nw, r_plus, ties = paired_terms.signed_rank_sums(d)
+    assert nw == np.count_nonzero(d) and (ties > 0) == (decimals < 12)
+    want = ss.wilcoxon(d, zero_method="wilcox", method="approx").pvalue
+    assert large_n.wilcoxon_p(nw, r_plus, ties) == pytest.approx(want, rel=1e-10)
+    assert paired_terms.signed_rank_sums(np.zeros(3)) == (0, 0.0, 0.0)

@@ -1,4 +1,5 @@
-"""Statistics for large slices, computed inside DuckDB without fetching run x item rows.
+"""Statistics for large slices, computed without fetching run x item rows (in DuckDB, or in
+numpy over one value per item for the ranks of paired comparisons).
 
 Below LARGE_N_ROWS the statistics modules keep their exact path (rows fetched, Poisson
 bootstrap over items, scipy's Wilcoxon). Above it, fetching and resampling every row costs
@@ -10,7 +11,7 @@ that the bootstrap converges to is accurate at that size:
   pools runs); its terms are read from the build-time cluster_sums and item_cover when the
   groups lie within model types (every page's grouping), else aggregated per item in SQL;
 - paired differences: per item the mean difference over matched run pairs, read from the
-  build-time pair_diffs (both runs' values pre-joined per item);
+  build-time pair_diffs (both runs' values pre-joined per item; data_layer.queries.paired_terms);
   diff ± z·sd/√n over items (items are independent, so this is exactly the limit of the
   bootstrap over items), and the Wilcoxon signed-rank p by its normal approximation with
   average ranks and the tie correction (scipy's method="approx", no continuity correction).
