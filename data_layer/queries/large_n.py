@@ -24,6 +24,8 @@ approximation is least accurate (up to 25% of the width for the 0/1 majority_mat
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 from scipy.stats import norm
 
@@ -182,23 +184,32 @@ def stored_pair_set(store: Store, kind: str, keys: list[int]) -> str | None:
     """The name of the stored pair set (pair_sets: all of the kind's pairs, or one method's) made
     of exactly these pairs (the first by name when two sets hold the same pairs), or None (any
     other run filter: the request computes from pair_diffs)."""
-    sets: dict[str, set[int]] = {}
-    for name, key in store.rows("SELECT pair_set, pair_key FROM pair_sets WHERE kind = ? ORDER BY ALL", [kind]):
-        sets.setdefault(name, set()).add(key)
-    return next((name for name, members in sets.items() if members == set(keys)), None)
+    wanted = frozenset(keys)
+    return next((name for name, members in _pair_tables(store, kind)[1] if members == wanted), None)
 
 
 def pair_keys(store: Store, kind: str, pairs: pd.DataFrame) -> list[int]:
     """pair_runs' keys of the given run pairs; every pair the app can form is stored at build time
     (same matching over all runs), so a missing one means a store from different code."""
-    stored = {(lr[0], lr[1]): lr[2] for lr in store.rows(
-        "SELECT left_run, right_run, pair_key FROM pair_runs WHERE kind = ?", [kind])}
+    stored = _pair_tables(store, kind)[0]
     wanted = list(zip(pairs["left_run"], pairs["right_run"], strict=True))
     missing = [p for p in wanted if p not in stored]
     if missing:
         raise RuntimeError(f"run pairs {missing[:3]} of {kind} are not in the store's pair_runs; "
                            "rebuild the store with this version of the pipeline.")
     return [int(stored[p]) for p in wanted]
+
+
+@lru_cache(maxsize=64)
+def _pair_tables(store: Store, kind: str) -> tuple[dict, tuple]:
+    """The kind's stored run pairs ((left, right) -> key) and pair sets ((name, keys) by name):
+    small, and fixed for a read-only store, so read once."""
+    keys = {(lr[0], lr[1]): lr[2] for lr in store.rows(
+        "SELECT left_run, right_run, pair_key FROM pair_runs WHERE kind = ?", [kind])}
+    sets: dict[str, set[int]] = {}
+    for name, key in store.rows("SELECT pair_set, pair_key FROM pair_sets WHERE kind = ? ORDER BY ALL", [kind]):
+        sets.setdefault(name, set()).add(key)
+    return keys, tuple((name, frozenset(members)) for name, members in sets.items())
 
 
 def wilcoxon_p(n, r_plus, ties) -> float | None:

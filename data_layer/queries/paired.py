@@ -10,6 +10,7 @@ every item counts once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -51,11 +52,8 @@ KINDS = {k.name: k for k in [
 ]}
 
 
-def _side(runs: pd.DataFrame, spec: dict) -> pd.DataFrame:
-    mask = np.ones(len(runs), dtype=bool)
-    for col, allowed in spec.items():
-        mask &= runs[col].isin(allowed).to_numpy()
-    return runs[mask]
+def _side(runs: list[dict], spec: dict) -> list[dict]:
+    return [r for r in runs if all(r[col] in allowed for col, allowed in spec.items())]
 
 
 def run_pairs(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
@@ -64,12 +62,19 @@ def run_pairs(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
 
 
 def pairs_from_runs(rows: pd.DataFrame, k: PairKind) -> pd.DataFrame:
-    runs = rows.drop_duplicates("run_id")[["run_id", *RUN_COLS]]
-    left, right = _side(runs, k.left), _side(runs, k.right)
-    pairs = left.merge(right, on=list(k.match), suffixes=("_left", "_right"))
-    pairs = pairs[pairs["run_id_left"] != pairs["run_id_right"]].dropna(subset=list(k.match))
-    return pairs.rename(columns={"run_id_left": "left_run", "run_id_right": "right_run"})[
-        ["left_run", "right_run", *k.match]].reset_index(drop=True)
+    """Every (left, right) run pair of kind `k` among the runs of `rows`: sides by the kind's
+    facet values, matched on its match columns (missing values match nothing), in the left
+    runs' order. Plain Python: a few dozen runs, where pandas merges cost ~10 ms per call."""
+    runs = rows.drop_duplicates("run_id")[["run_id", *RUN_COLS]].to_dict("records")
+    right: dict[tuple, list[str]] = {}
+    for r in _side(runs, k.right):
+        right.setdefault(tuple(r[c] for c in k.match), []).append(r["run_id"])
+    out = []
+    for r in _side(runs, k.left):
+        key = tuple(r[c] for c in k.match)
+        if not any(v is None or v != v for v in key):  # None / NaN: no match
+            out += [(r["run_id"], other, *key) for other in right.get(key, []) if other != r["run_id"]]
+    return pd.DataFrame(out, columns=["left_run", "right_run", *k.match])
 
 
 def _relaxed(sl: Slice, k: PairKind) -> Slice:
@@ -195,9 +200,23 @@ def _row(key, by, part: pd.DataFrame, iv, per_item, metric: str, k: PairKind) ->
             "method": large_n.METHOD_BOOTSTRAP}
 
 
+@lru_cache(maxsize=64)
+def _scored_runs(store: Store, relaxed: Slice, metric: str) -> tuple[int, pd.DataFrame]:
+    """The relaxed slice's scored run x item rows (large_n.slice_rows' count) and its runs
+    (RUN_COLS) with a row for the metric, or any row for an aggregate metric: one read of
+    score_sums, shared by the large-path decision, the pairing and the kinds relaxing the same
+    filters (the store is read-only, so it is kept)."""
+    per_item = METRICS.get(metric).level == "item"
+    where, params = relaxed.where()
+    df = store.df(f"SELECT run_id, {', '.join(RUN_COLS)}, sum(n_{metric if per_item else 'tvd'}) AS n, "
+                  f"sum(n_rows) AS n_rows FROM score_sums WHERE {where} GROUP BY ALL", params)
+    runs = df[df["n" if per_item else "n_rows"] > 0].drop(columns=["n", "n_rows"]).reset_index(drop=True)
+    return int(df["n"].sum()), runs
+
+
 def _use_large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> bool:
     """Slices over large_n.LARGE_N_ROWS rows go through `_large`."""
-    return set(by) <= {"band", "task_id"} and large_n.is_large(store, _relaxed(sl, k), sl.metric)
+    return set(by) <= {"band", "task_id"} and _scored_runs(store, _relaxed(sl, k), sl.metric)[0] > large_n.LARGE_N_ROWS
 
 
 def _large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> pd.DataFrame | None:
@@ -207,10 +226,7 @@ def _large(store: Store, sl: Slice, k: PairKind, by: tuple[str, ...]) -> pd.Data
     (large_aggregate_pairs), or None when their runs scored different items (exact path then)."""
     relaxed = _relaxed(sl, k)
     per_item = METRICS.get(sl.metric).level == "item"
-    where, params = relaxed.where()
-    runs = store.df(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums "
-                    f"WHERE {f'n_{sl.metric}' if per_item else 'n_rows'} > 0 AND {where}", params)
-    pairs = pairs_from_runs(runs, k)
+    pairs = pairs_from_runs(_scored_runs(store, relaxed, sl.metric)[1], k)
     if not len(pairs):
         return pd.DataFrame()
     if per_item:
