@@ -141,3 +141,23 @@ def test_run_with_no_distribution_keeps_its_counted_failures(tmp_path):
     store = Store(tmp_path / "f.duckdb")
     assert store.scalar("SELECT count(*) FROM model_dist WHERE run_id = 'all-failed'") == 0
     assert store.scalar("SELECT count(*) FROM generations WHERE run_id = 'all-failed'") == 1
+
+
+def test_a_study_without_run_pairs_builds_empty_pair_tables(tmp_path, monkeypatch):
+    """One model run: no comparison kind has a pair; the pair tables exist and are empty, and a
+    large-slice paired comparison says there are no pairs instead of failing."""
+    from data_layer.queries import large_n, paired
+    from data_layer.slice import Slice
+    study = demo_study(0)
+    study.runs = [r for r in study.runs if r.run.run_id == "sim-chat-8b|verbalized|none|zero"]
+    path = tmp_path / "one.duckdb"
+    build_store(study, path, show_progress=False)
+    store = Store(path)
+    try:
+        for table in ("pair_runs", "pair_sets", "pair_diffs", "pair_groups", "pair_item_sums", "pair_tests"):
+            assert store.scalar(f"SELECT count(*) FROM {table}") == 0, table
+        monkeypatch.setattr(large_n, "LARGE_N_ROWS", 10)
+        res = paired.paired_comparisons(store, Slice(), ("band",))
+        assert not res.ok and "No RLVR vs RLHF sibling run pairs" in res.message
+    finally:
+        store.close()

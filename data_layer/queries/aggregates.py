@@ -137,7 +137,7 @@ def aggregate_by(store: Store, sl: Slice, metric: str | None = None,
 def all_aggregates(store: Store, sl: Slice, keys: tuple[str, ...] = ("run_id",)) -> pd.DataFrame:
     """Every aggregate metric per group of `keys`, wide: keys, <metric>, n_<metric> (missing
     where undefined). One read of the store for all of them."""
-    metrics = [m.name for m in METRICS if m.level == "aggregate"]
+    metrics = list(UNIT_METRICS)
     _check(metrics, keys)
     if set(keys) <= {"run_id", "task_id"}:
         return _per_run_sql(store, sl, metrics, keys)

@@ -49,11 +49,17 @@ def method_note() -> str:
     return f"normal approximation (slice over {LARGE_N_ROWS:,} run × item rows)"
 
 
+def count_column(metric: str) -> str:
+    """The score_sums column counting a metric's scored rows: n_<metric> for a per-item metric,
+    tvd's count (defined on every item) for an aggregate one."""
+    return f"n_{metric if METRICS.get(metric).level == 'item' else 'tvd'}"
+
+
 def slice_rows(store: Store, sl: Slice, metric: str) -> int:
-    """Scored run x item rows of the slice for a per-item metric (tvd's count for aggregates)."""
+    """Scored run x item rows of the slice (`count_column`)."""
     where, params = sl.where()
-    col = metric if METRICS.get(metric).level == "item" else "tvd"  # score_sums has n_<m> per item metric
-    return int(store.scalar(f"SELECT coalesce(sum(n_{col}), 0) FROM score_sums WHERE {where}", params) or 0)
+    return int(store.scalar(f"SELECT coalesce(sum({count_column(metric)}), 0) FROM score_sums WHERE {where}",
+                            params) or 0)
 
 
 def is_large(store: Store, sl: Slice, metric: str) -> bool:

@@ -23,9 +23,9 @@ def _runs(store: Store, sl: Slice) -> pd.DataFrame:
     means = ", ".join(f"sum(sum_{m}) / nullif(sum(n_{m}), 0) AS {m}, sum(n_{m})::BIGINT AS n_{m}"
                       for m in ITEM_METRICS)
     agg_sql, agg_params = per_run_sql(sl, list(UNIT_METRICS), ("run_id",))
-    return store.df(f"WITH m AS (SELECT {', '.join(RUN_COLUMNS)}, sum(n_tvd)::BIGINT AS n, {means} FROM score_sums "
-                  f"WHERE {where} GROUP BY ALL), a AS ({agg_sql}) "
-                  f"SELECT m.*, a.* EXCLUDE (run_id) FROM m LEFT JOIN a USING (run_id)", [*params, *agg_params])
+    return store.df(f"WITH m AS (SELECT {', '.join(RUN_COLUMNS)}, sum(n_tvd)::BIGINT AS n, {means} "
+                    f"FROM score_sums WHERE {where} GROUP BY ALL), a AS ({agg_sql}) "
+                    f"SELECT m.*, a.* EXCLUDE (run_id) FROM m LEFT JOIN a USING (run_id)", [*params, *agg_params])
 
 
 def leaderboard(store: Store, sl: Slice) -> Result:

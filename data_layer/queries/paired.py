@@ -202,13 +202,13 @@ def _row(key, by, part: pd.DataFrame, iv, per_item, metric: str, k: PairKind) ->
 
 @lru_cache(maxsize=64)
 def _scored_runs(store: Store, relaxed: Slice, metric: str) -> tuple[int, pd.DataFrame]:
-    """The relaxed slice's scored run x item rows (large_n.slice_rows' count) and its runs
+    """The relaxed slice's scored run x item rows (as large_n.slice_rows counts them) and its runs
     (RUN_COLS) with a row for the metric, or any row for an aggregate metric: one read of
     score_sums, shared by the large-path decision, the pairing and the kinds relaxing the same
     filters (the store is read-only, so it is kept)."""
     per_item = METRICS.get(metric).level == "item"
     where, params = relaxed.where()
-    df = store.df(f"SELECT run_id, {', '.join(RUN_COLS)}, sum(n_{metric if per_item else 'tvd'}) AS n, "
+    df = store.df(f"SELECT run_id, {', '.join(RUN_COLS)}, sum({large_n.count_column(metric)}) AS n, "
                   f"sum(n_rows) AS n_rows FROM score_sums WHERE {where} GROUP BY ALL", params)
     runs = df[df["n" if per_item else "n_rows"] > 0].drop(columns=["n", "n_rows"]).reset_index(drop=True)
     return int(df["n"].sum()), runs

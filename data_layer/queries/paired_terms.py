@@ -1,8 +1,9 @@
 """The terms of a paired comparison over items on a large slice: per item, the mean difference
 over the matched run pairs, in SQL (from the pre-joined pair tables); per group, n, the mean
 difference and its variance and the Wilcoxon signed-rank sums, in numpy; each side's mean and
-the number of run pairs from the per-pair group sums (pair_groups). Shared by requests (large_n.paired_from_sql) and the build
-(precompute/slice_sums.py's pair_tests), so stored and request-time terms are one computation.
+the number of run pairs from the per-pair group sums (pair_groups). Shared by requests
+(large_n.paired_from_sql) and the build (precompute/slice_sums.py's pair_tests), so stored and
+request-time terms are one computation.
 
 The ranks are computed in numpy because sorting the 232k per-item differences of a 10M-row
 store took DuckDB's rank() window and tie aggregate ~45 ms per comparison, numpy ~15
