@@ -19,6 +19,8 @@ from data_layer.queries import (
     datacards,
     intervals,
     item,
+    item_order,
+    item_page,
     items,
     leaderboard,
     methods,
@@ -152,17 +154,25 @@ def _item(store: Store, ctx: Context) -> list[Case]:
             ("item", "annotations", lambda: item.annotations(store, t, i)),
             ("item", "model_dists", lambda: item.model_dists(store, sl, t, i)),
             ("item", "generations", lambda: item.generations(store, sl, t, i)),
-            ("item", "neighbours: all", lambda: items.neighbours(store, sl, items.ItemOrder(), t, i)),
-            ("item", "neighbours by divergence: all", lambda: items.neighbours(store, sl, div, t, i)),
-            ("item", "neighbours by pair gap: all", lambda: items.neighbours(store, sl, gap, t, i))] + [
+            ("item", "neighbours: all", lambda: item_order.neighbours(store, sl, items.ItemOrder(), t, i)),
+            ("item", "neighbours by divergence: all", lambda: item_order.neighbours(store, sl, div, t, i)),
+            ("item", "neighbours by pair gap: all", lambda: item_order.neighbours(store, sl, gap, t, i))] + [
             # a link opened where no Items table ranked the slice yet (a fresh server): the order is computed
             ("item", f"neighbours{name}, no kept ranking: all", lambda o=o: _first_opened(store, sl, o, t, i))
-            for name, o in (("", items.ItemOrder()), (" by divergence", div), (" by pair gap", gap))]
+            for name, o in (("", items.ItemOrder()), (" by divergence", div), (" by pair gap", gap))] + [
+            # the page's one call (its six queries two at a time): what the Item page waits for
+            ("item", f"{PAGE_CASE}{name}: all", lambda o=o: _first_opened(store, sl, o, t, i, whole=True))
+            for name, o in (("", items.ItemOrder()), (" by pair gap", gap))]
 
 
-def _first_opened(store: Store, sl: Slice, order: items.ItemOrder, task_id: str, item_id: str):
-    items.forget_rankings()
-    return items.neighbours(store, sl, order, task_id, item_id)
+PAGE_CASE = "item_page, no kept ranking"
+
+
+def _first_opened(store: Store, sl: Slice, order: items.ItemOrder, task_id: str, item_id: str, whole=False):
+    item_order.forget_rankings()
+    if whole:
+        return item_page.item_page(store, sl, order, task_id, item_id)
+    return item_order.neighbours(store, sl, order, task_id, item_id)
 
 
 def _data_and_published(store: Store) -> list[Case]:

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.cases import naive_cases, page_cases, query_cases
+from bench.cases import PAGE_CASE, naive_cases, page_cases, query_cases
 from data_layer.store import Store
 
 TARGET_MS, ITEM_TARGET_MS = 250, 50
@@ -84,11 +84,14 @@ def print_table(store: Store, timings: dict, repeat: int, naive: bool) -> None:
         print(f"{page:<10} {name[:44]:<44} {cold:8.1f} {p50:8.1f} {p95:8.1f} {naive_txt:>10} {ratio_txt:>10}  {ok}")
     slowest: dict[str, float] = {}  # one call per query; variants ("neighbours by ...") count their slowest
     for (page, name), (_, _, p95) in timings.items():
-        if page == "item":
+        if page == "item" and not name.startswith(PAGE_CASE):
             query = name.split(":")[0].split(" by ")[0].split(",")[0].strip()
             slowest[query] = max(slowest.get(query, 0.0), p95)
-    print(f"\nitem page: sum of its queries' p95 = {sum(slowest.values()):.1f} ms, slowest order "
-          f"(target < {ITEM_TARGET_MS} ms)")
+    whole = max((p95 for (page, name), (_, _, p95) in timings.items() if name.startswith(PAGE_CASE)), default=None)
+    if whole is not None:
+        print(f"\nitem page: p95 = {whole:.1f} ms for its one call (six queries, two at a time), slowest order, "
+              f"a link opened on a fresh server (target < {ITEM_TARGET_MS} ms); its queries one after another: "
+              f"sum of p95 = {sum(slowest.values()):.1f} ms")
     if cases:
         print(f"naive approach: loading the tables into pandas took {cases.load_seconds:.1f} s "
               f"and {cases.load_mb:,.0f} MiB more (not counted in its per-query times)")

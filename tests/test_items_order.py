@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_layer.queries import items
+from data_layer.queries import item_order, items
 from data_layer.slice import Slice
 from data_layer.store import Store
 from precompute.build import build_store
@@ -56,12 +56,19 @@ def check_order(store: Store, sl: Slice, order: items.ItemOrder, page_size: int)
         expected = ref["key"].iloc[(page - 1) * page_size: page * page_size].to_numpy()
         shown = {"entropy": got["entropy_norm"], "divergence": got["run_metric"], "gap": got["gap"]}[order.sort]
         assert np.allclose(shown.to_numpy(dtype=float), expected.astype(float), equal_nan=True)
-    for at in sorted({0, 1, len(ids) // 2, len(ids) - 2, len(ids) - 1} & set(range(len(ids)))):
-        near = items.neighbours(store, sl, order, *ids[at]).frame
-        steps = [s for s in (-1, 0, 1) if 0 <= at + s < len(ids)]
-        assert list(near["step"]) == steps
-        assert list(zip(near["task_id"], near["item_id"], strict=True)) == [ids[at + s] for s in steps]
-        assert list(near["pos"]) == [at + 1 + s for s in steps] and (near["total"] == len(ref)).all()
+    # previous/next from the ranking the table kept, then as a link opened on a fresh server
+    # (no kept ranking: the item is placed by one pass over the sort keys)
+    places = sorted({0, 1, len(ids) // 2, len(ids) - 2, len(ids) - 1} & set(range(len(ids))))
+    for kept in (True, False):
+        for at in places:
+            if not kept:
+                item_order.forget_rankings()
+            near = item_order.neighbours(store, sl, order, *ids[at]).frame
+            steps = [s for s in (-1, 0, 1) if 0 <= at + s < len(ids)]
+            assert list(near["step"]) == steps
+            assert list(zip(near["task_id"], near["item_id"], strict=True)) == [ids[at + s] for s in steps]
+            assert list(near["pos"]) == [at + 1 + s for s in steps] and (near["total"] == len(ref)).all()
+        assert (item_order.kept_ranking(store, sl, order) is not None) == kept
 
 
 def orders(pair, run, word):
@@ -138,20 +145,32 @@ def test_run_choices_count_each_runs_scored_items_of_the_slice(gappy, demo_store
         == {"chat|verbalized": 11, "r1|verbalized": 8}
 
 
-def test_items_table_and_item_page_share_one_ranking(demo_store):
+def test_items_table_and_item_page_share_one_ranking(demo_store, monkeypatch):
     """The Items table ranks the slice once; its later pages and the previous/next of an item
     opened from it (same items, same order; run filters and unused runs do not matter) reuse it."""
+    ranked = []
+    rank = item_order._rank
+    monkeypatch.setattr(item_order, "_rank", lambda *a: ranked.append(a[1:]) or rank(*a))
     sl, order = Slice(bands=("high",), metric="jsd"), items.ItemOrder(sort="divergence", run="sim-chat-8b|verbalized|none|zero")
-    items._ranking.cache_clear()
+    item_order.forget_rankings()
     first = items.items_page(demo_store, sl, order, 1, 10).frame
-    assert items._ranking.cache_info().misses == 1
     items.items_page(demo_store, sl, order, 2, 10)
     opened = items.ItemOrder(sort="divergence", run=order.run, rlvr="unused", rlhf="unused")
-    near = items.neighbours(demo_store, sl.with_(methods=("verbalized",)), opened, *first.iloc[3][["task_id", "item_id"]])
-    assert list(near.frame["pos"]) == [3, 4, 5]
-    info = items._ranking.cache_info()
-    assert (info.misses, info.hits) == (1, 2)
+    assert item_order.kept_ranking(demo_store, sl.with_(methods=("verbalized",)), opened) is not None
+    near = item_order.neighbours(demo_store, sl.with_(methods=("verbalized",)), opened, *first.iloc[3][["task_id", "item_id"]])
+    assert list(near.frame["pos"]) == [3, 4, 5] and len(ranked) == 1
     items.items_page(demo_store, sl.with_(metric="kl"), order, 1, 10)  # another metric: another ranking
     items.items_page(demo_store, sl.with_(metric="kl"), items.ItemOrder(), 1, 10)  # entropy: metric-free
     items.items_page(demo_store, sl, items.ItemOrder(run=order.run), 1, 10)
-    assert items._ranking.cache_info().misses == 3
+    assert len(ranked) == 3
+
+
+def test_kept_rankings_are_the_most_recently_used(demo_store):
+    item_order.forget_rankings()
+    orders = [items.ItemOrder(search=f"{c}") for c in "abcdefghijklmnopqrstu"][:item_order.RANKINGS_KEPT + 1]
+    for order in orders:
+        items.count_items(demo_store, Slice(), order)
+    items.count_items(demo_store, Slice(), orders[1])  # used again: now the most recent
+    items.count_items(demo_store, Slice(), items.ItemOrder(search="zz"))  # one more: the oldest goes
+    kept = [item_order.kept_ranking(demo_store, Slice(), o) is not None for o in orders]
+    assert kept == [False, True, False] + [True] * (len(orders) - 3)

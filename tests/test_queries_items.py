@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from data_layer.metrics import ITEM_METRICS, METRICS
-from data_layer.queries import datacards, item, items
+from data_layer.queries import datacards, item, item_order, item_page, items
 from data_layer.slice import Slice
 from data_layer.store import Store
 
@@ -73,12 +73,12 @@ def test_item_order_round_trips_through_url_params():
 def test_neighbours_follow_the_same_order_as_the_table(demo_store):
     sl = Slice(tasks=("demo-sarcasm",))
     page = items.items_page(demo_store, sl, items.ItemOrder(), 1, 3).frame
-    near = items.neighbours(demo_store, sl, items.ItemOrder(), "demo-sarcasm", page["item_id"].iloc[1]).frame
+    near = item_order.neighbours(demo_store, sl, items.ItemOrder(), "demo-sarcasm", page["item_id"].iloc[1]).frame
     assert list(near["step"]) == [-1, 0, 1]
     assert list(near["item_id"]) == list(page["item_id"])
-    first = items.neighbours(demo_store, sl, items.ItemOrder(), "demo-sarcasm", page["item_id"].iloc[0]).frame
+    first = item_order.neighbours(demo_store, sl, items.ItemOrder(), "demo-sarcasm", page["item_id"].iloc[0]).frame
     assert list(first["step"]) == [0, 1]
-    outside = items.neighbours(demo_store, sl, items.ItemOrder(), "demo-offensive", ODD)
+    outside = item_order.neighbours(demo_store, sl, items.ItemOrder(), "demo-offensive", ODD)
     assert not outside.ok and "not among the items" in outside.message
 
 
@@ -106,6 +106,27 @@ def test_model_dists_and_generations_follow_the_run_filters_only(demo_store):
     assert set(gens["run_id"]) <= set(dists["run_id"]) and gens["reasoning_text"].notna().any()
     none = item.model_dists(demo_store, Slice(models=("sim-chat-8b",), training=("rlvr",)), "demo-offensive", ODD)
     assert not none.ok and "widen" in none.message
+
+
+def test_item_page_gives_each_of_its_queries_answers(demo_store):
+    """The Item page's one call (its queries two at a time) answers exactly what each query does
+    alone, for an item in the slice, one outside it and one that does not exist."""
+    sl = Slice(tasks=("demo-offensive",), training=("rlvr", "rlhf"))
+    order = items.ItemOrder(sort="divergence", run="sim-r1-distill-8b|verbalized|native|zero", descending=False)
+    for task_id, item_id in (("demo-offensive", ODD), ("demo-nli", "demo-nli-0003"), ("demo-offensive", "nope")):
+        page = item_page.item_page(demo_store, sl, order, task_id, item_id)
+        alone = {"detail": item.item_detail(demo_store, task_id, item_id),
+                 "neighbours": item_order.neighbours(demo_store, sl, order, task_id, item_id),
+                 "human": item.human_counts(demo_store, task_id, item_id),
+                 "models": item.model_dists(demo_store, sl, task_id, item_id),
+                 "annotations": item.annotations(demo_store, task_id, item_id),
+                 "generations": item.generations(demo_store, sl, task_id, item_id)}
+        for name, want in alone.items():
+            got = getattr(page, name)
+            assert (got.ok, got.message) == (want.ok, want.message), name
+            if want.ok:
+                pd.testing.assert_frame_equal(got.frame, want.frame)
+    assert page.neighbours.ok is False and "not among the items" in page.neighbours.message
 
 
 def test_demo_has_no_individual_annotators(demo_store):

@@ -11,8 +11,8 @@ import streamlit as st
 from data_layer.bands import BAND_SCHEMES
 from data_layer.facets import METHOD_LABELS, STEERING_LABELS, colour_for
 from data_layer.metrics import ITEM_METRICS, METRICS
-from data_layer.queries import item as q_item
-from data_layer.queries import items as q_items
+from data_layer.queries import item_order as q_order
+from data_layer.queries import item_page as q_page
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
@@ -38,7 +38,9 @@ if not task_id or not item_id:
     st.page_link("views/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
     st.stop()
 
-detail = q(q_item.item_detail, task_id, item_id)
+order = q_order.ItemOrder.from_params({k: page_param(k) for k in q_order.ORDER_KEYS})
+page = q(q_page.item_page, sl, order, task_id, item_id)
+detail = page.detail
 if not detail.ok:
     st.error(detail.message)
     st.page_link("views/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
@@ -46,15 +48,14 @@ if not detail.ok:
 item = detail.frame.iloc[0]
 
 # ------------------------------------------------------------------ previous / next
-order = q_items.ItemOrder.from_params({k: page_param(k) for k in q_items.ORDER_KEYS})
-near = q(q_items.neighbours, sl, order, task_id, item_id)
+near = page.neighbours
 links = {**sl.to_params(), **order.to_params()}
 nav = st.columns([1, 3, 1], vertical_alignment="center")
 if near.ok:
     by_step = {int(s): r for s, r in zip(near.frame["step"], near.frame.itertuples(), strict=True)}
     here = by_step[0]
     nav[1].caption(f"Item {here.pos:,} of {here.total:,} in this slice, ordered by "
-                   f"{q_items.SORTS[order.sort]}")
+                   f"{q_order.SORTS[order.sort]}")
     for step, col, label in ((-1, nav[0], "← Previous item"), (1, nav[2], "Next item →")):
         if step in by_step:
             col.page_link("views/item.py", label=label, query_params={
@@ -82,8 +83,7 @@ if isinstance(item["guideline"], str) and item["guideline"]:
     st.text(item["guideline"])
 
 # ------------------------------------------------------------------ distributions
-human = q(q_item.human_counts, task_id, item_id)
-models = q(q_item.model_dists, sl, task_id, item_id)
+human, models = page.human, page.models
 st.subheader("Human and model distributions")
 if human.ok:
     labels = list(human.frame["label_name"])
@@ -112,7 +112,7 @@ if human.ok:
         download_csv(human.frame, f"{item_id}-human.csv")
     with cols[1]:
         st.markdown("**Annotators**")
-        ann = q(q_item.annotations, task_id, item_id)
+        ann = page.annotations
         if ann.ok:
             st.dataframe(ann.frame, hide_index=True, height=min(400, 35 * (len(ann.frame) + 1) + 3))
             download_csv(ann.frame, f"{item_id}-annotators.csv")
@@ -138,7 +138,7 @@ else:
 
 # ------------------------------------------------------------------ raw samples
 st.subheader("Model outputs")
-gens = q(q_item.generations, sl, task_id, item_id)
+gens = page.generations
 if gens.ok:
     st.caption("Each run's raw answers and reasoning traces, shown as plain text. Click a run to open it.")
     for _, g in gens.frame.groupby("run_id", sort=False):
