@@ -12,6 +12,7 @@ import pandas as pd
 
 from data_layer import verdict as verdicts
 from data_layer.bands import entropy_bins
+from data_layer.metrics import ITEM_METRICS
 from data_layer.queries import (
     bands,
     compare,
@@ -237,9 +238,9 @@ def naive_cases(store: Store) -> Naive:
     def means(sl: Slice) -> pd.DataFrame:
         return filtered(sl).groupby(["training", "reasoning", sl.band_column])[sl.metric].agg(["mean", "count"])
 
-    def board(sl: Slice) -> pd.DataFrame:
+    def board(sl: Slice) -> pd.DataFrame:  # the leaderboard's per-item columns: every metric's mean and n
         return filtered(sl).groupby(["run_id", "display_name", "training", "reasoning", "method", "steering"])[
-            sl.metric].agg(["mean", "count"])
+            list(ITEM_METRICS)].agg(["mean", "count"])  # (it also has aggregate metrics, not computed here)
 
     def by_bin(sl: Slice) -> pd.DataFrame:
         f = filtered(sl)

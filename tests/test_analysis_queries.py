@@ -382,3 +382,13 @@ def test_scored_rows_counts_run_item_rows(tiny):
     assert coverage.scored_rows(tiny, Slice()) == 3 * 11
     assert coverage.scored_rows(tiny, Slice(tasks=("bin",), methods=("sampling",))) == 6
     assert coverage.scored_rows(tiny, Slice(models=("r1",), methods=("sampling",))) == 0
+
+
+def test_model_type_labels_are_the_same_for_small_and_large_frames():
+    from data_layer.facets import model_type_label
+    from data_layer.queries.common import add_model_type
+    pairs = [("rlvr", "native"), ("rlhf", "none"), ("simulated-rlhf", "prompted"), ("baseline", "none")]
+    small = pd.DataFrame(pairs * 3, columns=["training", "reasoning"])
+    large = pd.DataFrame(pairs * 1000, columns=["training", "reasoning"])
+    assert add_model_type(small)["model_type"].tolist() == add_model_type(large)["model_type"].tolist()[:12]
+    assert add_model_type(small)["model_type"].iloc[0] == model_type_label("rlvr", "native")

