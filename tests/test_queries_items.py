@@ -172,3 +172,14 @@ def test_data_cards(demo_store):
     assert info["simulated"] and "duckdb" in info["packages"] and "runs" in info["report"]
     glossary = datacards.metric_glossary()
     assert list(glossary["name"]) == METRICS.names() and glossary["definition"].str.len().gt(0).all()
+
+
+def test_run_concurrently_keeps_names_nests_and_raises():
+    from data_layer.queries.common import CORES, run_concurrently
+
+    def inner(x):  # more nested calls than workers: each call has its own pool, so none waits forever
+        return run_concurrently({str(i): (pow, x, i) for i in range(CORES + 1)})
+    got = run_concurrently({"b": (inner, 2), "a": (inner, 3), "c": (inner, 5)})
+    assert list(got) == ["b", "a", "c"] and got["a"] == {str(i): 3 ** i for i in range(CORES + 1)}
+    with pytest.raises(ZeroDivisionError):
+        run_concurrently({"ok": (abs, -1), "bad": (divmod, 1, 0)})

@@ -1,12 +1,26 @@
 """Small helpers shared by the query modules (no SQL of their own)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import pandas as pd
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.facets import model_type_label
 
 SMALL_N = 30  # values over fewer scored run x item rows are marked as small-n in the UI
+CORES = 2  # independent queries of one answer run at most this many at once (the target machine's cores)
+
+
+def run_concurrently(calls: dict[str, tuple[Callable, ...]]) -> dict[str, Any]:
+    """{name: fn(*args)} for calls {name: (fn, *args)}, CORES at a time, each query on its own
+    cursor (Store), in the order given (put the longest first). A pool per call, so that calls
+    nested inside one another can never wait on each other's workers."""
+    with ThreadPoolExecutor(max_workers=CORES) as pool:
+        running = {name: pool.submit(fn, *args) for name, (fn, *args) in calls.items()}
+        return {name: future.result() for name, future in running.items()}
 
 
 def add_model_type(df: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
@@ -160,7 +161,8 @@ def paired_from_sql(store: Store, sl: Slice, metric: str, band_column: str, pair
     df = _stored_terms(store, sl, kind, pair_set, metric, by) if pair_set is not None else None
     if df is None:
         items, params = sl.where(scope="item", alias="x")
-        df = paired_terms.terms(store.arrays, metric, band_column, by, kind, pair_set, keys, items, params)
+        df = paired_terms.terms(store.arrays, metric, band_column, by, kind, pair_set, keys, items, params,
+                                _item_codes(store, by, band_column))
     se = (df["var"].astype(float).clip(lower=0) / df["nd"]) ** 0.5
     df["lo"], df["hi"] = df["diff"] - Z * se, df["diff"] + Z * se
     df["p"] = [wilcoxon_p(nw, rp, ties) for nw, rp, ties in zip(df["nw"], df["r_plus"], df["ties"], strict=True)]
@@ -204,6 +206,12 @@ def pair_keys(store: Store, kind: str, pairs: pd.DataFrame) -> list[int]:
         raise RuntimeError(f"run pairs {missing[:3]} of {kind} are not in the store's pair_runs; "
                            "rebuild the store with this version of the pipeline.")
     return [int(stored[p]) for p in wanted]
+
+
+@lru_cache(maxsize=16)
+def _item_codes(store: Store, by: tuple[str, ...], band_column: str) -> np.ndarray | None:
+    """paired_terms.item_codes, kept per store (fixed for a read-only store; 2 MB at 232k items)."""
+    return paired_terms.item_codes(store.arrays, by, band_column)
 
 
 @lru_cache(maxsize=64)

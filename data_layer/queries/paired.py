@@ -19,6 +19,7 @@ from scipy.stats import wilcoxon
 from data_layer import aggregates
 from data_layer.metrics import METRICS
 from data_layer.queries import large_n
+from data_layer.queries.common import run_concurrently
 from data_layer.queries.intervals import fetch_rows, item_index, ordered
 from data_layer.queries.large_aggregate_pairs import NO_INTERVAL, paired_aggregate
 from data_layer.slice import Slice
@@ -150,10 +151,12 @@ def paired_comparisons(store: Store, sl: Slice, by: tuple[str, ...] = (), kinds:
     The answer's message names the kinds that have no run pairs in the slice."""
     fetched: dict[Slice, pd.DataFrame] = {}
     frames, missing = [], []
+    large = run_concurrently({name: (_large, store, sl, KINDS[name], by) for name in kinds
+                              if _use_large(store, sl, KINDS[name], by)})  # the kinds are independent
     for name in kinds:
         k = KINDS[name]
         relaxed = _relaxed(sl, k)
-        if _use_large(store, sl, k, by) and (out := _large(store, sl, k, by)) is not None:
+        if (out := large.get(name)) is not None:
             if len(out):
                 frames.append(ordered(out, by, sl).assign(kind=name))
             else:
