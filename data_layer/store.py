@@ -59,6 +59,11 @@ class Store:
             raise StoreError(
                 f"Store {self.path} has schema version {self.schema_version}; this version of "
                 f"Disagreement Atlas reads schema version {SCHEMA_VERSION}. {rebuild_hint(self.path)}")
+        # A GROUP BY item_key (0 .. items - 1) then aggregates into an array indexed by the key
+        # instead of a hash table (DuckDB's default allows 12 bits): the paired comparisons' per-item
+        # means over 1.6M pair rows at 10M rows, 54 -> 43 ms.
+        last = self._cursor().execute("SELECT max(item_key) FROM human_dist").fetchone()[0] or 0
+        self._con.execute(f"SET GLOBAL perfect_ht_threshold = {min(max(12, int(last).bit_length()), 20)}")
 
     def _schema_version(self) -> int | None:
         try:

@@ -230,3 +230,12 @@ def test_signed_rank_sums_give_scipys_p(decimals):
     want = ss.wilcoxon(d, zero_method="wilcox", method="approx").pvalue
     assert large_n.wilcoxon_p(nw, r_plus, ties) == pytest.approx(want, rel=1e-10)
     assert paired_terms.signed_rank_sums(np.zeros(3)) == (0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("keys", [[0], [3, 5, 63], [0, 1, 2, 3, 4, 8, 9], [10, 70], list(range(64, 80)), []])
+def test_pair_filter_keeps_exactly_the_pairs_given(keys):
+    import duckdb
+    sql, params = paired_terms.pair_filter(keys)
+    got = duckdb.connect().execute(f"SELECT x.pair_key FROM (SELECT range::INTEGER AS pair_key FROM range(130)) x "
+                                   f"WHERE {sql} ORDER BY 1", params).fetchall()
+    assert [k for (k,) in got] == sorted(set(keys))

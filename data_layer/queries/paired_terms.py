@@ -51,18 +51,27 @@ def item_codes(fetch: Fetch, by: tuple[str, ...], band_column: str) -> np.ndarra
     return codes
 
 
-def item_rows_sql(metric: str, band_column: str, by: tuple[str, ...], stored: bool, n_keys: int,
+def pair_filter(keys: list[int]) -> tuple[str, list]:
+    """SQL and parameters keeping the rows of pairs `keys`: a bit test of a 64-bit mask when every
+    key is below 64 (pair keys number the store's pairs from 0; DuckDB runs an IN list as a
+    join: the per-item means over 1.6M pair rows 41 -> 34 ms), else an IN list."""
+    if keys and max(keys) < 64:
+        return "((?::UBIGINT >> x.pair_key::UBIGINT) & 1) = 1", [sum(1 << k for k in set(keys))]
+    return f"x.pair_key IN ({', '.join('?' * len(keys)) or 'NULL'})", list(keys)
+
+
+def item_rows_sql(metric: str, band_column: str, by: tuple[str, ...], stored: bool, pairs: str,
                   items: str) -> str:
     """One row per item: g (group position; item_key when computed from pair rows, see
     item_codes), d. For a stored pair set a read of pair_item_sums (parameters: group values
     unless ungrouped, kind, set name, item filter's), else a GROUP BY item over the pairs'
-    pair_diffs (kind, pair keys, item filter's)."""
+    pair_diffs (kind, `pairs`' (pair_filter), item filter's)."""
     m = metric
     if stored:
         return (f"SELECT {_code(by, band_column)} AS g, sd_{m} / nullif(nd_{m}, 0) AS d FROM pair_item_sums x "
                 f"WHERE x.kind = ? AND x.pair_set = ? AND {items}")
     return (f"SELECT x.item_key AS g, avg(x.l_{m} - x.r_{m}) AS d FROM pair_diffs x "
-            f"WHERE x.kind = ? AND x.pair_key IN ({', '.join('?' * n_keys)}) AND {items} GROUP BY x.item_key")
+            f"WHERE x.kind = ? AND {pairs} AND {items} GROUP BY x.item_key")
 
 
 def terms(fetch: Fetch, metric: str, band_column: str, by: tuple[str, ...], kind: str, pair_set: str | None,
@@ -72,17 +81,17 @@ def terms(fetch: Fetch, metric: str, band_column: str, by: tuple[str, ...], kind
     for `by` if the caller keeps them (else fetched when needed)."""
     values = group_values(fetch, by, band_column)
     lead = [values] if by else []
-    stored = pair_set is not None
-    rows = fetch(item_rows_sql(metric, band_column, by, stored, len(keys), items),
-                 [*(lead if stored else []), kind, *([pair_set] if stored else keys), *item_params])
+    stored, (pairs, pair_params) = pair_set is not None, pair_filter(keys)
+    rows = fetch(item_rows_sql(metric, band_column, by, stored, pairs, items),
+                 [*(lead if stored else []), kind, *([pair_set] if stored else pair_params), *item_params])
     if not stored:  # item keys to group positions
         codes = codes if codes is not None or not by else item_codes(fetch, by, band_column)
         rows["g"] = codes[rows["g"]] if by else np.ones(len(rows["g"]), dtype=np.int64)
     m = metric
     sums = fetch(f"SELECT {_code(by, band_column)} AS g, count(DISTINCT x.pair_key) AS n_run_pairs, "
                  f"sum(sl_{m}) / nullif(sum(nl_{m}), 0) AS \"left\", sum(sr_{m}) / nullif(sum(nr_{m}), 0) AS \"right\" "
-                 f"FROM pair_groups x WHERE x.kind = ? AND x.pair_key IN ({', '.join('?' * len(keys))}) "
-                 f"AND {items} GROUP BY ALL", [*lead, kind, *keys, *item_params])
+                 f"FROM pair_groups x WHERE x.kind = ? AND {pairs} AND {items} GROUP BY ALL",
+                 [*lead, kind, *pair_params, *item_params])
     per_group = {int(g): (int(n), float(lv), float(rv)) for g, n, lv, rv in zip(
         _plain(sums["g"]), _plain(sums["n_run_pairs"]), _plain(sums["left"]), _plain(sums["right"]), strict=True)}
     out = []
