@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 5  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups
+SCHEMA_VERSION = 6  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -47,6 +47,7 @@ CREATE TABLE human_dist (
     entropy_bin INTEGER NOT NULL,  -- data_layer.bands.entropy_bin_sql of entropy_norm
     entropy_rank_desc INTEGER NOT NULL,  -- position in ORDER BY entropy_norm DESC, task_id, item_id
     entropy_rank_asc INTEGER NOT NULL,  -- position in ORDER BY entropy_norm ASC, task_id, item_id
+    search_text VARCHAR NOT NULL,  -- lower-cased text, a newline, lower-cased item_id: the text search
     PRIMARY KEY (task_id, item_id)
 );
 CREATE TABLE band_edges (

@@ -63,6 +63,18 @@ def test_search_is_a_parameter_and_wildcards_are_literal(demo_store):
     assert "matching" in items.items_page(demo_store, Slice(), injected).message
 
 
+def test_search_ignores_case_and_matches_text_or_item_id(demo_store):
+    """The search matches the stored lower-cased text and id (human_dist.search_text) as ILIKE
+    over both columns would, for any case of the needle."""
+    texts = demo_store.df("SELECT i.task_id, i.item_id, i.text, h.search_text FROM items i "
+                          "JOIN human_dist h USING (task_id, item_id)")
+    assert (texts["search_text"] == texts["text"].str.lower() + "\n" + texts["item_id"].str.lower()).all()
+    for needle in ("THE", "The", "Sarcasm-00", "<SCRIPT>alert"):
+        want = demo_store.scalar("SELECT count(*) FROM items WHERE text ILIKE ? OR item_id ILIKE ?",
+                                 [f"%{needle}%"] * 2)
+        assert 0 < want == items.count_items(demo_store, Slice(), items.ItemOrder(search=needle)), needle
+
+
 def test_item_order_round_trips_through_url_params():
     order = items.ItemOrder(sort="gap", descending=False, run="a|b", rlvr="x|y", rlhf="z|w", search="hi")
     assert items.ItemOrder.from_params(order.to_params()) == order

@@ -101,10 +101,11 @@ def _keyed(sl: Slice, order: ItemOrder, covers: bool) -> tuple[str, list]:
         source = "human_dist h" + "".join(f" LEFT JOIN {scan.format(m=metric, w='')} {a} ON {a}.item_key = h.item_key"
                                           for a in "vf"[:len(runs)])
         params = [*runs, *params]
-    if order.search:
-        source += f" JOIN items i ON i.task_id = {base}.task_id AND i.item_id = {base}.item_id"
-        where += f" AND (i.text ILIKE ? ESCAPE '\\' OR {base}.item_id ILIKE ? ESCAPE '\\')"
-        params += [f"%{_escape_like(order.search)}%"] * 2
+    if order.search:  # human_dist.search_text: text and item id, lower-cased at build time
+        match = "search_text LIKE ? ESCAPE '\\'"
+        where += (f" AND h.{match}" if base == "h"
+                  else f" AND {base}.item_key IN (SELECT item_key FROM human_dist WHERE {match})")
+        params += [f"%{_escape_like(order.search.lower())}%"]
     return f"SELECT {base}.task_id, {base}.item_id, {base}.item_key, {key} AS k FROM {source} WHERE {where}", params
 
 
