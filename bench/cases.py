@@ -6,7 +6,7 @@ from __future__ import annotations
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -163,10 +163,11 @@ def _item(store: Store, ctx: Context) -> list[Case]:
             for name, o in (("", items.ItemOrder()), (" by divergence", div), (" by pair gap", gap))] + [
             # the page's one call (its six queries two at a time): what the Item page waits for
             ("item", f"{PAGE_CASE}{name}: all", lambda o=o: _first_opened(store, sl, o, t, i, whole=True))
-            for name, o in (("", items.ItemOrder()), (" by pair gap", gap))]
+            for name, o in (("", items.ItemOrder()), (" by pair gap", gap), (SEARCHED, replace(gap, search=ctx.word)))]
 
 
 PAGE_CASE = "item_page, no kept ranking"
+SEARCHED = " by pair gap and a text search"
 
 
 def _first_opened(store: Store, sl: Slice, order: items.ItemOrder, task_id: str, item_id: str, whole=False):

@@ -55,10 +55,6 @@ class ItemOrder:
                    search=(params.get("q") or "").strip())
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _sort_runs(sl: Slice, order: ItemOrder) -> tuple[str, ...]:
     """The runs whose scores make the sort key: none for entropy, for a slice-level metric or
     when a run the sort needs is not chosen (the key is then NULL for every item)."""
@@ -77,6 +73,12 @@ def _covers(store: Store, sl: Slice, order: ItemOrder) -> bool:
     sql = " UNION ALL ".join([f"SELECT count(*) FROM human_dist WHERE {where}"]
                              + [f"SELECT sum(n_rows) FROM score_sums WHERE run_id = ? AND {where}"] * len(runs))
     return len({n for (n,) in store.rows(sql, params + [v for run in runs for v in (run, *params)])}) == 1
+
+
+def _needle(order: ItemOrder) -> str:
+    """What the text search looks for in human_dist.search_text (lower-cased there at build time):
+    taken literally by contains(), so % and _ need no escaping (LIKE with ESCAPE was 50% slower)."""
+    return order.search.lower()
 
 
 def _keyed(sl: Slice, order: ItemOrder, covers: bool) -> tuple[str, list]:
@@ -102,10 +104,9 @@ def _keyed(sl: Slice, order: ItemOrder, covers: bool) -> tuple[str, list]:
                                           for a in "vf"[:len(runs)])
         params = [*runs, *params]
     if order.search:  # human_dist.search_text: text and item id, lower-cased at build time
-        match = "search_text LIKE ? ESCAPE '\\'"
-        where += (f" AND h.{match}" if base == "h"
-                  else f" AND {base}.item_key IN (SELECT item_key FROM human_dist WHERE {match})")
-        params += [f"%{_escape_like(order.search.lower())}%"]
+        where += (" AND contains(h.search_text, ?)" if base == "h" else
+                  f" AND {base}.item_key IN (SELECT item_key FROM human_dist WHERE contains(search_text, ?))")
+        params += [_needle(order)]
     return f"SELECT {base}.task_id, {base}.item_id, {base}.item_key, {key} AS k FROM {source} WHERE {where}", params
 
 
@@ -192,11 +193,16 @@ def _sort_keys(store: Store, sl: Slice, order: ItemOrder) -> tuple[np.ndarray, n
                            f"FROM human_dist WHERE {where}", params)
         return got["item_key"], got["s"].astype("float64")
     covers = _covers(store, sl, order)
-    got = _run_keys(store, sl, order) if covers and not order.search else None
+    got = _run_keys(store, sl, order) if covers else None
     if got is None:
         keyed, params = _keyed(sl, order, covers)
         got = store.arrays(f"SELECT item_key, k FROM ({keyed})", params)
         got = got["item_key"], np.ma.asarray(got["k"])
+    elif order.search:  # the runs' rows of the items the search matches (a lookup table by key)
+        found = store.column("SELECT item_key FROM human_dist WHERE contains(search_text, ?)", [_needle(order)])
+        hit = np.zeros(int(max(got[0].max(initial=0), found.max(initial=0))) + 1, dtype=bool)
+        hit[found] = True
+        got = got[0][hit[got[0]]], got[1][hit[got[0]]]
     keys, k = got
     s = -k if order.descending else k
     return keys, np.ma.filled(s.astype("float64"), np.inf)
