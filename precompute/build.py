@@ -135,8 +135,8 @@ def _write_human(con, study: Study, report: BuildReport, show: bool):
 
 def search_text(dist: pd.DataFrame, texts: pd.DataFrame) -> list[str]:
     """Per row of `dist`, what the Items page's text search matches: the item's text and id,
-    lower-cased in Python as the search is (item_order), so a search is one LIKE on one column
-    (a third of ILIKE over both columns, and no join with items)."""
+    lower-cased in Python as the search is (item_order), so a search is one contains() on one
+    column (a third of ILIKE over both columns, and no join with items)."""
     found = dict(zip(zip(texts["task_id"], texts["item_id"], strict=True), texts["text"], strict=True))
     return [f"{found[(t, i)].lower()}\n{i.lower()}" for t, i in zip(dist["task_id"], dist["item_id"].astype(str),
                                                                     strict=True)]

@@ -143,27 +143,29 @@ _KEPT: OrderedDict[tuple, np.ndarray] = OrderedDict()  # least recently used fir
 _KEPT_LOCK = threading.Lock()  # sessions run in threads
 
 
-def kept_ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray | None:
-    """The slice's ranking if this process already computed it, else None."""
-    key = (store, *_what_orders(sl, order))
+def _kept(key: tuple) -> np.ndarray | None:
     with _KEPT_LOCK:
         if key in _KEPT:
             _KEPT.move_to_end(key)
         return _KEPT.get(key)
 
 
+def kept_ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray | None:
+    """The slice's ranking if this process already computed it, else None."""
+    return _kept((store, *_what_orders(sl, order)))
+
+
 def ranking(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
     """The item keys of the slice in `order` (`_order_by`), kept per store and what the order
     depends on (`_what_orders`), the last RANKINGS_KEPT of them."""
-    found = kept_ranking(store, sl, order)
-    if found is not None:
-        return found
     key = (store, *_what_orders(sl, order))
-    keys = _rank(store, *key[1:])
-    with _KEPT_LOCK:
-        _KEPT[key] = keys
-        while len(_KEPT) > RANKINGS_KEPT:
-            _KEPT.popitem(last=False)
+    keys = _kept(key)
+    if keys is None:
+        keys = _rank(*key)
+        with _KEPT_LOCK:
+            _KEPT[key] = keys
+            while len(_KEPT) > RANKINGS_KEPT:
+                _KEPT.popitem(last=False)
     return keys
 
 
@@ -232,16 +234,11 @@ def _place(keys: np.ndarray, s: np.ndarray, me: int) -> tuple[int, int | None, i
     mine = s[at[0]]
     tie, lower, higher = s == mine, s < mine, s > mine
     tied_before, tied_after = keys[tie & (keys < me)], keys[tie & (keys > me)]
-    if len(tied_before):
-        before = int(tied_before.max())
-    else:  # the last item of the key group just below mine
-        below = np.max(s, where=lower, initial=-np.inf)
-        before = int(keys[s == below].max()) if lower.any() else None
-    if len(tied_after):
-        after = int(tied_after.min())
-    else:
-        above = np.min(s, where=higher, initial=np.inf)
-        after = int(keys[s == above].min()) if higher.any() else None
+    # else the last item of the key group just below mine, the first of the group just above
+    before = (int(tied_before.max()) if len(tied_before)
+              else int(keys[s == s[lower].max()].max()) if lower.any() else None)
+    after = (int(tied_after.min()) if len(tied_after)
+             else int(keys[s == s[higher].min()].min()) if higher.any() else None)
     return int(np.count_nonzero(lower)) + len(tied_before), before, after
 
 

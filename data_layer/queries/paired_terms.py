@@ -31,9 +31,14 @@ def group_values(fetch: Fetch, by: tuple[str, ...], band_column: str) -> list[st
     return [""]
 
 
+def _group_column(by: tuple[str, ...], band_column: str) -> str | None:
+    """The column a grouping reads (None when ungrouped)."""
+    return {("band",): band_column, ("task_id",): "task_id"}.get(by)
+
+
 def _code(by: tuple[str, ...], band_column: str) -> str:
     """SQL of a row's group position."""
-    column = {("band",): band_column, ("task_id",): "task_id"}.get(by)
+    column = _group_column(by, band_column)
     return f"list_position(?::VARCHAR[], x.{column})" if column else "1"
 
 
@@ -41,10 +46,9 @@ def item_codes(fetch: Fetch, by: tuple[str, ...], band_column: str) -> np.ndarra
     """Per item_key, the 1-based position of its group among `group_values` (None when
     ungrouped): the GROUP BY over pair rows then keys on the item alone, 10 ms less per
     comparison at 232k items than carrying the item's group through it."""
-    column = {("band",): band_column, ("task_id",): "task_id"}.get(by)
-    if column is None:
+    if _group_column(by, band_column) is None:
         return None
-    got = fetch(f"SELECT item_key, list_position(?::VARCHAR[], {column}) AS g FROM human_dist",
+    got = fetch(f"SELECT item_key, {_code(by, band_column)} AS g FROM human_dist x",
                 [group_values(fetch, by, band_column)])
     codes = np.zeros(int(got["item_key"].max()) + 1 if len(got["item_key"]) else 0, dtype=np.int64)
     codes[got["item_key"]] = np.ma.filled(got["g"], 0)  # 0: no group (a NULL band), never matched
@@ -62,15 +66,15 @@ def pair_filter(keys: list[int]) -> tuple[str, list]:
 
 def item_rows_sql(metric: str, band_column: str, by: tuple[str, ...], stored: bool, pairs: str,
                   items: str) -> str:
-    """One row per item: g (group position; item_key when computed from pair rows, see
-    item_codes), d. For a stored pair set a read of pair_item_sums (parameters: group values
+    """One row per item: g (group position; when computed from pair rows and grouped, the
+    item_key, mapped by item_codes), d. For a stored pair set a read of pair_item_sums (parameters: group values
     unless ungrouped, kind, set name, item filter's), else a GROUP BY item over the pairs'
     pair_diffs (kind, `pairs`' (pair_filter), item filter's)."""
     m = metric
     if stored:
         return (f"SELECT {_code(by, band_column)} AS g, sd_{m} / nullif(nd_{m}, 0) AS d FROM pair_item_sums x "
                 f"WHERE x.kind = ? AND x.pair_set = ? AND {items}")
-    return (f"SELECT x.item_key AS g, avg(x.l_{m} - x.r_{m}) AS d FROM pair_diffs x "
+    return (f"SELECT {'x.item_key' if by else '1'} AS g, avg(x.l_{m} - x.r_{m}) AS d FROM pair_diffs x "
             f"WHERE x.kind = ? AND {pairs} AND {items} GROUP BY x.item_key")
 
 
@@ -84,9 +88,8 @@ def terms(fetch: Fetch, metric: str, band_column: str, by: tuple[str, ...], kind
     stored, (pairs, pair_params) = pair_set is not None, pair_filter(keys)
     rows = fetch(item_rows_sql(metric, band_column, by, stored, pairs, items),
                  [*(lead if stored else []), kind, *([pair_set] if stored else pair_params), *item_params])
-    if not stored:  # item keys to group positions
-        codes = codes if codes is not None or not by else item_codes(fetch, by, band_column)
-        rows["g"] = codes[rows["g"]] if by else np.ones(len(rows["g"]), dtype=np.int64)
+    if not stored and by:  # item keys to group positions
+        rows["g"] = (codes if codes is not None else item_codes(fetch, by, band_column))[rows["g"]]
     m = metric
     sums = fetch(f"SELECT {_code(by, band_column)} AS g, count(DISTINCT x.pair_key) AS n_run_pairs, "
                  f"sum(sl_{m}) / nullif(sum(nl_{m}), 0) AS \"left\", sum(sr_{m}) / nullif(sum(nr_{m}), 0) AS \"right\" "
