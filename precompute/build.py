@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from data_layer import text_search
 from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import DDL, ITEM_RUNS_TABLE, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
@@ -127,6 +128,7 @@ def _write_human(con, study: Study, report: BuildReport, show: bool):
         dist[name] = rank
     dist["entropy_bin"] = entropy_bins(dist["entropy_norm"])
     dist["search_text"] = search_text(dist, pd.concat(texts, ignore_index=True))
+    dist["search_sig_lo"], dist["search_sig_hi"] = text_search.signatures(dist["search_text"].tolist())
     # stored in item_key order: point lookups by key or by (task_id, item_id) read one row group
     _insert(con, "human_dist", dist.sort_values("item_key"))
     _insert(con, "band_edges", edges)
@@ -135,11 +137,11 @@ def _write_human(con, study: Study, report: BuildReport, show: bool):
 
 def search_text(dist: pd.DataFrame, texts: pd.DataFrame) -> list[str]:
     """Per row of `dist`, what the Items page's text search matches: the item's text and id,
-    lower-cased in Python as the search is (item_order), so a search is one contains() on one
-    column (a third of ILIKE over both columns, and no join with items)."""
+    lower-cased in Python as the search is (data_layer.text_search), so a search is one
+    contains() on one column (a third of ILIKE over both columns, and no join with items)."""
     found = dict(zip(zip(texts["task_id"], texts["item_id"], strict=True), texts["text"], strict=True))
-    return [f"{found[(t, i)].lower()}\n{i.lower()}" for t, i in zip(dist["task_id"], dist["item_id"].astype(str),
-                                                                    strict=True)]
+    return [text_search.search_text(found[(t, i)], i) for t, i in zip(dist["task_id"], dist["item_id"].astype(str),
+                                                                      strict=True)]
 
 
 def item_keys(task_ids: pd.Series, item_ids: pd.Series) -> np.ndarray:

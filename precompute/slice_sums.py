@@ -7,10 +7,10 @@ best on two cores, 1.2-1.7 s with the group keys the pages use. These tables hol
 sums those formulas need, so a request reads thousands of rows (cluster_sums), or one row per
 item (item_cover, pair_diffs):
 
-- `run_index`: a dense 0-based number per run (bit positions of item_cover).
-- `item_cover`: per item, a bitstring of the runs with a row for it: a group's item count (items
-  with a row in the group, as the bootstrap path counts them) is the number of items whose
-  bitstring meets the group's run mask.
+- `item_cover`: per item, a bitstring of the runs with a row for it (bit `run_key`, the dense run
+  number item_scores carries from run_index): a group's item count (items with a row in the
+  group, as the bootstrap path counts them) is the number of items whose bitstring meets the
+  group's run mask.
 - `cluster_sums`: per ordered pair of runs (r, r') of the same model type (training, reasoning),
   task, band combination and entropy bin, and per-item metric m: Σ_i v_ir·v_ir' (xx), Σ_i v_ir·[v_ir'
   scored] (xc), Σ_i [v_ir scored]·[v_ir' scored] (cc). For a group G of runs, with S_i and C_i the
@@ -60,10 +60,8 @@ def _one_thread(con) -> Iterator[None]:
 
 
 def write_slice_sums(con: duckdb.DuckDBPyConnection) -> None:
-    """Creates run_index, item_cover, cluster_sums, pair_runs, pair_sets, pair_diffs, pair_groups,
+    """Creates item_cover, cluster_sums, pair_runs, pair_sets, pair_diffs, pair_groups,
     pair_item_sums and pair_tests from item_scores."""
-    con.execute("CREATE TABLE run_index AS SELECT run_id, (row_number() OVER (ORDER BY run_id) - 1)::INTEGER "
-                "AS run_index FROM (SELECT DISTINCT run_id FROM item_scores)")
     _item_cover(con)
     _cluster_sums(con)
     _pair_diffs(con)
@@ -74,7 +72,7 @@ def write_slice_sums(con: duckdb.DuckDBPyConnection) -> None:
 def _item_cover(con) -> None:
     last = max(int(con.execute("SELECT count(*) FROM run_index").fetchone()[0]) - 1, 0)
     con.execute(f"CREATE TABLE item_cover AS SELECT s.item_key, {', '.join(f's.{c}' for c in ITEM_COLUMNS)}, "
-                f"bitstring_agg(r.run_index, 0, {last}) AS runs FROM item_scores s JOIN run_index r USING (run_id) "
+                f"bitstring_agg(s.run_key, 0, {last}) AS runs FROM item_scores s "
                 f"GROUP BY ALL ORDER BY s.item_key")
 
 

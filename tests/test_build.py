@@ -117,6 +117,20 @@ def test_store_is_read_only(demo_store):
         demo_store.rows("CREATE TABLE x (a INT)")
 
 
+def test_run_keys_number_the_scored_runs_in_run_id_order(demo_store):
+    """item_scores is read one run at a time by run_key (zone maps prune on an integer, not on a
+    shared string prefix): the key must name exactly the run's rows."""
+    keyed = demo_store.rows("SELECT run_id, run_key FROM run_index ORDER BY run_key")
+    scored = [r for (r,) in demo_store.rows("SELECT DISTINCT run_id FROM item_scores ORDER BY run_id")]
+    assert [r for r, _ in keyed] == scored and [k for _, k in keyed] == list(range(len(scored)))
+    assert demo_store.scalar("SELECT count(*) FROM item_scores s JOIN run_index x USING (run_id) "
+                             "WHERE s.run_key <> x.run_key") == 0
+    run, key = keyed[-1]
+    assert demo_store.run_key(run) == key and demo_store.run_key("no such run") == -1
+    assert demo_store.scalar("SELECT count(*) FROM item_scores WHERE run_key = ?", [key]) == \
+        demo_store.scalar("SELECT count(*) FROM item_scores WHERE run_id = ?", [run]) > 0
+
+
 def test_demo_cache_is_rebuilt_for_new_code_and_old_copies_removed(tmp_path, monkeypatch):
     from data_layer import locate
     monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))

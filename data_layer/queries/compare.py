@@ -68,8 +68,8 @@ def compare_runs(store: Store, sl: Slice, left_run: str, right_run: str,
     filters do not, the runs are named)."""
     cols = dict.fromkeys(["run_id", "task_id", "item_id", *(c for m in metrics for c in aggregates.columns_for(m))])
     where, params = sl.item_filters_only().where()
-    df = store.df(f"SELECT {', '.join(cols)} FROM item_scores WHERE run_id IN (?, ?) AND {where}",
-                  [left_run, right_run, *params])
+    df = store.df(f"SELECT {', '.join(cols)} FROM item_scores WHERE run_key IN (?, ?) AND {where}",
+                  [store.run_key(left_run), store.run_key(right_run), *params])
     out = compare_runs_from_rows(df, left_run, right_run, metrics) if len(df) else pd.DataFrame()
     if not len(out) or out["n"].iloc[0] == 0:
         return Result(None, f"Runs {left_run!r} and {right_run!r} scored no common item in this slice.")

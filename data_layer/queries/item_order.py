@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data_layer import text_search
 from data_layer.metrics import METRICS
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
@@ -75,13 +76,7 @@ def _covers(store: Store, sl: Slice, order: ItemOrder) -> bool:
     return len({n for (n,) in store.rows(sql, params + [v for run in runs for v in (run, *params)])}) == 1
 
 
-def _needle(order: ItemOrder) -> str:
-    """What the text search looks for in human_dist.search_text (lower-cased there at build time):
-    taken literally by contains(), so % and _ need no escaping (LIKE with ESCAPE was 50% slower)."""
-    return order.search.lower()
-
-
-def _keyed(sl: Slice, order: ItemOrder, covers: bool) -> tuple[str, list]:
+def _keyed(store: Store, sl: Slice, order: ItemOrder, covers: bool) -> tuple[str, list]:
     """The query `keyed`: task_id, item_id, item_key and the sort key `k` of the slice's items that
     match the text search. Light columns only: a run's scores are read only when the sort names
     the run, and from item_scores alone (no join with human_dist) when the runs scored every item
@@ -90,23 +85,25 @@ def _keyed(sl: Slice, order: ItemOrder, covers: bool) -> tuple[str, list]:
     key = ("h.entropy_norm" if order.sort == "entropy" else "CAST(NULL AS DOUBLE)" if not runs
            else "v.m - f.m" if len(runs) == 2 else "v.m")
     where, params = sl.where(scope="item", alias="" if covers else "h")
-    scan = "(SELECT task_id, item_id, item_key, {m} AS m FROM item_scores WHERE run_id = ?{w})"
+    scan = "(SELECT task_id, item_id, item_key, {m} AS m FROM item_scores WHERE run_key = ?{w})"
+    run_keys = [store.run_key(r) for r in runs]
     if covers:
         base, source = "v", scan.format(m=metric, w=f" AND {where}") + " v"
-        params = [runs[0], *params]
+        params = [run_keys[0], *params]
         if len(runs) == 2:
             source += f" JOIN {scan.format(m=metric, w=f' AND {where}')} f USING (item_key)"
-            params += [runs[1], *params[1:]]
+            params += [run_keys[1], *params[1:]]
         where = "TRUE"
     else:
         base = "h"
         source = "human_dist h" + "".join(f" LEFT JOIN {scan.format(m=metric, w='')} {a} ON {a}.item_key = h.item_key"
                                           for a in "vf"[:len(runs)])
-        params = [*runs, *params]
-    if order.search:  # human_dist.search_text: text and item id, lower-cased at build time
-        where += (" AND contains(h.search_text, ?)" if base == "h" else
-                  f" AND {base}.item_key IN (SELECT item_key FROM human_dist WHERE contains(search_text, ?))")
-        params += [_needle(order)]
+        params = [*run_keys, *params]
+    if order.search:  # data_layer.text_search: a signature test, then contains() on human_dist.search_text
+        found, found_params = text_search.matches(order.search, alias="h" if base == "h" else "")
+        where += (f" AND {found}" if base == "h" else
+                  f" AND {base}.item_key IN (SELECT item_key FROM human_dist WHERE {found})")
+        params += found_params
     return f"SELECT {base}.task_id, {base}.item_id, {base}.item_key, {key} AS k FROM {source} WHERE {where}", params
 
 
@@ -181,7 +178,7 @@ def _rank(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
         where, params = sl.where(scope="item")
         return store.column(f"SELECT item_key FROM human_dist WHERE {where} "
                             f"ORDER BY entropy_rank_{direction.lower()}", params)
-    keyed, params = _keyed(sl, order, _covers(store, sl, order))
+    keyed, params = _keyed(store, sl, order, _covers(store, sl, order))
     return store.column(f"SELECT item_key FROM ({keyed}) ORDER BY {_order_by(order)}", params)
 
 
@@ -195,34 +192,46 @@ def _sort_keys(store: Store, sl: Slice, order: ItemOrder) -> tuple[np.ndarray, n
                            f"FROM human_dist WHERE {where}", params)
         return got["item_key"], got["s"].astype("float64")
     covers = _covers(store, sl, order)
-    got = _run_keys(store, sl, order) if covers else None
+    got = _keys_from_runs(store, sl, order) if covers else None
     if got is None:
-        keyed, params = _keyed(sl, order, covers)
+        keyed, params = _keyed(store, sl, order, covers)
         got = store.arrays(f"SELECT item_key, k FROM ({keyed})", params)
-        got = got["item_key"], np.ma.asarray(got["k"])
+        got = got["item_key"], _floats(got["k"])
     elif order.search:  # the runs' rows of the items the search matches (a lookup table by key)
-        found = store.column("SELECT item_key FROM human_dist WHERE contains(search_text, ?)", [_needle(order)])
+        matching, params = text_search.matches(order.search)
+        found = store.column(f"SELECT item_key FROM human_dist WHERE {matching}", params)
         hit = np.zeros(int(max(got[0].max(initial=0), found.max(initial=0))) + 1, dtype=bool)
         hit[found] = True
-        got = got[0][hit[got[0]]], got[1][hit[got[0]]]
-    keys, k = got
-    s = -k if order.descending else k
-    return keys, np.ma.filled(s.astype("float64"), np.inf)
+        kept = np.flatnonzero(hit[got[0]])  # positions, then take(): twice as fast as two boolean masks
+        got = got[0].take(kept), got[1].take(kept)
+    keys, s = got  # s is this call's own array (fetched, or computed from fetched ones): changed in place
+    if order.descending:
+        np.negative(s, out=s)
+    s[np.isnan(s)] = np.inf
+    return keys, s
 
 
-def _run_keys(store: Store, sl: Slice, order: ItemOrder) -> tuple[np.ndarray, np.ndarray] | None:
-    """item_key and the sort key (masked where NULL) when the sort's runs scored every item of
+def _floats(values: np.ndarray) -> np.ndarray:
+    """A fetched column as float64 with NaN where NULL, so that the placement works on plain
+    arrays (no copy when DuckDB returned one without NULLs)."""
+    if np.ma.isMaskedArray(values):
+        return np.ma.filled(values.astype("float64"), np.nan)
+    return np.asarray(values, dtype="float64")
+
+
+def _keys_from_runs(store: Store, sl: Slice, order: ItemOrder) -> tuple[np.ndarray, np.ndarray] | None:
+    """item_key and the sort key (NaN where NULL) when the sort's runs scored every item of
     the slice: one scan per run, the difference taken here (a third cheaper than joining the
     two runs in SQL). None when the two runs' rows do not come in the same item order."""
     where, params = sl.where(scope="item")
     metric = METRICS.get(sl.metric).name
-    scans = [store.arrays(f"SELECT item_key, {metric} AS m FROM item_scores WHERE run_id = ? AND {where}",
-                          [run, *params]) for run in _sort_runs(sl, order)]
+    scans = [store.arrays(f"SELECT item_key, {metric} AS m FROM item_scores WHERE run_key = ? AND {where}",
+                          [store.run_key(run), *params]) for run in _sort_runs(sl, order)]
     if len(scans) == 1:
-        return scans[0]["item_key"], np.ma.asarray(scans[0]["m"])
+        return scans[0]["item_key"], _floats(scans[0]["m"])
     if not np.array_equal(scans[0]["item_key"], scans[1]["item_key"]):
         return None
-    return scans[0]["item_key"], np.ma.asarray(scans[0]["m"]) - np.ma.asarray(scans[1]["m"])
+    return scans[0]["item_key"], _floats(scans[0]["m"]) - _floats(scans[1]["m"])
 
 
 def _place(keys: np.ndarray, s: np.ndarray, me: int) -> tuple[int, int | None, int | None] | None:

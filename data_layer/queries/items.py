@@ -70,26 +70,28 @@ def _page_rows(store: Store, sl: Slice, order: ItemOrder, page: pd.DataFrame) ->
         values[a] = f"{a}.m" if run and metric.level == "item" else "CAST(NULL AS DOUBLE)"
         cols += [f"{values[a]} AS {name}_metric",
                  f"{a}d.probs AS {name}_probs" if run else f"CAST(NULL AS DOUBLE[]) AS {name}_probs"]
-        joins += "".join(f" LEFT JOIN {t} {a}{d} ON {a}{d}.run_id = ? AND {a}{d}.pos = p.pos"
+        joins += "".join(f" LEFT JOIN {t} {a}{d} ON {a}{d}.run = ? AND {a}{d}.pos = p.pos"
                          for t, d in (("scores", ""), ("dists", "d")) if run)
     on, m = "USING (task_id, item_id)", metric.name if metric.level == "item" else "NULL"
 
-    def each(column: str, table: str) -> str:  # one scan per run: `run_id = ?` prunes row groups, `IN` does not
-        return " UNION ALL ".join([f"SELECT pos, run_id, {column} FROM p JOIN {table} {on} WHERE run_id = ?"]
-                                  * len(chosen)) or f"SELECT NULL AS pos, NULL AS run_id, NULL AS {column.split()[-1]}"
+    def each(column: str, table: str, run: str) -> str:  # one scan per run: `= ?` prunes row groups, `IN` does not
+        return " UNION ALL ".join([f"SELECT pos, {run} AS run, {column} FROM p JOIN {table} {on} WHERE {run} = ?"]
+                                  * len(chosen)) or f"SELECT NULL AS pos, NULL AS run, NULL AS {column.split()[-1]}"
     sql = (f"WITH p AS MATERIALIZED (SELECT unnest(?::VARCHAR[]) AS task_id, unnest(?::VARCHAR[]) AS item_id, "
            f"unnest(?::BIGINT[]) AS pos), "
            f"t AS MATERIALIZED (SELECT pos, text FROM p JOIN items {on}), "
            f"h AS MATERIALIZED (SELECT pos, {sl.band_column} AS band, n_annotators, entropy_norm, probs "
            f"FROM p JOIN human_dist {on}), "
-           f"scores AS MATERIALIZED ({each(f'{m} AS m', 'item_scores')}), "
-           f"dists AS MATERIALIZED ({each('probs', 'model_dist')}) "
+           f"scores AS MATERIALIZED ({each(f'{m} AS m', 'item_scores', 'run_key')}), "
+           f"dists AS MATERIALIZED ({each('probs', 'model_dist', 'run_id')}) "
            f"SELECT p.task_id, p.item_id, left(t.text, {SNIPPET_CHARS}) AS snippet, length(t.text) > "
            f"{SNIPPET_CHARS} AS cut, h.band, h.n_annotators, h.entropy_norm, h.probs AS human, "
            f"{', '.join(cols)}, {values['v']} - {values['f']} AS gap, p.pos "
            f"FROM p JOIN t ON t.pos = p.pos JOIN h ON h.pos = p.pos{joins} ORDER BY p.pos")
-    run_params = [v for r in (order.run, order.rlvr, order.rlhf) if r for v in (r, r)]
-    return store.df(sql, [list(page["task_id"]), list(page["item_id"]), list(page["pos"]), *chosen, *chosen,
+    # item_scores is read by the run's integer key (Store.run_key: zone maps prune on it), model_dist by run_id
+    keys = [store.run_key(r) for r in chosen]
+    run_params = [v for r in (order.run, order.rlvr, order.rlhf) if r for v in (store.run_key(r), r)]
+    return store.df(sql, [list(page["task_id"]), list(page["item_id"]), list(page["pos"]), *keys, *chosen,
                           *run_params])
 
 

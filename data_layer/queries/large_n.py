@@ -140,7 +140,7 @@ def _terms_from_cluster_sums(store: Store, sl: Slice, metric: str, by: tuple[str
                  sum(cc_{metric}) FILTER (WHERE run_id = run2_id)::BIGINT AS n
           FROM cluster_sums c WHERE {items} AND run_id IN (SELECT run_id FROM f)
                AND run2_id IN (SELECT run_id FROM f) GROUP BY ALL HAVING sum(cc_{metric}) FILTER (WHERE run_id = run2_id) > 0),
-    g AS (SELECT training, reasoning, bitstring_agg(x.run_index, 0, {last}) AS mask
+    g AS (SELECT training, reasoning, bitstring_agg(x.run_key, 0, {last}) AS mask
           FROM f JOIN run_index x USING (run_id) GROUP BY ALL),
     k AS (SELECT g.training, g.reasoning, {csel}count(*) AS n_items FROM item_cover c, g
           WHERE {items} AND bit_count(c.runs & g.mask) > 0 GROUP BY ALL)
