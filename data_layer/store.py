@@ -70,9 +70,13 @@ class Store:
         """The run's dense integer key in item_scores (run_index.run_key), -1 for a run without
         scores. Filtering on it lets zone maps prune to the run's few row groups, which the
         string run_id, whose stored statistics keep an 8-byte prefix, cannot."""
-        with self._lock:
+        with self._lock:  # read once per store (one row per run)
             if self._run_keys is None:
-                self._run_keys = dict(self._con.cursor().execute("SELECT run_id, run_key FROM run_index").fetchall())
+                cur = self._con.cursor()
+                try:
+                    self._run_keys = dict(cur.execute("SELECT run_id, run_key FROM run_index").fetchall())
+                finally:
+                    cur.close()
             return self._run_keys.get(run_id, -1)
 
     def _schema_version(self) -> int | None:
