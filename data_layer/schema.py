@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 7  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature
+SCHEMA_VERSION = 7  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -132,17 +132,20 @@ FROM item_scores;
 """
 
 # The Item page's rows (every run's distribution and metrics for one item), item-major: a
-# point lookup by (task_id, item_id) reads one row group here, against one row group per run
-# in the run-major item_scores/model_dist (EXPLAIN ANALYZE at 10M rows: 43 of 86 row groups,
-# ~5M string comparisons, 130-230 ms). Costs one more copy of those columns on disk.
+# point lookup reads one row group here, against one row group per run in the run-major
+# item_scores/model_dist (EXPLAIN ANALYZE at 10M rows: 43 of 86 row groups, ~5M string
+# comparisons, 130-230 ms). Looked up by item_key: with task ids that share their first 8 bytes
+# (zone maps keep no more of a string), (task_id, item_id) pruned nothing, 82 of 82 row groups
+# at 10M (11.7 ms; by key 1 of 82, 2.5 ms with the key's own lookup). Costs one more copy of
+# those columns on disk.
 ITEM_RUNS_FACETS = ("model_id", "method", "reasoning", "steering", "source", "training", "pair_id",
                     "params_b", "family", "display_name")
 ITEM_RUNS_TABLE = f"""
 CREATE TABLE item_runs AS
-SELECT s.task_id, s.item_id, s.run_id, {", ".join(f"s.{c}" for c in ITEM_RUNS_FACETS)},
+SELECT s.task_id, s.item_id, s.item_key, s.run_id, {", ".join(f"s.{c}" for c in ITEM_RUNS_FACETS)},
        d.probs, d.n_valid, d.n_failed, d.covered_mass, {", ".join(f"s.{m}" for m in ITEM_METRICS)}
 FROM item_scores s JOIN model_dist d USING (run_id, task_id, item_id)
-ORDER BY s.task_id, s.item_id, s.run_id;
+ORDER BY s.item_key, s.run_id;
 """
 
 # Pre-aggregated sums per run x task x band combination x entropy bin: every mean the Overview,

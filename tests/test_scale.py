@@ -86,7 +86,7 @@ def test_leaderboard_and_run_values_means_equal_means_over_items(demo_store):
 def test_item_runs_equal_item_scores_joined_with_model_dist(demo_store):
     """The Item page's item-major copy holds exactly the run-major rows."""
     from data_layer.metrics import ITEM_METRICS as M
-    cols = f"run_id, task_id, item_id, display_name, method, training, n_valid, covered_mass, {', '.join(M)}"
+    cols = f"run_id, task_id, item_id, item_key, display_name, method, training, n_valid, covered_mass, {', '.join(M)}"
     a = demo_store.df(f"SELECT {cols}, probs FROM item_runs ORDER BY run_id, task_id, item_id")
     b = demo_store.df(f"SELECT {', '.join('s.' + c if c not in ('n_valid', 'covered_mass') else 'd.' + c for c in cols.split(', '))}, "
                       "d.probs FROM item_scores s JOIN model_dist d USING (run_id, task_id, item_id) "

@@ -69,12 +69,14 @@ def _runs_only(sl: Slice) -> Slice:
 def model_dists(store: Store, sl: Slice, task_id: str, item_id: str) -> Result:
     """One row per run of the slice that scored the item: run and model facets, model_type,
     probs, n_valid, n_failed, covered_mass and every per-item metric (from the item-major
-    item_runs table: a point lookup reads one row group at any scale)."""
+    item_runs table: a point lookup by item_key reads one row group at any scale; DuckDB takes
+    the key from the subquery as a filter of the scan)."""
     where, params = _runs_only(sl).where(alias="s")
     metrics = ", ".join(f"s.{m}" for m in ITEM_METRICS)
     df = store.df(f"SELECT s.run_id, s.model_id, s.display_name, s.training, s.reasoning, s.method, "
                   f"s.steering, s.params_b, s.probs, s.n_valid, s.n_failed, s.covered_mass, {metrics} "
-                  f"FROM item_runs s WHERE s.task_id = ? AND s.item_id = ? AND {where} "
+                  f"FROM item_runs s WHERE s.item_key = (SELECT item_key FROM human_dist "
+                  f"WHERE task_id = ? AND item_id = ?) AND {where} "
                   f"ORDER BY {_RUN_ORDER.format(a='s')}",
                   [task_id, item_id] + params)
     return Result.of(add_model_type(df), "No model run of the current slice scored this item; widen the model "
