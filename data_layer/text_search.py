@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-SIGNATURE_BITS = 128  # two UBIGINT columns
 _MIX = np.uint32(2654435761)  # Knuth's multiplicative hash; the top 7 bits of the product index the bit
 
 
@@ -60,7 +59,8 @@ def matches(search: str, alias: str = "") -> tuple[str, list]:
     and its parameters. The signature test comes first inside a CASE so that DuckDB runs
     contains() only on the rows that pass it (as two ANDed conditions, it pushed contains() into
     the scan and tested every row)."""
-    lo, hi = (int(v[0]) for v in signatures([needle(search)]))
+    looked_for = needle(search)
+    lo, hi = (int(v[0]) for v in signatures([looked_for]))
     a = f"{alias}." if alias else ""
     return (f"CASE WHEN ({a}search_sig_lo & ?::UBIGINT) = ?::UBIGINT AND ({a}search_sig_hi & ?::UBIGINT) = ?::UBIGINT "
-            f"THEN contains({a}search_text, ?) ELSE false END", [lo, lo, hi, hi, needle(search)])
+            f"THEN contains({a}search_text, ?) ELSE false END", [lo, lo, hi, hi, looked_for])
