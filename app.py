@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer.store import StoreError
-from ui import data
+from ui import data, first_start
 
 st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
 
@@ -23,6 +23,7 @@ PAGES = [
     st.Page("views/data.py", title="Data", icon=":material/dataset:", url_path="data"),
 ]
 
+first_start.wait_for_demo_store()  # a fresh start shows the demo build's steps, not a spinner
 try:
     data.store()
 except StoreError as e:

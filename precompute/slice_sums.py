@@ -38,6 +38,7 @@ from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import ITEM_METRICS
 from data_layer.queries import paired_terms
 from data_layer.queries.paired import KINDS, RUN_COLS, pairs_from_runs
+from precompute.progress import progress
 
 ITEM_COLUMNS = ("task_id", *(s.column for s in BAND_SCHEMES), "entropy_bin")
 # Run columns whose every value names a stored pair set (for kinds whose two runs share the column):
@@ -153,7 +154,8 @@ def _pair_tests(con) -> None:
     groupings = [((), "", "band_fixed"), *((("band",), b.column, b.column) for b in BAND_SCHEMES),
                  (("task_id",), "task_id", "band_fixed")]
     with _one_thread(con):  # sums of floating-point values: the same bytes for the same input
-        for kind, pair_set in con.execute("SELECT DISTINCT kind, pair_set FROM pair_sets ORDER BY ALL").fetchall():
+        sets = con.execute("SELECT DISTINCT kind, pair_set FROM pair_sets ORDER BY ALL").fetchall()
+        for kind, pair_set in progress(sets, "per pair set", show=False):  # reported to a listener only
             _set_tests(con, kind, pair_set, groupings)
 
 

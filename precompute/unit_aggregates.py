@@ -15,6 +15,7 @@ import pandas as pd
 from data_layer.bands import BAND_SCHEMES
 from data_layer.queries.aggregates import ALL_BANDS, UNIT_METRICS, band_filters, unit_rows, units_from_rows
 from data_layer.schema import UNIT_AGGREGATES_TABLE
+from precompute.progress import progress
 
 
 def run_units(rows: pd.DataFrame) -> pd.DataFrame:
@@ -32,7 +33,8 @@ def run_units(rows: pd.DataFrame) -> pd.DataFrame:
 def write_unit_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     """Creates unit_aggregates from item_scores and score_sums (both must exist)."""
     runs = [r[0] for r in con.execute("SELECT DISTINCT run_id FROM score_sums ORDER BY 1").fetchall()]
-    frames = [run_units(unit_rows(con, "s.run_id = ?", [run])) for run in runs]
+    # per run, for a listener only (the build shows this step as one line): the slowest step of a demo build
+    frames = [run_units(unit_rows(con, "s.run_id = ?", [run])) for run in progress(runs, "per run", show=False)]
     units = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["run_id", "task_id", "metric", "value", "n", "band_filter", "band"])
     units = units.astype({"run_id": str, "task_id": str, "band_filter": str, "band": object,
