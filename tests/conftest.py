@@ -31,15 +31,20 @@ def demo_store(demo_store_path):
     store.close()
 
 
-@pytest.fixture
-def app_env(demo_store_path, monkeypatch):
-    """Point the app at the session's demo store (AppTest runs in this process)."""
-    monkeypatch.setenv("ATLAS_STORE", str(demo_store_path))
+def point_app_at(store_path: Path, monkeypatch) -> Path:
+    """Point the app at this store (AppTest runs in this process), with empty caches."""
+    monkeypatch.setenv("ATLAS_STORE", str(store_path))
     monkeypatch.chdir(ROOT)
     import streamlit as st
     st.cache_data.clear()
     st.cache_resource.clear()
-    return demo_store_path
+    return store_path
+
+
+@pytest.fixture
+def app_env(demo_store_path, monkeypatch):
+    """Point the app at the session's demo store."""
+    return point_app_at(demo_store_path, monkeypatch)
 
 
 def datasets_or_skip() -> Path:

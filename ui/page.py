@@ -10,13 +10,14 @@ import streamlit as st
 from data_layer.queries.options import is_simulated
 from data_layer.slice import Slice
 from ui import data
+from ui.no_runs import note_if_no_model_runs
 from ui.sidebar import render_sidebar
 
 SIMULATED_BANNER = (
     "**Simulated demo data.** Every model and annotator here is simulated by our own code to show "
     "what the dashboard reveals; nothing here is evidence. To look at real data, build a store with "
-    "`python -m precompute build --config study.toml --out my.duckdb` and start the app with "
-    "`ATLAS_STORE=my.duckdb streamlit run app.py`.")
+    "`atlas build --config study.toml --out my.duckdb` and start the app on it with "
+    "`atlas app --store my.duckdb`.")
 
 
 def start_page(title: str) -> Slice:
@@ -30,4 +31,5 @@ def start_page(title: str) -> Slice:
         st.info(SIMULATED_BANNER, icon="🧪")
     st.title(title)
     st.caption(sl.sentence())
+    note_if_no_model_runs()  # every page: a store of ratings alone is not broken, it awaits runs
     return sl

@@ -96,7 +96,7 @@ def headline(frame: pd.DataFrame | None, metric_name: str, scheme: str, training
         return "There is nothing to compare in this slice."
     models = frame[(frame["model_type"] != "Baseline") & frame["mean"].notna()]
     if not len(models):
-        return "Only baselines are in this slice; add model types to compare them."
+        return "Only baselines are in this slice: no model run matches its filters."
     bands = [b for b in BAND_SCHEMES.get(scheme).bands if b in set(models["band"])]
     top = _rank(models[models["band"] == bands[-1]], metric)
     where = _where(bands[-1])
