@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from precompute.study import StudyError
 
@@ -73,6 +74,15 @@ def _cmd_publish(args) -> int:
     return 0
 
 
+def _cmd_app(args) -> int:
+    from ui.launch import LaunchError, run_app
+    try:
+        return run_app(args.store, args.port, args.address)
+    except LaunchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
 def _print_report(report, out, seconds: float) -> None:
     items = sum(t["items"] for t in report.tasks.values())
     dropped = sum(t["dropped_below_min_annotators"] for t in report.tasks.values())
@@ -83,7 +93,8 @@ def _print_report(report, out, seconds: float) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m precompute", description=DESCRIPTION)
+    prog = "atlas" if Path(sys.argv[0]).stem == "atlas" else "python -m precompute"  # the installed command
+    p = argparse.ArgumentParser(prog=prog, description=DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="build a store from a study config (study.toml)")
     b.add_argument("--config", required=True, help="path of the study config (TOML)")
@@ -119,6 +130,12 @@ def parser() -> argparse.ArgumentParser:
     pu.add_argument("--dry-run", action="store_true",
                     help="print the dataset card and the files to upload; contact nobody")
     pu.set_defaults(func=_cmd_publish)
+    a = sub.add_parser("app", help="start the dashboard (with the production settings of .streamlit/config.toml, "
+                       "from any directory); without --store: ATLAS_STORE, ATLAS_STORE_REPO or the demo store")
+    a.add_argument("--store", help="path of a built store to explore")
+    a.add_argument("--port", type=int, help="port to serve on (default 8501)")
+    a.add_argument("--address", help="address to listen on (default: all interfaces)")
+    a.set_defaults(func=_cmd_app)
     return p
 
 

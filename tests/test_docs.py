@@ -18,13 +18,15 @@ def test_glossary_file_is_generated_from_the_registries():
 
 def test_every_cli_command_is_documented_in_the_readme():
     commands = parser()._subparsers._group_actions[0].choices
-    for name in commands:
-        assert f"python -m precompute {name}" in README, f"README does not mention `precompute {name}`"
+    for name in commands:  # `atlas X` once installed, `python -m precompute X` in a checkout: the same
+        assert f"atlas {name}" in README or f"python -m precompute {name}" in README, \
+            f"README does not mention `atlas {name}`"
 
 
 def test_readme_quick_start_and_ci_agree():
     blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
-    assert blocks[0].strip().splitlines() == ["pip install -r requirements.txt", "streamlit run app.py"]
+    assert blocks[0].strip().splitlines() == ["pip install .", "atlas app"]
+    assert "`pip install -r requirements.txt` and\n`streamlit run app.py`" in README  # the checkout route
     test_cmd = re.search(r"python -m pytest[^`\n]*", README).group(0)
     assert test_cmd in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
