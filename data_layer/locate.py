@@ -59,7 +59,10 @@ def ensure_demo_store() -> Path:
     if not path.exists():
         from precompute.build import build_store  # the read side only builds the demo, lazily
         from precompute.demo import demo_study
-        build_store(demo_study(0), path, show_progress=False)
+        from precompute.progress import progress_step
+        with progress_step("simulating annotators and models", show=False):  # for a listener
+            study = demo_study(0)
+        build_store(study, path, show_progress=False)
         for old in path.parent.glob("demo-schema*-seed0.duckdb"):  # demo stores of older checkouts
             if old != path:
                 old.unlink(missing_ok=True)

@@ -14,17 +14,18 @@ from ui.first_start import DEMO_STEPS, DemoBuild, progress_text
 def test_progress_text_names_the_step_and_extrapolates_the_time_left():
     build = DemoBuild(started=100.0)
     assert progress_text(build, 101.0) == "Starting (1 s so far)"
-    build.update("human distributions", 0, 4)
+    build.update("simulating annotators and models", 0, 1)
+    build.update("simulating annotators and models", 1, 1)
     build.update("human distributions", 4, 4)
     build.update("model runs and item metrics", 10, 20)
-    assert build.fraction == pytest.approx(0.01 + 0.05)
-    assert progress_text(build, 106.0) == "Step 2 of 6: model runs and item metrics (6%, about 94 s left)"
+    assert build.fraction == pytest.approx(0.13 + 0.045)
+    assert progress_text(build, 107.0) == "Step 3 of 7: model runs and item metrics (18%, about 33 s left)"
     build.update("aggregate metrics per run x task x band filter", 0, 1)
     build.update("per run", 10, 20)  # an inner step: half of the aggregate step
     assert build.step == "aggregate metrics per run x task x band filter"
-    assert build.fraction == pytest.approx(0.14 + 0.23)
+    assert build.fraction == pytest.approx(0.25 + 0.20)
     build.update("per run", 1, 20)
-    assert build.fraction == pytest.approx(0.37)  # never moves back
+    assert build.fraction == pytest.approx(0.45)  # never moves back
 
 
 @pytest.fixture
@@ -33,6 +34,7 @@ def fresh_start(tmp_path, monkeypatch):
     for name in ("ATLAS_STORE", "ATLAS_STORE_REPO"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(first_start, "_demo_seen", False)  # another test's cache folder had one
     monkeypatch.chdir(ROOT)
     import streamlit as st
     st.cache_data.clear()
