@@ -8,7 +8,8 @@ from pathlib import Path
 
 from precompute.study import StudyError
 
-DESCRIPTION = "Disagreement Atlas offline pipeline: build stores of human and model label distributions."
+DESCRIPTION = ("Disagreement Atlas: build stores of human and model label distributions (the offline "
+               "pipeline) and explore them in the dashboard (`app`).")
 
 
 def _cmd_build(args) -> int:

@@ -180,7 +180,7 @@ def test_readme_documents_the_publish_command():
     section = readme[readme.index("## Deploy your own Space"):readme.index("## Layout")]
     assert {"--repo", "--revision", "--private", "--force", "--dry-run"} == flags
     assert not [f for f in flags if not re.search(rf"`[^`]*{f}\b[^`]*`", section)]  # each one explained
-    assert "python -m precompute publish my.duckdb --repo" in readme
+    assert "atlas publish my.duckdb --repo" in section  # the installed command (= python -m precompute)
 
 
 # --- resolving a published store ------------------------------------------------------------
