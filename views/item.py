@@ -13,6 +13,7 @@ from data_layer.facets import METHOD_LABELS, STEERING_LABELS, colour_for
 from data_layer.metrics import ITEM_METRICS, METRICS
 from data_layer.queries import item_order as q_order
 from data_layer.queries import item_page as q_page
+from ui.charts import built_once
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
@@ -83,6 +84,15 @@ if isinstance(item["guideline"], str) and item["guideline"]:
     st.text(item["guideline"])
 
 # ------------------------------------------------------------------ distributions
+def _distributions(long: pd.DataFrame, labels: list, colours: dict):
+    fig = px.bar(long, x="label", y="share", color="who", barmode="group", color_discrete_map=colours,
+                 category_orders={"label": labels, "who": list(colours)}, hover_data={"type": True},
+                 labels={"share": "Share of labels", "label": "Label", "who": "Humans / model run"})
+    fig.update_layout(height=max(520, 22 * len(colours) + 120), font_size=15, legend=dict(font_size=12),
+                      yaxis_range=[0, 1], margin=dict(t=30))
+    return fig
+
+
 human, models = page.human, page.models
 st.subheader("Human and model distributions")
 if human.ok:
@@ -96,12 +106,7 @@ if human.ok:
     long = pd.concat(series, ignore_index=True)
     colours = {w: (HUMAN_COLOUR if t == "Humans" else colour_for(t))
                for w, t in long[["who", "type"]].drop_duplicates().itertuples(index=False)}
-    fig = px.bar(long, x="label", y="share", color="who", barmode="group", color_discrete_map=colours,
-                 category_orders={"label": labels, "who": list(colours)}, hover_data={"type": True},
-                 labels={"share": "Share of labels", "label": "Label", "who": "Humans / model run"})
-    fig.update_layout(height=max(520, 22 * len(colours) + 120), font_size=15, legend=dict(font_size=12),
-                      yaxis_range=[0, 1], margin=dict(t=30))
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(built_once(_distributions, long, labels, colours), width="stretch")
     st.caption("Bar colours mark the model type (the same on every page); hover a bar for the run. "
                "Humans are the first, dark bar of each label.")
     cols = st.columns([1, 2])
