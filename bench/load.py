@@ -95,13 +95,13 @@ class Server:
 
 
 @contextmanager
-def served(processes: int, store: Path, log: Path):
+def served(processes: int, store: Path, log: Path, app_dir: Path = ROOT):
     from ui.serve import free_port
     port = free_port()
     env = {**os.environ, "ATLAS_STORE": str(store), "HF_HUB_OFFLINE": "1"}
     with open(log, "ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--processes", str(processes), "--port",
-                                 str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                                 str(port)], cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
@@ -293,15 +293,18 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=10, help="rounds of 20 + 20 mixed visitors for the memory check")
     ap.add_argument("--steps", type=int, default=10, help="next-item clicks and sidebar changes in one session")
     ap.add_argument("--timeout", type=float, default=300, help="deadline of one burst, seconds")
+    ap.add_argument("--app-dir", type=Path, default=ROOT,
+                    help="serve the app of another checkout (with ui/serve.py), e.g. the code before a "
+                         "change, to compare before and after in one run on the same machine state")
     ap.add_argument("--store", type=Path, help="a store (default: the demo store, built into a temporary folder)")
     args = ap.parse_args()
     store = args.store or _demo_store()
     log = Path("/tmp") / f"atlas-bench-load-{os.getpid()}.log"
     load = os.getloadavg()
-    print(f"store {store}; {os.cpu_count()} cores; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+    print(f"app {args.app_dir}; store {store}; {os.cpu_count()} cores; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
           f"at start; server log {log}")
     for processes in args.processes:
-        with served(processes, store, log) as server:
+        with served(processes, store, log, args.app_dir) as server:
             warm(server, [p for p in args.pages if p != "mixed"] or list(MIXED), processes, args.timeout)
             print(f"\n{processes} process{'es' * (processes > 1)}, after warm-up: "
                   f"{server.memory_mib('VmRSS'):.0f} MiB resident")

@@ -146,9 +146,13 @@ st.subheader("Model outputs")
 gens = page.generations
 if gens.ok:
     st.caption("Each run's raw answers and reasoning traces, shown as plain text. Click a run to open it.")
-    for _, g in gens.frame.groupby("run_id", sort=False):
+    for run_id, g in gens.frame.groupby("run_id", sort=False):
         head = f"{run_name(g.iloc[0])} — {len(g)} sample{'s' * (len(g) > 1)}"
-        with st.expander(plain(head), expanded=False):
+        # lazy: a run's samples are drawn only once its expander is opened (they were most of the
+        # page's elements, and of its CPU, for every visitor whether or not they looked)
+        with st.expander(plain(head), expanded=False, key=f"samples_{run_id}", on_change="rerun") as box:
+            if not box.open:
+                continue
             if len(g) > MAX_SAMPLES:
                 st.caption(f"Showing the first {MAX_SAMPLES} of {len(g)} samples; the CSV below has all.")
             for s in g.head(MAX_SAMPLES).itertuples():
