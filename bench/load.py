@@ -47,6 +47,7 @@ CASES: dict[str, list[dict[str, str]]] = {
     "data": [{}],
     "published": [{}],
 }
+DEFAULT_PAGE = "overview"
 MIXED = ("overview", "item")  # "20 + 20": half open the Overview, half an item
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -133,7 +134,7 @@ class Visit:
 
 def _cookie(base: str, page: str, query: str) -> str:
     """GET the page's HTML as a browser does first; the proxy's sticky cookie, if any."""
-    with urllib.request.urlopen(f"{base}/{page}?{query}", timeout=30) as r:
+    with urllib.request.urlopen(f"{base}/{'' if page == DEFAULT_PAGE else page}?{query}", timeout=30) as r:
         r.read()
         return "; ".join(c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or [])
 
@@ -142,7 +143,7 @@ def _rerun(page: str, query: str, widgets=None) -> bytes:
     BackMsg, _ = _proto()
     msg = BackMsg()
     msg.rerun_script.query_string = query
-    msg.rerun_script.page_name = page
+    msg.rerun_script.page_name = "" if page == DEFAULT_PAGE else page  # the default page lives at the root
     if widgets is not None:
         msg.rerun_script.widget_states.widgets.append(widgets)
     return msg.SerializeToString()
