@@ -167,6 +167,8 @@ async def _until_finished(ws, seen: dict | None = None) -> list[str]:
                 errors.append(el.alert.body)
             elif what == "selectbox" and seen is not None:
                 seen[el.selectbox.label] = el.selectbox
+            elif what == "heading" and seen is not None:
+                seen.setdefault("headings", []).append(el.heading.body)
         elif kind == "script_finished":
             if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                 return errors
@@ -258,12 +260,15 @@ async def _session_steps(base: str, steps: int) -> tuple[list[float], list[float
         await _until_finished(ws, seen)
         metric = seen["Metric"]
         for i in range(1, steps + 1):
-            state = WidgetState(id=metric.id, string_value=metric.options[i % min(3, len(metric.options))])
+            chosen = metric.options[i % min(3, len(metric.options))]  # e.g. "Jensen-Shannon distance (lower ...)"
             t0 = time.perf_counter()
-            await ws.send(_rerun("overview", "", state))
-            errors = await _until_finished(ws)
+            await ws.send(_rerun("overview", "", WidgetState(id=metric.id, string_value=chosen)))
+            shown: dict = {}
+            errors = await _until_finished(ws, shown)
             sidebar.append(time.perf_counter() - t0)
             assert not errors, errors
+            # the page was redrawn for the chosen metric (its chart's title names it)
+            assert any(h.startswith(chosen.split(" (")[0]) for h in shown.get("headings", [])), (chosen, shown)
     return nexts, sidebar
 
 
