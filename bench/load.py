@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -97,31 +96,9 @@ class Server:
 
 @contextmanager
 def served(processes: int, store: Path, log: Path, app_dir: Path = ROOT):
-    from ui.serve import free_port
-    port = free_port()
-    env = {**os.environ, "ATLAS_STORE": str(store), "HF_HUB_OFFLINE": "1"}
-    with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--processes", str(processes), "--port",
-                                 str(port)], cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start; see {log}")
-            time.sleep(0.3)
+    from ui.serve import running
+    with running(processes, store, log, cwd=app_dir) as (base, proc):
         yield Server(proc, base)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 # ------------------------------------------------------------------ one visitor

@@ -7,21 +7,14 @@ and static files alike), and that a permalink opened by either shows the same vi
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_browser import _free_port, _require_browser, query, wait_ready
-from ui.serve import BACKEND_HEADER, nginx_conf
+from tests.test_browser import _require_browser, query, wait_ready
+from ui.serve import BACKEND_HEADER, nginx_conf, running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HEADER = BACKEND_HEADER.lower()
@@ -31,32 +24,6 @@ PERMALINK = "item?task=demo-offensive&item=demo-offensive-0007&tasks=demo-offens
 def _need_nginx() -> None:
     if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
         pytest.skip("nginx is not installed (.ci/run installs it)")
-
-
-@contextlib.contextmanager
-def served(store_path: Path, log: Path, processes: int = 2):
-    """`python -m ui.serve --processes N` on a free port; yields (base URL, serve process)."""
-    port = _free_port()
-    env = {**os.environ, "ATLAS_STORE": str(store_path), "HF_HUB_OFFLINE": "1"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--processes", str(processes), "--port",
-                                 str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail(f"ui.serve did not become healthy:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield base, proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
 
 
 def test_nginx_conf_proxies_websockets_and_keeps_visitors_on_one_process(tmp_path):
@@ -78,7 +45,7 @@ def test_two_processes_serve_separate_visitors_and_a_permalink_shows_the_same_vi
     from playwright.sync_api import sync_playwright
 
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-    with served(demo_store_path, tmp_path / "serve.log") as (base, proc), sync_playwright() as p:
+    with running(2, demo_store_path, tmp_path / "serve.log") as (base, proc), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         visitors = {}  # backend -> browser context
         for _ in range(16):  # each new visitor lands on either process; 2^-15 to miss one

@@ -17,6 +17,7 @@ With --processes 1 there is no proxy: Streamlit itself listens on --port.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -101,7 +102,7 @@ def prepare_store() -> None:
     print(f"store: {where.path} ({where.origin})", flush=True)
 
 
-def wait_healthy(port: int, procs: list[subprocess.Popen], timeout: float = 120) -> None:
+def wait_healthy(port: int, procs: list[subprocess.Popen], timeout: float = 120, failure: str = "") -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -112,8 +113,28 @@ def wait_healthy(port: int, procs: list[subprocess.Popen], timeout: float = 120)
             pass
         dead = [p for p in procs if p.poll() is not None]
         if dead or time.monotonic() > deadline:
-            raise SystemExit(f"process on port {port} did not become healthy")
+            raise SystemExit(failure or f"process on port {port} did not become healthy")
         time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def running(processes: int, store: Path, log: Path, cwd: Path = ROOT, timeout: float = 180):
+    """`python -m ui.serve --processes N` on a free loopback port for benchmarks and tests, reading
+    `store`; yields (base URL, the serve process) once healthy, and stops it (SIGTERM) after."""
+    port = free_port()
+    env = {**os.environ, "ATLAS_STORE": str(store), "HF_HUB_OFFLINE": "1"}
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--processes", str(processes), "--port",
+                                 str(port)], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(port, [proc], timeout, f"ui.serve did not become healthy; see {log}")
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def serve(processes: int, port: int, address: str) -> int:
