@@ -26,8 +26,10 @@ def _need_nginx() -> None:
         pytest.skip("nginx is not installed (.ci/run installs it)")
 
 
-def test_nginx_conf_proxies_websockets_and_keeps_visitors_on_one_process(tmp_path):
+def test_nginx_conf_proxies_websockets_and_keeps_visitors_on_one_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # as in the image: nginx serves the static bundles
     conf = nginx_conf(tmp_path, [7001, 7002], 8501, "0.0.0.0")
+    assert "location /static/ {" in conf and "/streamlit/static/static/;" in conf
     assert "listen 0.0.0.0:8501;" in conf and "server 127.0.0.1:7001" in conf and "server 127.0.0.1:7002" in conf
     assert "proxy_set_header Upgrade $http_upgrade;" in conf and "hash $atlas_visitor_key consistent;" in conf
     assert f"pid {tmp_path}/nginx.pid;" in conf and f"proxy_temp_path {tmp_path}/proxy;" in conf  # unprivileged

@@ -211,6 +211,9 @@ def test_space_image_steps_install_and_serve_as_uid_1000():
         assert (status, body) == (200, "ok")
         status, page = http_get(base + "/")
         assert status == 200 and '<div id="root">' in page
+        bundle = re.search(r'src="\./(static/js/[^"]+\.js)"', page).group(1)
+        with urllib.request.urlopen(f"{base}/{bundle}", timeout=5) as r:  # nginx serves Streamlit's bundles
+            assert r.status == 200 and r.read(1) and "X-Atlas-Backend" not in r.headers
         proc_uid = re.search(r"^Uid:\s+(\d+)", Path(f"/proc/{server.pid}/status").read_text(), re.M)
         assert int(proc_uid.group(1)) == uid  # the server runs as the non-root user
     finally:

@@ -7,7 +7,7 @@ one process that holds its websocket, and a process runs Python on one core at a
 machine with N cores serves N processes: nginx listens on --port and passes each visitor to one
 of them, always the same one (a cookie set on the first response, hashed consistently; a client
 that refuses cookies is placed by its address). Websockets are proxied with their Upgrade
-headers; /_stcore/health and static files go to any process. Every response says which process
+headers; nginx serves Streamlit's static bundles (/static/) itself. Every response says which process
 served it in an `X-Atlas-Backend` header (its loopback address: nothing a visitor can use).
 
 The store is resolved once here, before any process starts (the demo store is built, a published
@@ -56,7 +56,7 @@ http {{
     }}
     server {{
         listen {address}:{port};
-        location / {{
+{static}        location / {{
             proxy_pass http://atlas;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
@@ -89,8 +89,22 @@ def streamlit_command(port: int, address: str) -> list[str]:
 
 def nginx_conf(run_dir: Path, backends: list[int], port: int, address: str) -> str:
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in backends)
-    return NGINX_CONF.format(run=run_dir, servers=servers, port=port, address=address,
+    return NGINX_CONF.format(run=run_dir, servers=servers, port=port, address=address, static=static_location(),
                              cookie=VISITOR_COOKIE, header=BACKEND_HEADER)
+
+
+def static_location() -> str:
+    """nginx serves Streamlit's hashed, immutable bundles (a first visit fetches 2-3 MB of them)
+    from its install folder, so Python no longer reads and gzips them for every new visitor.
+    Not when nginx runs as root: its workers then run as `nobody`, who may not read the install
+    (e.g. under /root); Streamlit serves them as before."""
+    import streamlit
+    folder = Path(streamlit.__file__).parent / "static" / "static"
+    if os.geteuid() == 0 or not folder.is_dir():
+        return ""
+    return (f"        location /static/ {{\n            alias {folder}/;\n            gzip on;\n"
+            "            gzip_types application/javascript text/css application/json image/svg+xml;\n"
+            '            add_header Cache-Control "public, immutable, max-age=31536000";\n        }\n')
 
 
 def prepare_store() -> None:
