@@ -9,12 +9,17 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 from data_layer.facets import MODEL_TYPE_COLOURS, colour_for
 from ui.export import download_csv
 
 FONT_SIZE = 18
+# st.plotly_chart serialises a figure with plotly.io.to_json on every render. With orjson
+# installed, plotly's default, every value is first walked in Python (clean_to_json_compatible):
+# 7.6 ms for the 3,000-point collapse scatter against 2.5 ms with the standard json encoder.
+pio.json.config.default_engine = "json"
 
 
 def slug(name: str) -> str:
