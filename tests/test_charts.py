@@ -1,4 +1,5 @@
-"""ui.charts.built_once: a chart is laid out once per distinct arguments and kept as a dict."""
+"""ui.charts.built_once: a chart is laid out once per distinct arguments and kept, shared by
+sessions, as a figure whose dict st.plotly_chart serialises as it is."""
 import logging
 
 import pandas as pd
@@ -6,12 +7,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from ui.charts import built_once
+from ui.charts import KeptFigure, built_once
 
 
 def test_built_once_lays_out_each_chart_once_per_arguments():
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # no script run here: cache warnings only
-    st.cache_data.clear()
+    st.cache_resource.clear()
     calls = []
 
     def bars(df: pd.DataFrame, title: str) -> go.Figure:
@@ -20,11 +21,38 @@ def test_built_once_lays_out_each_chart_once_per_arguments():
 
     df = pd.DataFrame({"x": ["low", "high"], "y": [0.2, 0.4]})
     first = built_once(bars, df, "tvd")
-    again = built_once(bars, df.copy(), "tvd")  # equal arguments: the kept dict
+    again = built_once(bars, df.copy(), "tvd")  # equal arguments: the kept figure itself
     changed = built_once(bars, df.assign(y=[0.3, 0.4]), "tvd")  # other data: laid out again
     other = built_once(bars, df, "jsd")
     assert calls == ["tvd", "tvd", "jsd"]
-    assert isinstance(first, dict) and first["layout"]["title"]["text"] == "tvd"
+    assert again is first and isinstance(first, KeptFigure)
+    assert first.to_dict()["layout"]["title"]["text"] == "tvd" == first.layout.title.text
     same = pio.to_json(first, validate=False)
-    assert pio.to_json(again, validate=False) == same != pio.to_json(changed, validate=False)
-    assert other["layout"]["title"]["text"] == "jsd"
+    assert same == pio.to_json(bars(df, "tvd"), validate=False) != pio.to_json(changed, validate=False)
+    assert other.to_dict()["layout"]["title"]["text"] == "jsd"
+
+
+def test_page_values_the_builder_reads_are_part_of_the_key():
+    st.cache_resource.clear()
+    page = {"metric": "tvd"}
+
+    def titled(df: pd.DataFrame) -> go.Figure:  # reads a page value besides its argument
+        return go.Figure(go.Bar(x=df["x"], y=df["y"]), layout_title_text=page["metric"])
+
+    df = pd.DataFrame({"x": ["low"], "y": [0.2]})
+    assert built_once(titled, df, also=("tvd",)).layout.title.text == "tvd"
+    page["metric"] = "jsd"
+    assert built_once(titled, df, also=("jsd",)).layout.title.text == "jsd"
+
+
+def test_streamlit_takes_the_kept_dict_without_validating_it_again(monkeypatch):
+    """st.plotly_chart revalidates a dict (go.Figure(**dict)) but takes a Figure's to_dict():
+    the kept figure must stay on that path, or every render pays for the validation again."""
+    import plotly.tools
+    st.cache_resource.clear()
+    kept = built_once(lambda: go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))
+    validated = []
+    real = go.Figure.__init__
+    monkeypatch.setattr(go.Figure, "__init__", lambda self, *a, **k: (validated.append(1), real(self, *a, **k))[1])
+    out = plotly.tools.return_figure_from_figure_or_data(kept, validate_figure=True)
+    assert out is kept.to_dict() and not validated

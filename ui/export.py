@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,12 @@ def _cell(value):
     return json.dumps(value, default=str) if isinstance(value, (list, dict)) else value
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.map(_cell).to_csv(index=False).encode("utf-8")
+
+
 def download_csv(frame: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:
-    csv = frame.map(_cell).to_csv(index=False).encode("utf-8")
-    st.download_button(label, csv, file_name=filename, mime="text/csv", key=f"csv_{filename}",
-                       icon=":material/download:")
+    """The CSV is made when the button is clicked, not on every render: writing every table of a
+    page cost 10-50 ms of CPU per render, and each session kept the bytes in memory."""
+    st.download_button(label, partial(csv_bytes, frame), file_name=filename, mime="text/csv",
+                       key=f"csv_{filename}", icon=":material/download:", on_click="ignore")

@@ -2,7 +2,8 @@
 initial values come from the URL, and the resulting slice is written back to it."""
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass
+
 import streamlit as st
 
 from data_layer.bands import BAND_SCHEMES
@@ -11,7 +12,7 @@ from data_layer.metrics import METRICS
 from data_layer.queries import options
 from data_layer.registry import UnknownName
 from data_layer.slice import Slice, SliceError
-from ui.data import q
+from ui.data import location, q
 from ui.state import slice_from_url, write_slice
 
 _RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasoning", REASONING_LABELS.get),
@@ -19,7 +20,39 @@ _RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasonin
                ("sources", "source", str)]
 
 
-def _initial_slice(runs: pd.DataFrame, tasks: pd.DataFrame) -> Slice:
+@dataclass(frozen=True)
+class Choices:
+    """The sidebar's options and their labels with counts, made once per store and shared by every
+    session and render (counting them from the runs table took 10-20 ms of pandas per render)."""
+    tasks: tuple[str, ...]
+    task_labels: dict[str, str]
+    facets: dict[str, tuple[list[str], dict[str, str]]]  # field -> (options, option -> label)
+    sizes: tuple[float, ...]
+    models: tuple[str, ...]
+    model_names: dict[str, str]
+    known: dict[str, frozenset]  # slice field -> values the store has
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _choices(store_path: str) -> Choices:
+    tasks, runs = q(options.task_options), q(options.run_facet_options)
+    facets = {}
+    for field, col, label in _RUN_FACETS:
+        counts = runs[col].value_counts()
+        opts = sorted(str(v) for v in counts.index)
+        facets[field] = (opts, {v: f"{label(v) or v} ({counts.get(v, 0)} runs)" for v in opts})
+    models = runs.drop_duplicates("model_id")
+    known = {"tasks": frozenset(tasks["task_id"]), "models": frozenset(runs["model_id"]),
+             **{field: frozenset(runs[col]) for field, col, _ in _RUN_FACETS}}
+    return Choices(tasks=tuple(str(t) for t in tasks["task_id"]),
+                   task_labels={str(t): f"{n} ({c} items)" for t, n, c in
+                                zip(tasks["task_id"], tasks["name"], tasks["n_items"], strict=True)},
+                   facets=facets, sizes=tuple(sorted(float(v) for v in runs["params_b"].dropna().unique())),
+                   models=tuple(str(m) for m in models["model_id"]),
+                   model_names=dict(zip(models["model_id"], models["display_name"], strict=True)), known=known)
+
+
+def _initial_slice(choices: Choices) -> Slice:
     """The slice of the previous run in this session, or on a fresh visit the one in the link
     (unknown values are dropped with a warning rather than failing the page)."""
     if "slice" in st.session_state:
@@ -29,8 +62,7 @@ def _initial_slice(runs: pd.DataFrame, tasks: pd.DataFrame) -> Slice:
     except (SliceError, UnknownName) as e:
         st.session_state["url_problem"] = f"Part of the link was ignored: {e}"
         sl = Slice()
-    known = {"tasks": set(tasks["task_id"]), "models": set(runs["model_id"]),
-             **{field: set(runs[col]) for field, col, _ in _RUN_FACETS}}
+    known = choices.known
     ignored = [f"{f}={v}" for f, allowed in known.items() for v in getattr(sl, f) if v not in allowed]
     if ignored:
         st.session_state["url_problem"] = f"Unknown values in the link were ignored: {', '.join(ignored)}"
@@ -52,14 +84,7 @@ def _seed_widgets(sl: Slice, force: bool) -> None:
         st.session_state.pop("w_size_slider", None)  # re-seeded from w_size by _size_range
 
 
-def _counted(values: pd.Series, label) -> tuple[list, callable]:
-    counts = values.value_counts()
-    opts = sorted(str(v) for v in counts.index)
-    return opts, lambda v: f"{label(v) or v} ({counts.get(v, 0)} runs)"
-
-
-def _size_range(runs: pd.DataFrame) -> tuple[float | None, float | None]:
-    sizes = sorted(float(v) for v in runs["params_b"].dropna().unique())
+def _size_range(sizes: list[float]) -> tuple[float | None, float | None]:
     if len(sizes) < 2:
         return None, None
     if "w_size_slider" not in st.session_state:
@@ -72,18 +97,15 @@ def _size_range(runs: pd.DataFrame) -> tuple[float | None, float | None]:
 
 
 def render_sidebar(page: str = "") -> Slice:
-    tasks = q(options.task_options)
-    runs = q(options.run_facet_options)
+    choices = _choices(str(location().path))
     page_changed, st.session_state["sidebar_page"] = st.session_state.get("sidebar_page") != page, page
-    _seed_widgets(_initial_slice(runs, tasks), force=page_changed)
+    _seed_widgets(_initial_slice(choices), force=page_changed)
     with st.sidebar:
         st.header("Slice")
         if st.session_state.get("url_problem"):
             st.warning(st.session_state.pop("url_problem"))
-        names = dict(zip(tasks["task_id"], tasks["name"]))
-        counts = dict(zip(tasks["task_id"], tasks["n_items"]))
-        st.multiselect(FACETS.get("task").label, [str(t) for t in tasks["task_id"]], key="w_tasks",
-                       format_func=lambda t: f"{names[t]} ({counts[t]} items)",
+        st.multiselect(FACETS.get("task").label, list(choices.tasks), key="w_tasks",
+                       format_func=choices.task_labels.__getitem__,
                        placeholder="All tasks", help=FACETS.get("task").description)
         st.selectbox("Banding scheme", BAND_SCHEMES.names(), key="w_scheme",
                      format_func=lambda s: BAND_SCHEMES.get(s).label,
@@ -94,15 +116,13 @@ def render_sidebar(page: str = "") -> Slice:
         bc = dict(zip(band_counts["band"], band_counts["n_items"]))
         st.multiselect("Bands", list(scheme.bands), key="w_bands", placeholder="All bands",
                        format_func=lambda b: f"{b} ({bc.get(b, 0)} items)", help=scheme.definition)
-        for field, col, label in _RUN_FACETS:
-            opts, fmt = _counted(runs[col], label)
-            st.multiselect(FACETS.get(col).label, opts, key=f"w_{field}", format_func=fmt,
+        for field, col, _ in _RUN_FACETS:
+            opts, labels = choices.facets[field]
+            st.multiselect(FACETS.get(col).label, opts, key=f"w_{field}", format_func=labels.__getitem__,
                            placeholder="All", help=FACETS.get(col).description)
-        size_min, size_max = _size_range(runs)
-        models = runs.drop_duplicates("model_id")
-        mnames = dict(zip(models["model_id"], models["display_name"]))
-        st.multiselect("Models", [str(m) for m in models["model_id"]], key="w_models", placeholder="All models",
-                       format_func=lambda m: mnames.get(m, m))
+        size_min, size_max = _size_range(list(choices.sizes))
+        st.multiselect("Models", list(choices.models), key="w_models", placeholder="All models",
+                       format_func=lambda m: choices.model_names.get(m, m))
         st.selectbox("Metric", METRICS.names(), key="w_metric",
                      format_func=lambda m: f"{METRICS.get(m).label} ({METRICS.get(m).direction_text})",
                      help="\n\n".join(f"**{m.label}**: {m.description}" for m in METRICS))

@@ -126,7 +126,8 @@ with panel(f"{metric.label} against human disagreement"):
                            err_lo=binned["mean"] - binned["lo"])
     edges = _shared_edges(q(bands.band_edges, sl).frame)
     floor_res = q(noise_floor, sl, True)
-    show_chart(_binned(binned, edges, floor_res.frame), f"bands-{sl.metric}-by-entropy")
+    show_chart(built_once(_binned, binned, edges, floor_res.frame, also=(sl.metric, sl.band_scheme)),
+               f"bands-{sl.metric}-by-entropy")
     drawn = " Dashed black segments: each band's noise floor." if floor_res.ok and edges else ""
     st.caption(f"Mean per model type in {ENTROPY_BINS} bins of normalised human entropy, whiskers "
                f"{CONFIDENCE:.0%} bootstrap intervals over items. Open circles: fewer than {SMALL_N} items "
@@ -167,7 +168,7 @@ with panel("Collapse diagnostic: predicted vs human spread",
            help="Each point is one model's prediction for one item. Points under the diagonal predict "
                 "less disagreement than the annotators showed. Click a point to open the item."):
     scatter = need(q(bands.entropy_scatter, sl))
-    event = show_chart(_scatter(scatter), "bands-collapse-scatter", key="collapse_scatter",
+    event = show_chart(built_once(_scatter, scatter), "bands-collapse-scatter", key="collapse_scatter",
                        on_select="rerun", selection_mode="points")
     _open_clicked(event)
 

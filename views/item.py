@@ -13,6 +13,7 @@ from data_layer.facets import METHOD_LABELS, STEERING_LABELS, colour_for
 from data_layer.metrics import ITEM_METRICS, METRICS
 from data_layer.queries import item_order as q_order
 from data_layer.queries import item_page as q_page
+from ui.charts import built_once
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
@@ -83,6 +84,15 @@ if isinstance(item["guideline"], str) and item["guideline"]:
     st.text(item["guideline"])
 
 # ------------------------------------------------------------------ distributions
+def _distributions(long: pd.DataFrame, labels: list, colours: dict):
+    fig = px.bar(long, x="label", y="share", color="who", barmode="group", color_discrete_map=colours,
+                 category_orders={"label": labels, "who": list(colours)}, hover_data={"type": True},
+                 labels={"share": "Share of labels", "label": "Label", "who": "Humans / model run"})
+    fig.update_layout(height=max(520, 22 * len(colours) + 120), font_size=15, legend=dict(font_size=12),
+                      yaxis_range=[0, 1], margin=dict(t=30))
+    return fig
+
+
 human, models = page.human, page.models
 st.subheader("Human and model distributions")
 if human.ok:
@@ -96,12 +106,7 @@ if human.ok:
     long = pd.concat(series, ignore_index=True)
     colours = {w: (HUMAN_COLOUR if t == "Humans" else colour_for(t))
                for w, t in long[["who", "type"]].drop_duplicates().itertuples(index=False)}
-    fig = px.bar(long, x="label", y="share", color="who", barmode="group", color_discrete_map=colours,
-                 category_orders={"label": labels, "who": list(colours)}, hover_data={"type": True},
-                 labels={"share": "Share of labels", "label": "Label", "who": "Humans / model run"})
-    fig.update_layout(height=max(520, 22 * len(colours) + 120), font_size=15, legend=dict(font_size=12),
-                      yaxis_range=[0, 1], margin=dict(t=30))
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(built_once(_distributions, long, labels, colours), width="stretch")
     st.caption("Bar colours mark the model type (the same on every page); hover a bar for the run. "
                "Humans are the first, dark bar of each label.")
     cols = st.columns([1, 2])
@@ -141,9 +146,13 @@ st.subheader("Model outputs")
 gens = page.generations
 if gens.ok:
     st.caption("Each run's raw answers and reasoning traces, shown as plain text. Click a run to open it.")
-    for _, g in gens.frame.groupby("run_id", sort=False):
+    for run_id, g in gens.frame.groupby("run_id", sort=False):
         head = f"{run_name(g.iloc[0])} — {len(g)} sample{'s' * (len(g) > 1)}"
-        with st.expander(plain(head), expanded=False):
+        # lazy: a run's samples are drawn only once its expander is opened (they were most of the
+        # page's elements, and of its CPU, for every visitor whether or not they looked)
+        with st.expander(plain(head), expanded=False, key=f"samples_{run_id}", on_change="rerun") as box:
+            if not box.open:
+                continue
             if len(g) > MAX_SAMPLES:
                 st.caption(f"Showing the first {MAX_SAMPLES} of {len(g)} samples; the CSV below has all.")
             for s in g.head(MAX_SAMPLES).itertuples():

@@ -16,7 +16,16 @@ from data_layer.queries.paired import NO_INTERVAL_VERDICT, paired_comparisons
 from data_layer.queries.winrates import DEFAULT_COLUMNS, SETTING, win_rates
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.winrate import RULES as WIN_RULES
-from ui.charts import finish, row_spacing, show_chart, show_table, type_colours, type_order, type_style
+from ui.charts import (
+    built_once,
+    finish,
+    row_spacing,
+    show_chart,
+    show_table,
+    type_colours,
+    type_order,
+    type_style,
+)
 from ui.data import q
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
@@ -155,7 +164,7 @@ with panel("Paired comparisons: what changes when one thing changes?",
     by = st.radio("Compare", list(GROUPINGS), format_func=GROUPINGS.get, horizontal=True, key="w_paired_by")
     set_page_param("paired_by", None if by == "band" else by)
     paired, missing = _paired_frame(by)
-    show_chart(_forest(paired, by), f"paired-{sl.metric}-{by}")
+    show_chart(built_once(_forest, paired, by, also=(sl.metric, sl.band_scheme)), f"paired-{sl.metric}-{by}")
     how = ("per item averaged over matched run pairs" if metric.level == "item" else
            f"the difference of the two sides' {metric.label} over those items; no Wilcoxon p, since the "
            "metric has no per-item values")
@@ -227,7 +236,8 @@ with panel("RLVR vs RLHF siblings, band by band",
                 "Circles RLHF, diamonds RLVR; the grey line is the gap."):
     pair_frame = need(q(pairs.sibling_pairs, sl))
     st.caption("Circles: RLHF model; diamonds: its RLVR sibling; grey line: the gap between them.")
-    show_chart(_pairs_chart(pairs.pair_long(pair_frame)), f"pairs-{sl.metric}")
+    show_chart(built_once(_pairs_chart, pairs.pair_long(pair_frame), also=(sl.metric, sl.band_scheme)),
+               f"pairs-{sl.metric}")
     wins = pair_frame["better"].value_counts()
     st.markdown(f"**{metric.label}, {metric.direction_text}:** RLVR is better in {wins.get('RLVR', 0)} and "
                 f"RLHF in {wins.get('RLHF', 0)} of {len(pair_frame)} sibling comparisons × bands.")
@@ -258,7 +268,7 @@ with panel("Elicitation methods compared",
            help="Models elicited in more than one way: stated shares (verbalized), counted samples "
                 "(sampling), next-token probabilities (logprob)."):
     by_method = need(q(methods.method_comparison, sl))
-    show_chart(_methods_chart(by_method), f"methods-{sl.metric}")
+    show_chart(built_once(_methods_chart, by_method, also=(sl.metric,)), f"methods-{sl.metric}")
     st.caption(f"{metric.axis_title}. ⚠ marks values over fewer than {SMALL_N} scored items.")
     show_table(by_method[["display_name", "model_type", "method", "reasoning", "steering", "mean", "n"]],
                f"methods-{sl.metric}", column_config={"mean": st.column_config.NumberColumn(format="%.4f")})

@@ -2,11 +2,13 @@
 numbers beside them where the store holds the same dataset."""
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from data_layer.queries import published as pub
 from data_layer.winrate import RULES
+from ui.charts import built_once
 from ui.data import q
 from ui.page import start_page
 from ui.share import share_link
@@ -58,6 +60,21 @@ for col, (field, label, key, names) in zip(cols, CONTROLS, strict=True):
         values[field] = _control(field, label, key, names)
 filt = pub.PublishedFilter(**values)
 
+
+
+def _by_size(df: pd.DataFrame, subset: str, metric: str, direction: str):
+    fig = px.line(df, x="params_b", y="mean", color="setting", markers=True, log_x=True,
+                  hover_data=["model_pair", "n", "min", "max"],
+                  color_discrete_map={REASONING_NAMES[k]: v for k, v in REASONING_COLOURS.items()},
+                  labels={"params_b": "Model size (billions of parameters, log scale)", "mean": f"{metric} ({direction})",
+                          "setting": "Setting"})
+    fig.update_layout(height=400, title=f"{metric} on {subset}: {direction}",
+                      legend_title_text="Setting")
+    fig.update_xaxes(tickvals=sorted(df["params_b"].unique()), ticktext=[f"{v:g}B" for v in
+                                                                         sorted(df["params_b"].unique())])
+    return fig
+
+
 st.subheader("By model size")
 CHARTS = [("HighVar", "DistAlign", "mean |p − p̂| over the HighVar items"),
           ("Random", "VarCorr", "Pearson r of p(1−p) and p̂(1−p̂) over Random items"),
@@ -69,16 +86,7 @@ for subset, metric, definition in CHARTS:
         st.info(res.message)
         continue
     df = res.frame.assign(setting=lambda d: d["reasoning"].map(REASONING_NAMES))
-    fig = px.line(df, x="params_b", y="mean", color="setting", markers=True, log_x=True,
-                  hover_data=["model_pair", "n", "min", "max"],
-                  color_discrete_map={REASONING_NAMES[k]: v for k, v in REASONING_COLOURS.items()},
-                  labels={"params_b": "Model size (billions of parameters, log scale)", "mean": f"{metric} ({direction})",
-                          "setting": "Setting"})
-    fig.update_layout(height=400, title=f"{metric} on {subset}: {direction}",
-                      legend_title_text="Setting")
-    fig.update_xaxes(tickvals=sorted(df["params_b"].unique()), ticktext=[f"{v:g}B" for v in
-                                                                         sorted(df["params_b"].unique())])
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(built_once(_by_size, df, subset, metric, direction), width="stretch")
     st.caption(f"{metric}: {definition}. Each point is the mean of the figures passing the filters "
                "(datasets, methods, steering); n, min and max in the hover.")
 
