@@ -5,7 +5,9 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from data_layer import text_search
 from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import DDL, ITEM_RUNS_TABLE, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
+from data_layer.store_check import write_manifest
 from precompute.human import assign_bands, human_frame
 from precompute.noise_floor import noise_floor_frame
 from precompute.progress import progress, progress_step
@@ -43,12 +46,74 @@ class BuildReport:
         return json.dumps({"tasks": self.tasks, "runs": self.runs, "notes": self.notes}, sort_keys=True)
 
 
-def build_store(study: Study, out: str | os.PathLike, show_progress: bool = True) -> BuildReport:
-    """Build `study` into `out`. On any error the temporary file is removed and an existing
-    store at `out` is left untouched."""
+class OutputError(ValueError):
+    """The store cannot be written where asked (a directory, below a regular file, no write access)."""
+
+
+TEMP_MARK = ".building-"  # a build's temporary store is `.NAME.building-PID` (+ DuckDB's `.wal`)
+
+
+def temporary_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}{TEMP_MARK}{os.getpid()}")
+
+
+def check_output(out: str | os.PathLike) -> Path:
+    """Refuse, before any work, an output the build could not write at its end: `out` a
+    directory, a parent that is a regular file, or a folder where no file can be created (a
+    real write probe, as permission bits say nothing for root or on read-only mounts)."""
     out = Path(out)
+    if out.is_dir():
+        raise OutputError(f"--out {out} is a directory; give the path of a store file, "
+                          f"e.g. {out / 'atlas.duckdb'}")
+    existing = out.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"cannot write {out}: {existing} is a regular file, not a folder")
+    probe = existing / f".{out.name}{TEMP_MARK}{os.getpid()}.probe"
+    try:
+        probe.open("xb").close()
+        probe.unlink()
+    except OSError as e:
+        raise OutputError(f"cannot write {out}: no file can be created in {existing} "
+                          f"({e.strerror or e})") from e
+    return out
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Remove the temporaries of earlier builds of `out` whose process is gone (a build killed
+    with SIGKILL, or a machine that stopped); a running build's temporary is left alone."""
+    removed = []
+    for p in out.parent.glob(f".{out.name}{TEMP_MARK}*"):
+        pid = p.name[len(f".{out.name}{TEMP_MARK}"):].split(".")[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        if p.is_dir():  # DuckDB's spill folder `<file>.tmp`
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def build_store(study: Study, out: str | os.PathLike, show_progress: bool = True) -> BuildReport:
+    """Build `study` into `out`. On any error or interruption the temporary file is removed and
+    an existing store at `out` is left untouched."""
+    out = check_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.building-{os.getpid()}")
+    for p in remove_stale_temporaries(out):
+        print(f"removed {p}, left by an earlier build that was stopped", file=sys.stderr)
+    tmp = temporary_path(out)
     _remove(tmp)
     try:
         con = duckdb.connect(str(tmp))
@@ -270,16 +335,19 @@ def _arrow_column(s: pd.Series) -> pa.Array:
 
 
 def _write_build_info(con, study: Study, report: BuildReport) -> None:
+    """build_info's row, then the manifest of every table (written last, so it covers them all)."""
+    checksum = write_manifest(con)
     packages = {}
     for p in PACKAGES:
         try:
             packages[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
             packages[p] = None
-    con.execute("INSERT INTO build_info VALUES (?,?,?,?,?,?,?,?,?)",
+    con.execute("INSERT INTO build_info VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [SCHEMA_VERSION, datetime.now(UTC).isoformat(timespec="seconds"),
                  hashlib.sha256(study.config_text.encode()).hexdigest()[:16], study.name, study.seed,
-                 json.dumps(packages, sort_keys=True), _git_commit(), report.to_json(), study.simulated])
+                 json.dumps(packages, sort_keys=True), _git_commit(), report.to_json(), study.simulated,
+                 checksum])
 
 
 def _git_commit() -> str | None:
