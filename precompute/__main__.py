@@ -48,7 +48,12 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+_RECEIVED: list[int] = []  # signals seen in this run of main(): DuckDB turns the exception raised
+# inside a running query into RuntimeError("Query interrupted"), so the signal is remembered here
+
+
 def _raise_interrupted(signum, _frame):
+    _RECEIVED.append(signum)
     raise Interrupted(signum)
 
 
@@ -101,7 +106,7 @@ def _build(args, make_study) -> int:
     existed = out.exists()
     try:
         report = build_store(make_study(), out, show_progress=not args.quiet)
-    except KeyboardInterrupt as e:
+    except BaseException as e:  # read by _run if this was an interruption
         e.kept = _store_kept(out, existed)
         raise
     _print_report(report, out, time.perf_counter() - t)
@@ -264,6 +269,19 @@ def _catch_signals() -> dict:
 
 
 def _run(args) -> int:
+    _RECEIVED.clear()
+    try:
+        return _dispatch(args)
+    except BaseException as e:
+        if not (isinstance(e, KeyboardInterrupt) or _RECEIVED):
+            raise
+        signum = _RECEIVED[-1] if _RECEIVED else signal.SIGINT
+        kept = getattr(e, "kept", "nothing was changed")
+        print(f"interrupted ({signal.Signals(signum).name}): {kept}", file=sys.stderr)
+        return 128 + signum
+
+
+def _dispatch(args) -> int:
     import duckdb
 
     from data_layer.store import StoreError
@@ -271,11 +289,6 @@ def _run(args) -> int:
     from precompute.publish import PublishError
     try:
         return args.func(args)
-    except KeyboardInterrupt as e:
-        signum = getattr(e, "signum", signal.SIGINT)
-        kept = getattr(e, "kept", "nothing was changed")
-        print(f"interrupted ({signal.Signals(signum).name}): {kept}", file=sys.stderr)
-        return 128 + signum
     except CommandError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.code

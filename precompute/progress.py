@@ -25,6 +25,11 @@ def progress_step(desc: str, show: bool = True) -> Iterator[None]:
     t = time.perf_counter()
     if show:
         print(f"{desc}…", end="", file=sys.stderr, flush=True)
-    yield
+    try:
+        yield
+    except BaseException:
+        if show:  # end the line, so that the error or interruption message gets its own
+            print(" stopped", file=sys.stderr, flush=True)
+        raise
     if show:
         print(f" {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)

@@ -34,7 +34,7 @@ def elicit_study(config: str | Path, only: set[str] | None = None, show_progress
         with RequestCache(spec.cache) as cache:
             try:
                 report = Engine(spec, cache, labels, show_progress).run(plans)
-            except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM: say what the cache kept
+            except BaseException as e:  # Ctrl-C or SIGTERM (precompute.__main__ reads `kept`)
                 keys = [k for p in plans for k in p.keys]
                 e.kept = (f"{len(cache.present(keys))} of {len(keys)} answers of run {spec.name} are cached "
                           f"in {spec.cache}; run the same command again to fetch the rest")
