@@ -1,9 +1,10 @@
 """No tracebacks: every mistake and interruption of the real CLI (`python -m precompute`, run as a
 subprocess) ends in one `error:` or `interrupted` line and the exit code documented in
-precompute/__main__.py EXIT_CODES."""
+precompute/cli_input.py EXIT_CODES."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from precompute.__main__ import EXIT_CODES
+from precompute.cli_input import EXIT_CODES
 from tests.cli_study import ROOT, STUDY, cli, env, start_cli, write_cli_study
 
 
@@ -27,11 +28,15 @@ def _one_error_line(done, code: int, *fragments: str) -> None:
         assert f in lines[0], lines[0]
 
 
-def test_exit_codes_are_distinct_and_in_the_help():
+def test_exit_codes_are_in_the_help_and_the_readme():
     done = cli("--help")
     assert done.returncode == 0
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme[readme.index("lists every command and the exit codes"):readme.index("### Damaged stores")]
     for code, text in EXIT_CODES.items():
-        assert f"{code:>3}  {text.split()[0]}" in done.stdout
+        assert f"{code:>3}  {text[:30]}" in done.stdout
+        if code:
+            assert re.search(rf"(^|[ ;]){code} ", paragraph, flags=re.M), f"README does not explain exit code {code}"
 
 
 def test_study_file_that_is_not_utf8(tmp_path):
