@@ -119,8 +119,6 @@ def test_store_open_refuses_with_every_problem(damaged):
 
 def test_app_shows_one_page_saying_what_is_wrong_and_how_to_rebuild(damaged, monkeypatch):
     path, message, seen_at_open = damaged
-    if not seen_at_open:
-        pytest.skip("changed rows are found by info --check, not at open")
     import streamlit as st
     from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("ATLAS_STORE", str(path))
@@ -129,6 +127,11 @@ def test_app_shows_one_page_saying_what_is_wrong_and_how_to_rebuild(damaged, mon
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+    if not seen_at_open:  # changed rows: the cheap check reads none, the pages open (info --check finds them)
+        assert "reasoning models" in at.title[0].value
+        assert not any("cannot be opened" in e.value for e in at.error)
+        st.cache_resource.clear()
+        return
     assert [e.value for e in at.error] == ["The store cannot be opened, so there is nothing to show. What is wrong:"]
     codes = [c.value for c in at.code]
     assert any(message in c for c in codes[:1]), codes

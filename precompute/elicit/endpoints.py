@@ -22,6 +22,7 @@ def public_url(url: str) -> str:
 def hide_credentials(text: str, urls) -> str:
     """`text` (an error message) with each of `urls` replaced by its public form."""
     for url in urls:
-        if public_url(url) != url:
-            text = text.replace(url, public_url(url)).replace(urlsplit(url).netloc, urlsplit(public_url(url)).netloc)
+        if public_url(url) != url:  # the whole URL, then its host part alone (user:pass@host:port)
+            text = text.replace(url, public_url(url))
+            text = text.replace(urlsplit(url).netloc, urlsplit(public_url(url)).netloc)
     return text
