@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_layer.store import StoreError
+from data_layer.store import StoreError, rebuild_commands
 from ui import data, first_start
 
 st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
@@ -23,12 +23,25 @@ PAGES = [
     st.Page("views/data.py", title="Data", icon=":material/dataset:", url_path="data"),
 ]
 
+
+def _unusable_store_page(e: StoreError) -> None:
+    """One page instead of every panel failing: what is wrong and the commands that rebuild.
+    Problems and paths come from the file and DuckDB: shown as plain text (st.code), never markup."""
+    st.title("Disagreement Atlas")
+    st.error("The store cannot be opened, so there is nothing to show. What is wrong:")
+    st.code("\n".join(e.problems), language=None, wrap_lines=True)
+    path = e.path or data.location().path
+    st.markdown("Rebuild it with the demo data, or with your study:")
+    st.code("\n".join(rebuild_commands(path)), language="bash", wrap_lines=True)
+    st.markdown("`python -m precompute info STORE --check` verifies a store against the manifest "
+                "written when it was built.")
+
+
 first_start.wait_for_demo_store()  # a fresh start shows the demo build's steps, not a spinner
 try:
     data.store()
 except StoreError as e:
-    st.title("Disagreement Atlas")
-    st.error(str(e))
+    _unusable_store_page(e)
     st.stop()
 
 st.navigation(PAGES).run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 7  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key
+SCHEMA_VERSION = 8  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -14,7 +14,15 @@ DDL = f"""
 CREATE TABLE build_info (
     schema_version INTEGER NOT NULL, built_at VARCHAR NOT NULL, config_hash VARCHAR NOT NULL,
     study_name VARCHAR, seed BIGINT, packages VARCHAR, git_commit VARCHAR, report VARCHAR,
-    simulated BOOLEAN NOT NULL
+    simulated BOOLEAN NOT NULL,
+    content_checksum VARCHAR  -- data_layer.store_check.overall_checksum of store_manifest
+);
+-- What the store must hold, written last by the builder (data_layer/store_check.py): one row
+-- per table or view with its columns and, for tables, row count and an order-independent hash
+-- of its rows. `precompute info --check` compares all of it; the app compares the columns.
+CREATE TABLE store_manifest (
+    object_name VARCHAR NOT NULL, kind VARCHAR NOT NULL, columns VARCHAR NOT NULL,
+    n_rows BIGINT, content_hash VARCHAR
 );
 CREATE TABLE tasks (
     task_id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, name VARCHAR NOT NULL,
@@ -189,4 +197,5 @@ DROP TABLE _unit_values;
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "run_index", "item_scores", "score_sums", "unit_aggregates", "item_runs",
           "item_cover", "cluster_sums", "pair_runs", "pair_sets", "pair_diffs", "pair_groups", "pair_item_sums", "pair_tests",
-          "noise_floor", "published_results"]
+          "noise_floor", "published_results", "store_manifest"]
+VIEWS = ["item_metrics"]

@@ -11,10 +11,17 @@ import numpy as np
 import pandas as pd
 
 from data_layer.schema import SCHEMA_VERSION
+from data_layer.store_check import first_line, open_problems, schema_version, version_problem
 
 
 class StoreError(RuntimeError):
-    """The store cannot be used (missing, not a store, or built by another schema version)."""
+    """The store cannot be used (missing, not a store, damaged, or built by another schema
+    version). `problems` lists what is wrong, one sentence each; str() is one line."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, path: str | os.PathLike | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [message])
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,20 @@ class Result:
         return cls(frame, "") if len(frame) else cls(None, empty_message)
 
 
+def rebuild_commands(path: str | os.PathLike) -> list[str]:
+    """The command lines that write a new store at `path` (demo data, then your study)."""
+    return [f"python -m precompute demo --out {path}",
+            f"python -m precompute build --config study.toml --out {path}"]
+
+
 def rebuild_hint(path: str | os.PathLike) -> str:
-    return (f"Rebuild it with `python -m precompute demo --out {path}` (demo data) or "
-            f"`python -m precompute build --config study.toml --out {path}` (your study).")
+    demo, study = rebuild_commands(path)
+    return f"Rebuild it with `{demo}` (demo data) or `{study}` (your study)."
+
+
+def _unusable(path: Path, problems: list[str]) -> StoreError:
+    return StoreError(f"Store {path} cannot be used: {'; '.join(problems)}. {rebuild_hint(path)}",
+                      problems, path)
 
 
 class Store:
@@ -43,27 +61,33 @@ class Store:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         if not self.path.exists():
-            raise StoreError(f"No store at {self.path}. {rebuild_hint(self.path)}")
+            raise StoreError(f"No store at {self.path}. {rebuild_hint(self.path)}",
+                             [f"there is no file at {self.path}"], self.path)
+        if not self.path.is_file():
+            raise _unusable(self.path, ["it is a directory, not a store file"])
         try:
             self._con = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as e:
-            raise StoreError(f"{self.path} is not a readable DuckDB store ({e}). "
-                             f"{rebuild_hint(self.path)}") from e
+            raise _unusable(self.path, [f"it is not a readable DuckDB file ({first_line(e)})"]) from e
+        try:
+            self._check()
+        except BaseException:
+            self._con.close()
+            raise
         self._lock = threading.Lock()
         self._run_keys: dict[str, int] | None = None  # run_key's map, read at its first use
         # Bound what one app process may take (the hosted demo runs on a small machine) and keep
         # DuckDB's terminal progress bar out of the server log.
         self._con.execute(f"SET memory_limit = '{os.environ.get('ATLAS_DUCKDB_MEMORY', '1GB')}'")
         self._con.execute("SET enable_progress_bar = false")
-        self.schema_version = self._schema_version()
-        if self.schema_version != SCHEMA_VERSION:
-            raise StoreError(
-                f"Store {self.path} has schema version {self.schema_version}; this version of "
-                f"Disagreement Atlas reads schema version {SCHEMA_VERSION}. {rebuild_hint(self.path)}")
         # A GROUP BY item_key (0 .. items - 1) then aggregates into an array indexed by the key
         # instead of a hash table (DuckDB's default allows 12 bits): the paired comparisons' per-item
         # means over 1.6M pair rows at 10M rows, 54 -> 43 ms.
-        last = self._cursor().execute("SELECT max(item_key) FROM human_dist").fetchone()[0] or 0
+        try:
+            last = self._cursor().execute("SELECT max(item_key) FROM human_dist").fetchone()[0] or 0
+        except duckdb.Error as e:
+            self._con.close()
+            raise _unusable(self.path, [f"it is damaged: human_dist cannot be read ({first_line(e)})"]) from e
         self._con.execute(f"SET GLOBAL perfect_ht_threshold = {min(max(12, int(last).bit_length()), 20)}")
 
     def run_key(self, run_id: str | None) -> int:
@@ -79,12 +103,22 @@ class Store:
                     cur.close()
             return self._run_keys.get(run_id, -1)
 
-    def _schema_version(self) -> int | None:
+    def _check(self) -> None:
+        """The cheap check at open (catalog and manifest only, see data_layer/store_check.py):
+        a foreign, damaged or other-version file fails here with every problem named, instead
+        of page by page later. `python -m precompute info STORE --check` also reads every row."""
         try:
-            row = self._cursor().execute("SELECT max(schema_version) FROM build_info").fetchone()
-        except duckdb.Error:
-            return None
-        return None if row is None else row[0]
+            self.schema_version = schema_version(self._con)
+            if self.schema_version is None:
+                problems = ["it is not a Disagreement Atlas store (it has no readable build_info table)"]
+            elif self.schema_version != SCHEMA_VERSION:
+                problems = [version_problem(self.schema_version)]
+            else:
+                problems = open_problems(self._con)
+        except duckdb.Error as e:  # a truncated file opens, then its catalog cannot be read
+            problems = [f"it is damaged or truncated: DuckDB cannot read it ({first_line(e)})"]
+        if problems:
+            raise _unusable(self.path, problems)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:  # creating cursors on one connection is not itself thread-safe

@@ -2,45 +2,85 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 
+from precompute.cli_input import EPILOG, CommandError, read_study_file
 from precompute.study import StudyError
 
 DESCRIPTION = ("Disagreement Atlas: build stores of human and model label distributions (the offline "
                "pipeline) and explore them in the dashboard (`app`).")
 
 
-def _cmd_build(args) -> int:
-    from precompute.build import build_store
-    from precompute.config import load_study
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived; raised where the program was, so every `finally` and cleanup
+    runs (the builder removes its temporary store) before `main` says what was kept."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+_RECEIVED: list[int] = []  # signals seen in this run of main(): DuckDB turns the exception raised
+# inside a running query into RuntimeError("Query interrupted"), so the signal is remembered here
+
+
+def _raise_interrupted(signum, _frame):
+    _RECEIVED.append(signum)
+    raise Interrupted(signum)
+
+
+def _store_kept(out: Path, existed: bool) -> str:
+    return (f"the previous store at {out} is unchanged" if existed else f"no store was written at {out}") + \
+        "; the temporary file was removed"
+
+
+def _build(args, make_study) -> int:
+    from precompute.build import build_store, check_output
     t = time.perf_counter()
-    study = load_study(args.config)
-    report = build_store(study, args.out, show_progress=not args.quiet)
-    _print_report(report, args.out, time.perf_counter() - t)
+    out = check_output(args.out)  # before any work: today's failure, not the end of a long build
+    existed = out.exists()
+    try:
+        report = build_store(make_study(), out, show_progress=not args.quiet)
+    except BaseException as e:  # read by _run if this was an interruption
+        e.kept = _store_kept(out, existed)
+        raise
+    _print_report(report, out, time.perf_counter() - t)
     return 0
+
+
+def _cmd_build(args) -> int:
+    from precompute.config import load_study
+    read_study_file(args.config)
+    return _build(args, lambda: load_study(args.config))
 
 
 def _cmd_demo(args) -> int:
-    from precompute.build import build_store
     from precompute.demo import demo_study
     from precompute.scale import scale_study
-    t = time.perf_counter()
-    study = scale_study(args.scale, args.seed) if args.scale else demo_study(args.seed)
-    report = build_store(study, args.out, show_progress=not args.quiet)
-    _print_report(report, args.out, time.perf_counter() - t)
-    return 0
+    return _build(args, lambda: scale_study(args.scale, args.seed) if args.scale else demo_study(args.seed))
 
 
 def _cmd_elicit(args) -> int:
     from precompute.elicit.engine import ElicitError
     from precompute.elicit.run import elicit_study
+    if not 0 <= args.max_unparseable <= 1:
+        raise CommandError(2, f"--max-unparseable must be a share between 0 and 1, not {args.max_unparseable}")
+    read_study_file(args.config)
     try:
         reports = elicit_study(args.config, set(args.run) if args.run else None, not args.quiet)
     except ElicitError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        raise CommandError(6, str(e)) from e
+    over = [r for r in reports if r.unusable_share is not None and r.unusable_share > args.max_unparseable]
+    for r in over:
+        print(f"error: run {r.run}: {r.held_unparseable + r.held_rejected} of {r.held} cached answers "
+              f"({r.unusable_share:.0%}) are unparseable or rejected, more than --max-unparseable "
+              f"{args.max_unparseable:g} allows; see the causes above (prompt, response_format, "
+              "max_tokens, model name)", file=sys.stderr)
+    if over:
+        return 7
     if all(r.complete for r in reports):
         return 0
     print("Some samples were not fetched; run the same command again to resume.", file=sys.stderr)
@@ -48,8 +88,20 @@ def _cmd_elicit(args) -> int:
 
 
 def _cmd_info(args) -> int:
+    from data_layer.store_check import check_store
     from precompute.info import describe
-    print(describe(args.store))
+    if not args.check:
+        print(describe(args.store))
+        return 0
+    result = check_store(args.store)
+    for note in result.notes:
+        print(f"note: {note}")
+    if not result.ok:
+        for problem in result.problems:
+            print(f"error: {args.store}: {problem}", file=sys.stderr)
+        return 5
+    print(f"{args.store}: OK: schema, {result.tables} tables with their columns, {result.rows} rows and "
+          f"content checksum {result.checksum} match the manifest written at build")
     return 0
 
 
@@ -95,7 +147,8 @@ def _print_report(report, out, seconds: float) -> None:
 
 def parser() -> argparse.ArgumentParser:
     prog = "atlas" if Path(sys.argv[0]).stem == "atlas" else "python -m precompute"  # the installed command
-    p = argparse.ArgumentParser(prog=prog, description=DESCRIPTION)
+    p = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="build a store from a study config (study.toml)")
     b.add_argument("--config", required=True, help="path of the study config (TOML)")
@@ -115,10 +168,17 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--config", required=True, help="path of the study config (TOML)")
     e.add_argument("--run", action="append", metavar="NAME",
                    help="only this [[run]] (repeatable; default: every run with source = 'elicited')")
+    e.add_argument("--max-unparseable", type=float, default=0.5, metavar="SHARE",
+                   help="fail (exit 7) when more than this share of a run's cached answers are "
+                        "unparseable or rejected (default 0.5)")
     e.add_argument("--quiet", action="store_true", help="no progress bars")
     e.set_defaults(func=_cmd_elicit)
     i = sub.add_parser("info", help="print tasks, items, runs, bands and build info of a store")
     i.add_argument("store", help="path of a built store")
+    i.add_argument("--check", action="store_true",
+                   help="verify the whole store against the manifest written at build: schema version, "
+                        "tables, columns, row counts and content checksum (reads every row; exit 5 "
+                        "and one line per problem if anything differs)")
     i.set_defaults(func=_cmd_info)
     pu = sub.add_parser("publish", help="upload a store and a generated dataset card to a Hugging Face "
                         "dataset repo (uses HF_TOKEN or `hf auth login`)")
@@ -142,18 +202,68 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    handlers = _catch_signals()
+    try:
+        return _run(args)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _catch_signals() -> dict:
+    """SIGINT and SIGTERM both raise Interrupted (SIGTERM used to kill the build without its
+    cleanup, leaving the temporary store and its .wal behind)."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, _raise_interrupted)
+    return previous
+
+
+def _run(args) -> int:
+    _RECEIVED.clear()
+    try:
+        return _dispatch(args)
+    except BaseException as e:
+        if not (isinstance(e, KeyboardInterrupt) or _RECEIVED):
+            raise
+        signum = _RECEIVED[-1] if _RECEIVED else signal.SIGINT
+        kept = getattr(e, "kept", "nothing was changed")
+        print(f"interrupted ({signal.Signals(signum).name}): {kept}", file=sys.stderr)
+        return 128 + signum
+
+
+def _dispatch(args) -> int:
+    import duckdb
+
+    from data_layer.store import StoreError
+    from precompute.output import OutputError
+    from precompute.publish import PublishError
     try:
         return args.func(args)
-    except (StudyError, FileNotFoundError) as e:
+    except CommandError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.code
+    except (StudyError, PublishError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except Exception as e:  # StoreError and friends: say it plainly, no traceback
-        from data_layer.store import StoreError
-        from precompute.publish import PublishError
-        if isinstance(e, StoreError | PublishError):
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        raise
+    except OutputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 4
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 5
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
+    except duckdb.Error as e:  # a store that passed the open check but whose rows cannot be read
+        if args.command not in ("info", "publish"):
+            raise
+        print(f"error: {args.store} cannot be read, damaged or truncated? ({str(e).splitlines()[0]}); "
+              f"`python -m precompute info {args.store} --check` says more", file=sys.stderr)
+        return 5
 
 
 if __name__ == "__main__":

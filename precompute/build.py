@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,8 +22,10 @@ from data_layer import text_search
 from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import DDL, ITEM_RUNS_TABLE, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
+from data_layer.store_check import write_manifest
 from precompute.human import assign_bands, human_frame
 from precompute.noise_floor import noise_floor_frame
+from precompute.output import check_output, remove_stale_temporaries, temporary_path
 from precompute.progress import progress, progress_step
 from precompute.published import write_published
 from precompute.runs_check import validate_run
@@ -44,11 +47,13 @@ class BuildReport:
 
 
 def build_store(study: Study, out: str | os.PathLike, show_progress: bool = True) -> BuildReport:
-    """Build `study` into `out`. On any error the temporary file is removed and an existing
-    store at `out` is left untouched."""
-    out = Path(out)
+    """Build `study` into `out`. On any error or interruption the temporary file is removed and
+    an existing store at `out` is left untouched."""
+    out = check_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.building-{os.getpid()}")
+    for p in remove_stale_temporaries(out):
+        print(f"removed {p}, left by an earlier build that was stopped", file=sys.stderr)
+    tmp = temporary_path(out)
     _remove(tmp)
     try:
         con = duckdb.connect(str(tmp))
@@ -270,16 +275,19 @@ def _arrow_column(s: pd.Series) -> pa.Array:
 
 
 def _write_build_info(con, study: Study, report: BuildReport) -> None:
+    """build_info's row, then the manifest of every table (written last, so it covers them all)."""
+    checksum = write_manifest(con)
     packages = {}
     for p in PACKAGES:
         try:
             packages[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
             packages[p] = None
-    con.execute("INSERT INTO build_info VALUES (?,?,?,?,?,?,?,?,?)",
+    con.execute("INSERT INTO build_info VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [SCHEMA_VERSION, datetime.now(UTC).isoformat(timespec="seconds"),
                  hashlib.sha256(study.config_text.encode()).hexdigest()[:16], study.name, study.seed,
-                 json.dumps(packages, sort_keys=True), _git_commit(), report.to_json(), study.simulated])
+                 json.dumps(packages, sort_keys=True), _git_commit(), report.to_json(), study.simulated,
+                 checksum])
 
 
 def _git_commit() -> str | None:

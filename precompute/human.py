@@ -38,6 +38,10 @@ def human_frame(hd: HumanData, min_annotators: int) -> tuple[pd.DataFrame, pd.Da
     items = hd.items.loc[keep].reset_index(drop=True).copy()
     items["item_id"] = items["item_id"].astype(str)
     counts, n = counts[keep], n[keep]
+    if (n == 0).any():  # only with min_annotators < 1: an item nobody rated has no distribution
+        raise StudyError(f"task {hd.task.task_id!r}, item {items['item_id'][n == 0].iloc[0]!r}: no ratings; "
+                         f"min_annotators = {min_annotators} keeps items nobody rated, but a human "
+                         "distribution needs at least one rating (set min_annotators to 1 or more)")
     k = counts.shape[1]
     probs = counts / np.maximum(n, 1)[:, None]
     ent = entropy_nats(probs)

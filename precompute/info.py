@@ -22,7 +22,8 @@ def describe(path: str) -> str:
         info = store.df("SELECT * FROM build_info").iloc[0]
         out.append(f"Store {path}  (schema {info.schema_version}, built {info.built_at}, "
                    f"study {info.study_name!r}, seed {info.seed}, config {info.config_hash}, "
-                   f"git {info.git_commit}{', SIMULATED DATA' if info.simulated else ''})")
+                   f"git {info.git_commit}, content checksum {info.content_checksum}"
+                   f"{', SIMULATED DATA' if info.simulated else ''})")
         out.append("\nTasks")
         out.append(_table(store.rows(
             "SELECT t.task_id, t.scale, len(t.labels), c.n_items, c.n_ratings, c.annotators_per_item_min, "

@@ -56,7 +56,12 @@ def progress_step(desc: str, show: bool = True) -> Iterator[None]:
         listener(desc, 0, 1)
     if show:
         print(f"{desc}…", end="", file=sys.stderr, flush=True)
-    yield
+    try:
+        yield
+    except BaseException:
+        if show:  # end the line, so that the error or interruption message gets its own
+            print(" stopped", file=sys.stderr, flush=True)
+        raise
     if show:
         print(f" {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     if listener is not None:

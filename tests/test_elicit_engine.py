@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -18,26 +16,20 @@ from precompute.elicit.plan import plan_run
 from precompute.elicit.run import elicit_study
 from precompute.elicit.spec import parse_spec
 from precompute.study import StudyError
+from tests.chat_server import LocalServer, QuietHandler
 from tests.study_fixture import inline_test, write_study
 
 
-class Scripted(ThreadingHTTPServer):
+class Scripted(LocalServer):
     """Answers POST /v1/chat/completions from `script` (status codes), then with 200s that
     give `n` choices ("B" for every sample); records bodies and headers."""
 
     def __init__(self, script=(), honour_n=False):
-        super().__init__(("127.0.0.1", 0), Handler)
         self.script, self.honour_n, self.seen = list(script), honour_n, []
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+        super().__init__(Handler)
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+class Handler(QuietHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from precompute.elicit.cache import RequestCache
+from precompute.elicit.endpoints import hide_credentials, public_url
 from precompute.elicit.parse import interpret
 from precompute.elicit.plan import ItemPlan
 from precompute.elicit.spec import ElicitSpec
@@ -49,10 +50,23 @@ class RunReport:
     n_honoured: bool | None = None
     per_endpoint: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
+    # What the cache holds for the run's planned samples after this call, answers cached by
+    # earlier calls included (set by precompute.elicit.run; a rerun fetches nothing new, so the
+    # counts above would say "0 unparseable" of a run whose every cached answer failed).
+    held: int | None = None
+    held_unparseable: int = 0
+    held_rejected: int = 0
 
     @property
     def complete(self) -> bool:
         return self.from_cache + self.stored == self.samples
+
+    @property
+    def unusable_share(self) -> float | None:
+        """Share of the cached answers that give no label (unparseable or rejected)."""
+        if not self.held:
+            return None
+        return (self.held_unparseable + self.held_rejected) / self.held
 
     def text(self) -> str:
         rate = self.stored / self.seconds if self.seconds else 0.0
@@ -60,9 +74,13 @@ class RunReport:
                  f"{self.stored} fetched now in {self.seconds:.1f} s ({rate:.2f}/s), "
                  f"{self.http_requests} HTTP requests, {self.retries} retries",
                  f"  tokens: {self.prompt_tokens} prompt, {self.completion_tokens} completion",
-                 f"  failures: {self.failed_parse} unparseable answers and {self.rejected} rejected requests "
-                 f"(both stored, counted at build), {self.transport_failed} samples not fetched "
-                 f"(connection/timeouts after retries; rerun to fetch them)"]
+                 f"  failures now: {self.failed_parse} unparseable answers and {self.rejected} rejected "
+                 f"requests (both stored, counted at build), {self.transport_failed} samples not fetched "
+                 f"after retries (causes below; rerun to fetch them)"]
+        if self.held is not None:
+            share = f" ({self.unusable_share:.0%} give no label)" if self.held else ""
+            lines.append(f"  the cache holds {self.held} of the {self.samples} samples: "
+                         f"{self.held_unparseable} unparseable, {self.held_rejected} rejected{share}")
         if self.n_honoured is not None:
             lines.append(f"  server honours n: {self.n_honoured}")
         if self.per_endpoint:
@@ -144,23 +162,33 @@ class Engine:
         for attempt in range(self.spec.retries + 1):
             e = (wid + attempt) % n_end
             url = self.spec.endpoints[e]
+            shown = public_url(url)  # what is printed and cached: no user info
             async with self.slots[e]:
                 t = time.perf_counter()
                 self.report.http_requests += 1
                 try:
                     resp = await client.post(f"{url}/chat/completions", json=body, headers=self.headers)
                     error, retry_after = self._classify(resp)
-                except (httpx.TimeoutException, httpx.TransportError) as exc:
-                    resp, error, retry_after = None, f"{type(exc).__name__}: {exc}"[:200], None
+                except httpx.TimeoutException as exc:
+                    resp, error, retry_after = None, self._timeout_message(exc, shown), None
+                except httpx.TransportError as exc:
+                    resp, retry_after = None, None
+                    error = hide_credentials(f"{type(exc).__name__} from {shown}: {exc or 'no detail'}",
+                                             self.spec.endpoints)[:200]
                 latency = time.perf_counter() - t
             if resp is not None and error is None:
                 try:
                     data = resp.json()
-                    return self._store(work, body, data, url, latency)
-                except (ValueError, KeyError, TypeError) as exc:
-                    error = f"malformed response: {exc}"[:200]
+                except ValueError as exc:
+                    error = f"{shown} answered invalid JSON ({exc}): {resp.text[:60]!r}"[:200]
+                else:
+                    try:
+                        return self._store(work, body, data, shown, latency)
+                    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                        error = (f"{shown} answered JSON without chat-completions choices "
+                                 f"({type(exc).__name__}: {exc})")[:200]
             elif resp is not None and resp.status_code not in RETRY_STATUS:
-                self._store_rejection(work, body, error, url, latency)
+                self._store_rejection(work, body, error, shown, latency)
                 return []
             if attempt < self.spec.retries:
                 self.report.retries += 1
@@ -172,13 +200,20 @@ class Engine:
         self._tick(0)
         return []
 
+    def _timeout_message(self, exc: httpx.TimeoutException, shown: str) -> str:
+        """httpx's timeouts carry no message: say which one and the limit that was hit."""
+        what = {httpx.ReadTimeout: "no answer (read timeout)", httpx.ConnectTimeout: "no connection (connect timeout)",
+                httpx.WriteTimeout: "request not sent (write timeout)",
+                httpx.PoolTimeout: "no free connection (pool timeout)"}.get(type(exc), type(exc).__name__)
+        return f"{what} from {shown} after {self.spec.timeout:g} s (the run's timeout)"
+
     def _classify(self, resp: httpx.Response) -> tuple[str | None, float | None]:
         if resp.status_code == 200:
             return None, None
         text = resp.text[:300].replace("\n", " ")
         if resp.status_code in FATAL_STATUS:
-            raise ElicitError(f"run {self.spec.name!r}: {resp.request.url} answered HTTP {resp.status_code} "
-                              f"({text}); check the endpoint, model name and API key")
+            raise ElicitError(f"run {self.spec.name!r}: {public_url(str(resp.request.url))} answered HTTP "
+                              f"{resp.status_code} ({text}); check the endpoint, model name and API key")
         retry_after = resp.headers.get("retry-after")
         try:
             wait = min(float(retry_after), BACKOFF_CAP) if retry_after else None

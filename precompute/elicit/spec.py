@@ -37,6 +37,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from precompute.elicit.endpoints import public_url
 from precompute.study import ModelSpec, StudyError
 
 METHODS = ("verbalized", "sampling", "logprob")
@@ -84,7 +85,7 @@ class ElicitSpec:
 
     def settings(self) -> dict:
         """What goes into runs.settings (never the API key, only the name of its variable)."""
-        return {"api_model": self.api_model, "endpoints": list(self.endpoints),
+        return {"api_model": self.api_model, "endpoints": [public_url(e) for e in self.endpoints],
                 "api_key_env": self.api_key_env, "max_tokens": self.max_tokens,
                 "few_shot_k": self.few_shot_k, "top_logprobs": self.top_logprobs,
                 "response_format": self.response_format, "use_n": self.use_n,
@@ -111,7 +112,8 @@ def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
     endpoints = (endpoints,) if isinstance(endpoints, str) else tuple(endpoints)
     if not endpoints or not all(isinstance(e, str) and e.startswith(("http://", "https://"))
                                 for e in endpoints):
-        raise StudyError(f"{where}, field endpoint: expected http(s) base URL(s), got {endpoints!r}")
+        shown = tuple(public_url(e) if isinstance(e, str) else e for e in endpoints)
+        raise StudyError(f"{where}, field endpoint: expected http(s) base URL(s), got {shown!r}")
     steering = section.get("steering", "zero")
     k = int(section.get("few_shot_k", 3 if steering == "few" else 0))
     pool = section.get("few_shot_pool", ())
