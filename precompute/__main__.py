@@ -85,7 +85,9 @@ def _print_report(report, out, seconds: float) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m precompute", description=DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    b = sub.add_parser("build", help="build a store from a study config (study.toml)")
+    from precompute.study_schema import sections_summary  # the study file's sections, from its schema
+    study_help = {"epilog": sections_summary(), "formatter_class": argparse.RawDescriptionHelpFormatter}
+    b = sub.add_parser("build", help="build a store from a study config (study.toml)", **study_help)
     b.add_argument("--config", required=True, help="path of the study config (TOML)")
     b.add_argument("--out", required=True, help="path of the store to write (replaced atomically)")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -99,7 +101,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--quiet", action="store_true", help="no progress bars")
     d.set_defaults(func=_cmd_demo)
     e = sub.add_parser("elicit", help="ask LLM servers for the elicited runs of a study config and "
-                                      "cache every answer (resumable); `build` reads the cache")
+                                      "cache every answer (resumable); `build` reads the cache", **study_help)
     e.add_argument("--config", required=True, help="path of the study config (TOML)")
     e.add_argument("--run", action="append", metavar="NAME",
                    help="only this [[run]] (repeatable; default: every run with source = 'elicited')")

@@ -74,7 +74,7 @@ def _remove(path: Path) -> None:
 
 
 def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> BuildReport:
-    report = BuildReport()
+    report = BuildReport(notes=list(study.notes))
     con.execute(DDL)
     dist, probs_by_task = _write_human(con, study, report, show)
     runs = study.runs  # may be a generator: large studies produce one run at a time

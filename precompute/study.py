@@ -130,6 +130,7 @@ class Study:
     simulated: bool = False
     config_text: str = ""  # hashed into build_info.config_hash
     baselines: bool = True
+    notes: list[str] = field(default_factory=list)  # what loading decided (skipped runs), for the report
 
 
 def to_json(value) -> str | None:

@@ -149,12 +149,12 @@ def test_few_shot_prompt_shows_pool_examples_with_human_shares(tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"method": "vibes"}, "field method"),
-    ({"endpoint": "localhost:8000"}, "field endpoint"),
+    ({"method": "vibes"}, "key 'method': 'vibes' is not one of"),
+    ({"endpoint": "localhost:8000"}, "key 'endpoint'"),
     ({"steering": "few"}, "few_shot_pool"),
     ({"temprature": 0.5}, "Did you mean 'temperature'"),
-    ({"response_format": "xml"}, "field response_format"),
-    ({"training": "magic"}, "training must be one of"),
+    ({"response_format": "xml"}, "key 'response_format'"),
+    ({"training": "magic"}, "key 'training': 'magic' is not one of"),
 ])
 def test_spec_errors_name_the_field(tmp_path, change, message):
     section = {"name": "r", "model_id": "m", "training": "rlvr", "endpoint": "http://x/v1",

@@ -1,4 +1,5 @@
 """`format = "counts"`: one row per item with its label counts (no per-rater data).
+Keys: precompute/study_schema.py (docs/study-file.md); for example:
 
     [[dataset]]
     format = "counts"
