@@ -80,6 +80,9 @@ def _print_report(report, out, seconds: float) -> None:
     print(f"Built {out} in {seconds:.1f} s: {len(report.tasks)} tasks, {items} items "
           f"({dropped} dropped for too few annotators), {len(report.runs)} runs "
           f"({failed} unparseable samples counted).")
+    from precompute.info import coverage_lines
+    for line in [*report.notes, *coverage_lines(report.runs)]:
+        print(f"  {line}")
 
 
 def parser() -> argparse.ArgumentParser:
