@@ -110,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
                    help="only this [[run]] (repeatable; default: every run with source = 'elicited')")
     e.add_argument("--quiet", action="store_true", help="no progress bars")
     e.set_defaults(func=_cmd_elicit)
+    from precompute.init_study import add_parsers
+    add_parsers(sub)  # init, import
     i = sub.add_parser("info", help="print tasks, items, runs, bands and build info of a store")
     i.add_argument("store", help="path of a built store")
     i.set_defaults(func=_cmd_info)
