@@ -113,7 +113,7 @@ def load_study(path: str | Path, only_runs: set[str] | None = None) -> Study:
         except NotElicited as e:
             if meta["missing_elicited"] != "skip":
                 raise
-            notes.append(f"{e} Skipped (missing_elicited = \"skip\").")
+            notes.append(f"skipped (missing_elicited = \"skip\"): {e}")
     return Study(name=meta.get("name", path.stem), human=human, runs=runs, seed=seed,
                  min_annotators=meta["min_annotators"], baselines=meta["baselines"],
                  config_text=cfg["_text"], notes=notes)
