@@ -517,7 +517,8 @@ def markdown() -> str:
            "section and the key, with the closest known key suggested. `examples/study/` is a complete "
            "small study.", ""]
     for s in SECTIONS:
-        out += [f"## {s.title}: `{s.name}`", "", s.help, "",
+        heading = f"## {s.title}" + ("" if s is TOP else f": `{s.name}`")
+        out += [heading, "", s.help, "",
                 "| key | type | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"]
         for k in s.keys:
             allowed = ", ".join(f"`{c}`" for c in k.choices)
