@@ -30,7 +30,7 @@ ANNOTATOR_NAMES = ("annotator_id", "annotator", "worker_id", "worker", "rater_id
 LABEL_NAMES = ("label", "rating", "score", "annotation", "answer", "response", "class", "value")
 LIST_NAMES = ("labels", "annotations", "ratings", "label_list", "soft_label_list")
 ANNOTATOR_LIST_NAMES = ("annotators", "annotator_ids", "raters", "workers")
-COUNTS_NAMES = ("counts", "label_counts", "label_counter", "count", "distribution")
+COUNTS_NAMES = ("counts", "label_counts", "label_counter", "label_count", "count", "distribution")
 TEXT_NAMES = ("text", "sentence", "comment", "content", "post", "utterance", "question", "prompt")
 DEMOGRAPHIC_NAMES = ("age", "gender", "sex", "race", "ethnicity", "education", "country", "nationality",
                      "income", "political_affiliation", "religion")
@@ -234,6 +234,8 @@ def draft_import_run(path: Path, study_dir: Path, tasks: list[HumanData], taken:
     d.key("path", os.path.relpath(path.resolve(), study_dir.resolve()))
     if len(tasks) > 1:
         d.key("task", task.task_id)
+        d.ask(f"which task are {path.name}'s predictions for? I took the first, {task.task_id!r} "
+              f"(tasks: {', '.join(h.task.task_id for h in tasks)}).")
     item = _find(frame.columns, ITEM_NAMES)
     if item is None:
         raise StudyError(f"{path}: no item id column (looked for {', '.join(ITEM_NAMES)})")
