@@ -13,95 +13,30 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from precompute.formats.common import parse_list, read_table
-from precompute.study import HumanData, StudyError, TaskSpec
-from precompute.study_schema import RUN_IMPORT, validate_config
-
-# column names we recognise, most specific first (compared lower-cased)
-ITEM_NAMES = ("item_id", "item", "id", "instance_id", "uid", "example_id", "text_id", "sample_id", "qid")
-ANNOTATOR_NAMES = ("annotator_id", "annotator", "worker_id", "worker", "rater_id", "rater", "user_id",
-                   "annotator_ids", "coder")
-LABEL_NAMES = ("label", "rating", "score", "annotation", "answer", "response", "class", "value")
-LIST_NAMES = ("labels", "annotations", "ratings", "label_list", "soft_label_list")
-ANNOTATOR_LIST_NAMES = ("annotators", "annotator_ids", "raters", "workers")
-COUNTS_NAMES = ("counts", "label_counts", "label_counter", "label_count", "count", "distribution")
-TEXT_NAMES = ("text", "sentence", "comment", "content", "post", "utterance", "question", "prompt")
-DEMOGRAPHIC_NAMES = ("age", "gender", "sex", "race", "ethnicity", "education", "country", "nationality",
-                     "income", "political_affiliation", "religion")
-MODEL_NAMES = ("model", "model_id", "model_name")
-PROBS_NAMES = ("probs", "probabilities", "distribution", "soft_label", "prediction_probs")
-SAMPLE_NAMES = ("label", "prediction", "predicted_label", "answer", "sample")
-POS_NAMES = ("pos_share", "p_positive", "positive_share")
-PAIR_LINE = '# pair_id = "pair-1"'  # uncommented by init when its models are one rlvr and one rlhf
-RLVR_HINTS = ("r1", "reason", "think", "qwq", "o1", "o3", "o4", "rl")
-
-
-@dataclass
-class Draft:
-    """A study file being written: lines of TOML and the questions left for the user."""
-    lines: list[str] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    trainings: list[str] = field(default_factory=list)  # the guessed training of each model drafted
-
-    def key(self, name: str, value, comment: str = "") -> None:
-        self.lines.append(f"{name} = {toml_value(value)}" + (f"  # {comment}" if comment else ""))
-
-    def ask(self, question: str) -> None:
-        self.questions.append(question)
-        self.lines.append(f"# QUESTION: {question}")
-
-
-def toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return repr(v)
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    return json.dumps(str(v), ensure_ascii=False)  # a JSON string is a TOML basic string
-
-
-def toml_key(k) -> str:
-    return str(k) if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k), ensure_ascii=False)
-
-
-def _find(columns, names) -> str | None:
-    lower = {str(c).strip().lower(): c for c in columns}
-    return next((lower[n] for n in names if n in lower), None)
-
-
-def _is_listish(v) -> bool:
-    return isinstance(v, list | tuple | np.ndarray) or (isinstance(v, str) and v.strip().startswith("["))
-
-
-def _is_mapping(v) -> bool:
-    return isinstance(v, dict) or (isinstance(v, str) and v.strip().startswith("{"))
-
-
-def _sample(s: pd.Series, n: int = 50) -> list:
-    return [v for v in s.head(n).tolist() if v is not None and not (isinstance(v, float) and np.isnan(v))]
-
-
-def sorted_labels(values) -> list[str]:
-    """Distinct label values, numerically sorted when they are all numbers ("1.0" and "1" are one)."""
-    text = {str(v).strip() for v in values if str(v).strip() != ""}
-    try:
-        nums = {t: float(t) for t in text}
-    except ValueError:
-        return sorted(text)
-    by_value = {}
-    for t, x in sorted(nums.items(), key=lambda kv: (kv[1], len(kv[0]))):
-        by_value.setdefault(x, t if not t.endswith(".0") else t[:-2])
-    return [by_value[x] for x in sorted(by_value)]
-
+from precompute.init_draft import (
+    ANNOTATOR_LIST_NAMES,
+    ANNOTATOR_NAMES,
+    COUNTS_NAMES,
+    DEMOGRAPHIC_NAMES,
+    ITEM_NAMES,
+    LABEL_NAMES,
+    LIST_NAMES,
+    TEXT_NAMES,
+    Draft,
+    find_column,
+    is_listish,
+    is_mapping,
+    sample_cells,
+    sorted_labels,
+)
+from precompute.init_predictions import PAIR_LINE, draft_import_run
+from precompute.study import HumanData, StudyError
+from precompute.study_schema import validate_config
 
 # ---------------------------------------------------------------- ratings
 
@@ -130,25 +65,25 @@ def draft_dataset(path: Path, study_dir: Path) -> Draft:
 
 def _layout(frame: pd.DataFrame) -> str:
     for col in frame.columns:
-        values = _sample(frame[col])
-        if values and all(_is_mapping(v) for v in values) and _find([col], COUNTS_NAMES + LIST_NAMES):
+        values = sample_cells(frame[col])
+        if values and all(is_mapping(v) for v in values) and find_column([col], COUNTS_NAMES + LIST_NAMES):
             return "counts"
-        if values and all(_is_listish(v) for v in values) and _find([col], LIST_NAMES + COUNTS_NAMES):
-            return "counts" if _find([col], COUNTS_NAMES) else "label-lists"
+        if values and all(is_listish(v) for v in values) and find_column([col], LIST_NAMES + COUNTS_NAMES):
+            return "counts" if find_column([col], COUNTS_NAMES) else "label-lists"
     return "long"
 
 
 def _item_and_text(frame: pd.DataFrame, d: Draft, skip: set) -> dict:
     cols = {}
-    item = _find(frame.columns, ITEM_NAMES)
+    item = find_column(frame.columns, ITEM_NAMES)
     if item is None:
         item = frame.columns[0]
         d.ask(f"which column holds the item ids? I took the first column, {str(item)!r}.")
     cols["item_id"] = str(item)
-    text = _find(frame.columns, TEXT_NAMES)
+    text = find_column(frame.columns, TEXT_NAMES)
     if text is None:
         candidates = [c for c in frame.columns if c not in skip | {item}
-                      and all(isinstance(v, str) for v in _sample(frame[c]))]
+                      and all(isinstance(v, str) for v in sample_cells(frame[c]))]
         lengths = {c: frame[c].astype(str).str.len().mean() for c in candidates}
         text = max(lengths, key=lengths.get) if lengths else item
         d.ask(f"which column holds the item text? I took {str(text)!r}"
@@ -169,8 +104,8 @@ def _labels_key(d: Draft, labels: list[str], where: str) -> None:
 
 
 def _long_columns(frame: pd.DataFrame, d: Draft) -> dict:
-    label = _find(frame.columns, LABEL_NAMES)
-    annotator = _find(frame.columns, ANNOTATOR_NAMES)
+    label = find_column(frame.columns, LABEL_NAMES)
+    annotator = find_column(frame.columns, ANNOTATOR_NAMES)
     if label is None:
         small = [c for c in frame.columns if frame[c].astype(str).nunique() <= 20]
         label = small[-1] if small else frame.columns[-1]
@@ -190,9 +125,9 @@ def _long_columns(frame: pd.DataFrame, d: Draft) -> dict:
 
 
 def _lists_columns(frame: pd.DataFrame, d: Draft) -> dict:
-    labels_col = next(c for c in frame.columns if _find([c], LIST_NAMES) and all(
-        _is_listish(v) for v in _sample(frame[c])))
-    annotators = _find(frame.columns, ANNOTATOR_LIST_NAMES)
+    labels_col = next(c for c in frame.columns if find_column([c], LIST_NAMES) and all(
+        is_listish(v) for v in sample_cells(frame[c])))
+    annotators = find_column(frame.columns, ANNOTATOR_LIST_NAMES)
     cols = _item_and_text(frame, d, {labels_col, annotators})
     values = [v for cell in frame[labels_col].tolist() for v in parse_list(cell, "init", "labels")]
     _labels_key(d, sorted_labels(values), f"column {labels_col!r}")
@@ -203,10 +138,10 @@ def _lists_columns(frame: pd.DataFrame, d: Draft) -> dict:
 
 
 def _counts_columns(frame: pd.DataFrame, d: Draft) -> dict:
-    counts = _find(frame.columns, COUNTS_NAMES + LIST_NAMES)
+    counts = find_column(frame.columns, COUNTS_NAMES + LIST_NAMES)
     cols = _item_and_text(frame, d, {counts})
     keys = set()
-    for cell in _sample(frame[counts], len(frame)):
+    for cell in sample_cells(frame[counts], len(frame)):
         cell = json.loads(cell) if isinstance(cell, str) else cell
         if isinstance(cell, dict):
             keys |= set(map(str, cell))
@@ -216,103 +151,6 @@ def _counts_columns(frame: pd.DataFrame, d: Draft) -> dict:
     _labels_key(d, sorted_labels(keys), f"column {counts!r}")
     cols["counts"] = str(counts)
     return cols
-
-
-# ---------------------------------------------------------------- predictions
-
-def draft_import_run(path: Path, study_dir: Path, tasks: list[HumanData], taken: set[str]) -> Draft:
-    """An import [[run]] for one predictions file, against the study's tasks."""
-    from precompute.sources.imported import SUFFIX_FORMAT, label_columns, read_predictions
-    fmt = SUFFIX_FORMAT.get(path.suffix.lower(), "csv")
-    frame = read_predictions(path, fmt, [*ITEM_NAMES, *MODEL_NAMES, *SAMPLE_NAMES])  # ids kept as written
-    task = tasks[0].task
-    d = Draft()
-    name = _unique(re.sub(r"[^A-Za-z0-9_.:-]+", "-", path.stem), taken)
-    d.lines += ["", "[[run]]"]
-    d.key("source", "import")
-    d.key("name", name)
-    d.key("path", os.path.relpath(path.resolve(), study_dir.resolve()))
-    if len(tasks) > 1:
-        d.key("task", task.task_id)
-        d.ask(f"which task are {path.name}'s predictions for? I took the first, {task.task_id!r} "
-              f"(tasks: {', '.join(h.task.task_id for h in tasks)}).")
-    item = _find(frame.columns, ITEM_NAMES)
-    if item is None:
-        raise StudyError(f"{path}: no item id column (looked for {', '.join(ITEM_NAMES)})")
-    if str(item) != RUN_IMPORT.key("item_column").default:
-        d.key("item_column", str(item))
-    _kind_keys(frame, task, d, label_columns)
-    model = _find(frame.columns, MODEL_NAMES)
-    if model is None:
-        d.key("model_id", path.stem)
-        _training(d, path.stem)
-        return d
-    d.key("model_column", str(model), "one run per model")
-    for value in sorted(frame[model].astype(str).str.strip().unique()):
-        d.lines += ["", f"[run.models.{toml_key(value)}]"]
-        _training(d, value)
-    return d
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    out, n = name, 2
-    while out in taken:
-        out, n = f"{name}-{n}", n + 1
-    taken.add(out)
-    return out
-
-
-def _training(d: Draft, name: str) -> None:
-    guess = "rlvr" if any(h in name.lower() for h in RLVR_HINTS) else "rlhf"
-    d.key("training", guess, "rlvr | rlhf | sft | base | finetuned")
-    d.ask(f"was {name!r} trained with verifiable rewards (rlvr) or from human feedback (rlhf)? "
-          f"I guessed {guess} from its name.")
-    d.trainings.append(guess)
-    d.lines.append(f"{PAIR_LINE}  # an rlvr and an rlhf model with the same pair_id form a pair")
-
-
-def _kind_keys(frame: pd.DataFrame, task: TaskSpec, d: Draft, label_columns) -> None:
-    if _find(frame.columns, PROBS_NAMES) is not None:
-        col = _find(frame.columns, PROBS_NAMES)
-        if str(col) != "probs":
-            d.key("probs_column", str(col))
-        return
-    if label_columns(frame.columns, task.labels):
-        return  # per-label columns are found by the import itself
-    mapping = _prefix_map([str(c) for c in frame.columns if str(c).lower().startswith(("p_", "prob_"))],
-                          task.labels, strip=True)
-    if mapping and label_columns(frame.columns, task.labels, mapping):
-        d.key("label_map", mapping, "column codes -> labels, guessed from their first letters: check")
-        return
-    sample = _find(frame.columns, SAMPLE_NAMES)
-    if sample is not None:
-        if str(sample) != "label":
-            d.key("label_column", str(sample))
-        codes = sorted_labels(frame[sample].dropna().tolist())
-        unknown = [c for c in codes if c not in task.labels]
-        if unknown:
-            mapping = _prefix_map(unknown, task.labels)
-            if mapping:
-                d.key("label_map", mapping, "raw codes -> labels, guessed from their first letters: check")
-            else:
-                d.ask(f"the predicted labels {unknown} are not among the task's labels {task.labels}: "
-                      "map them with label_map = { CODE = \"LABEL\" }.")
-        return
-    if _find(frame.columns, POS_NAMES) is None:
-        d.ask(f"which columns hold the predictions? Found {list(map(str, frame.columns))}; see kind, "
-              "probs_column, probs_columns and label_column in docs/study-file.md.")
-
-
-def _prefix_map(codes: list[str], labels: list[str], strip: bool = False) -> dict | None:
-    """{code: label} when every code is the start of exactly one label ("n" -> "neutral")."""
-    out = {}
-    for code in codes:
-        raw = re.sub(r"^(p|prob)_", "", code, flags=re.I) if strip else code
-        match = [lab for lab in labels if raw and lab.lower().startswith(raw.lower())]
-        if len(match) != 1:
-            return None
-        out[raw] = match[0]
-    return out or None
 
 
 # ---------------------------------------------------------------- the commands

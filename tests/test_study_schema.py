@@ -5,7 +5,8 @@ import pytest
 from precompute.__main__ import main
 from precompute.config import load_study
 from precompute.study import StudyError
-from precompute.study_schema import SECTIONS, STUDY, TYPES
+from precompute.study_schema import SECTIONS, STUDY
+from precompute.study_schema_types import TYPES
 
 RATINGS = ("item,worker,score,text\n"
            "a,w1,0,first\na,w2,1,first\na,w1,1,first\n"  # w1 rated item a twice: must be caught

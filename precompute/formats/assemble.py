@@ -11,6 +11,7 @@ from data_layer.registry import suggestion
 from precompute.formats.common import Table, as_str
 from precompute.study import HumanData, StudyError, TaskSpec, to_json
 
+
 def task_sections(section: dict, where: str) -> list[dict]:
     """One dict per task: `task = "id"` (one task) or `[[dataset.task]]` tables (several tasks from one
     file, each with its own id, labels and column overrides); dataset-level keys are the defaults."""
