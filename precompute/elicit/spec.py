@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from precompute.study import ModelSpec, StudyError
-from precompute.study_schema import RUN_ELICITED, validate_run
+from precompute.study_schema import RUN_ELICITED, validate_run, with_defaults
 
-METHODS = RUN_ELICITED.key("method").choices
 DEFAULT_CACHE = RUN_ELICITED.key("cache").default
 
 
@@ -68,14 +67,15 @@ class ElicitSpec:
 def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
     where = f"elicited [[run]] {section.get('name', '?')!r}"
     validate_run({**section, "source": "elicited"}, where)  # keys, types, allowed values (the schema)
+    section = with_defaults(RUN_ELICITED, section)  # the declared defaults; computed ones below
     method = section["method"]
-    reasoning = section.get("reasoning", "none")
+    reasoning = section["reasoning"]
     endpoints = section.get("endpoints", section.get("endpoint"))
     endpoints = (endpoints,) if isinstance(endpoints, str) else tuple(endpoints)
     if not endpoints or not all(isinstance(e, str) and e.startswith(("http://", "https://"))
                                 for e in endpoints):
         raise StudyError(f"{where}, key 'endpoint': expected http(s) base URL(s), got {endpoints!r}")
-    steering = section.get("steering", "zero")
+    steering = section["steering"]
     k = int(section.get("few_shot_k", 3 if steering == "few" else 0))
     pool = section.get("few_shot_pool", ())
     if steering == "few" and (k < 1 or not pool):
@@ -86,10 +86,10 @@ def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
         params_b = section.get("params_b")
         model = ModelSpec(model_id=str(section["model_id"]),
                           display_name=str(section.get("display_name", section["model_id"])),
-                          training=str(section["training"]), family=str(section.get("family", "")),
-                          base_model=str(section.get("base_model", "")), pair_id=section.get("pair_id"),
+                          training=str(section["training"]), family=section["family"],
+                          base_model=section["base_model"], pair_id=section.get("pair_id"),
                           params_b=float(params_b) if params_b is not None else None,
-                          provider=str(section.get("provider", "")))
+                          provider=section["provider"])
         spec = ElicitSpec(
             name=str(section["name"]), model=model, api_model=str(section.get("model", section["model_id"])),
             endpoints=tuple(e.rstrip("/") for e in endpoints), method=method, reasoning=reasoning,
@@ -99,13 +99,12 @@ def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
             temperature=float(section.get("temperature", 1.0 if method == "sampling" else 0.0)),
             n_samples=int(section.get("n_samples", 10 if method == "sampling" else 1)),
             max_tokens=int(section.get("max_tokens", default_max)),
-            concurrency=int(section.get("concurrency", 4)), timeout=float(section.get("timeout", 60.0)),
-            retries=int(section.get("retries", 4)), top_logprobs=int(section.get("top_logprobs", 20)),
-            use_n=bool(section.get("use_n", True)),
+            concurrency=section["concurrency"], timeout=float(section["timeout"]),
+            retries=section["retries"], top_logprobs=section["top_logprobs"], use_n=section["use_n"],
             response_format=str(section.get("response_format",
                                             "none" if reasoning == "native" else "json_schema")),
             chat_template_kwargs=dict(section.get("chat_template_kwargs", {})),
-            cache=(base / section.get("cache", DEFAULT_CACHE)).resolve(),
+            cache=(base / section["cache"]).resolve(),
             seed=int(section.get("seed", seed)), created_at=str(section.get("created_at", "")))
     except (TypeError, ValueError) as e:  # includes StudyError from ModelSpec
         raise StudyError(f"{where}: {e}") from e
