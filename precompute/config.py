@@ -112,7 +112,8 @@ def load_study(path: str | Path, only_runs: set[str] | None = None) -> Study:
                 {**section, "_study": meta}, path.parent, human, seed)
         except NotElicited as e:
             if meta["missing_elicited"] != "skip":
-                raise
+                raise NotElicited(f"{e}; or set missing_elicited = \"skip\" in [study] to build without "
+                                  "it") from e
             notes.append(f"skipped (missing_elicited = \"skip\"): {e}")
     return Study(name=meta.get("name", path.stem), human=human, runs=runs, seed=seed,
                  min_annotators=meta["min_annotators"], baselines=meta["baselines"],

@@ -165,8 +165,13 @@ def test_spec_errors_name_the_field(tmp_path, change, message):
 
 def test_build_without_cache_says_what_to_run(tmp_path):
     cfg = write_study(tmp_path, run_toml("http://127.0.0.1:9/v1"))
-    with pytest.raises(StudyError, match="python -m precompute elicit"):
+    with pytest.raises(StudyError, match="python -m precompute elicit") as e:
         load_study(cfg)
+    assert 'or set missing_elicited = "skip" in [study] to build without it' in str(e.value)
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("[study]", '[study]\nmissing_elicited = "skip"'),
+                   encoding="utf-8")
+    study = load_study(cfg)
+    assert not study.runs and study.notes[0].startswith('skipped (missing_elicited = "skip"): run ')
 
 
 def test_http_400_is_a_stored_counted_failure(tmp_path):
