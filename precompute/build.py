@@ -237,11 +237,11 @@ def _write_run_rows(con, rd: RunData, probs_by_task) -> dict:
         failed_generations = int(gen["error"].notna().sum())  # incl. items left without a dist
     else:
         failed_generations = 0
-    # coverage: items with a prediction of the items each task of the run keeps ("50 of 1,599")
-    coverage = {t: [int(n), len(probs_by_task[t][0])] for t, n in rd.dists.groupby("task_id").size().items()}
-    return {"items": len(rd.dists), "failed_samples": _total(rd.dists, "n_failed"),
+    # coverage: `items` with a prediction of the `task_items` its tasks keep ("50 of 1,599")
+    task_items = sum(len(probs_by_task[t][0]) for t in rd.dists["task_id"].unique()) if len(rd.dists) else 0
+    return {"items": len(rd.dists), "task_items": int(task_items), "failed_samples": _total(rd.dists, "n_failed"),
             "valid_samples": _total(rd.dists, "n_valid"), "failed_generations": failed_generations,
-            "coverage": coverage, "notes": list(rd.notes)}
+            "notes": list(rd.notes)}
 
 
 def _total(frame: pd.DataFrame, column: str) -> int:

@@ -20,7 +20,7 @@ def coverage_lines(runs: dict[str, dict]) -> list[str]:
     and each run's notes (what an import repaired or left out), from build-report-shaped entries."""
     lines = []
     for run_id, r in sorted(runs.items()):
-        n, total = (sum(v[i] for v in r.get("coverage", {}).values()) for i in (0, 1))
+        n, total = r.get("items", 0), r.get("task_items", 0)
         notes = r.get("notes") or []
         if n < total or notes:
             lines.append(f"{run_id}: predictions for {n:,} of {total:,} items"
@@ -58,7 +58,7 @@ def describe(path: str) -> str:
         cover = store.rows("SELECT run_id, sum(n)::BIGINT, sum(c.n_items)::BIGINT FROM (SELECT run_id, task_id, "
                            "count(*) AS n FROM model_dist GROUP BY ALL) JOIN task_cards c USING (task_id) "
                            "GROUP BY run_id ORDER BY run_id")
-        runs = {r: {"coverage": {"all": [n, total]}, "notes": report.get("runs", {}).get(r, {}).get("notes", [])}
+        runs = {r: {"items": n, "task_items": total, "notes": report.get("runs", {}).get(r, {}).get("notes", [])}
                 for r, n, total in cover}
         lines = [*report.get("notes", []), *coverage_lines(runs)]
         if lines:
