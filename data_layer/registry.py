@@ -17,6 +17,12 @@ class UnknownName(KeyError):
         return str(self.args[0])
 
 
+def suggestion(name: object, known: list[str]) -> str:
+    """" Did you mean 'x'?" for the closest known name, or "" when none is close."""
+    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.5)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
 class Named(Protocol):
     name: str
 
@@ -42,9 +48,8 @@ class Registry(Generic[T]):
             raise UnknownName(self.unknown_message(name)) from None
 
     def unknown_message(self, name: str) -> str:
-        close = difflib.get_close_matches(str(name), list(self._entries), n=1, cutoff=0.5)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        return f"Unknown {self.kind} {name!r}.{hint} Known: {', '.join(self._entries)}."
+        return f"Unknown {self.kind} {name!r}.{suggestion(name, list(self._entries))} " \
+               f"Known: {', '.join(self._entries)}."
 
     def names(self) -> list[str]:
         return list(self._entries)

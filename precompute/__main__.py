@@ -143,6 +143,9 @@ def _print_report(report, out, seconds: float) -> None:
     print(f"Built {out} in {seconds:.1f} s: {len(report.tasks)} tasks, {items} items "
           f"({dropped} dropped for too few annotators), {len(report.runs)} runs "
           f"({failed} unparseable samples counted).")
+    from precompute.info import coverage_lines
+    for line in [*report.notes, *coverage_lines(report.runs)]:
+        print(f"  {line}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -150,7 +153,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    b = sub.add_parser("build", help="build a store from a study config (study.toml)")
+    from precompute.study_schema import sections_summary  # the study file's sections, from its schema
+    study_help = {"epilog": sections_summary(), "formatter_class": argparse.RawDescriptionHelpFormatter}
+    b = sub.add_parser("build", help="build a store from a study config (study.toml)", **study_help)
     b.add_argument("--config", required=True, help="path of the study config (TOML)")
     b.add_argument("--out", required=True, help="path of the store to write (replaced atomically)")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -164,7 +169,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--quiet", action="store_true", help="no progress bars")
     d.set_defaults(func=_cmd_demo)
     e = sub.add_parser("elicit", help="ask LLM servers for the elicited runs of a study config and "
-                                      "cache every answer (resumable); `build` reads the cache")
+                                      "cache every answer (resumable); `build` reads the cache", **study_help)
     e.add_argument("--config", required=True, help="path of the study config (TOML)")
     e.add_argument("--run", action="append", metavar="NAME",
                    help="only this [[run]] (repeatable; default: every run with source = 'elicited')")
@@ -173,6 +178,8 @@ def parser() -> argparse.ArgumentParser:
                         "unparseable or rejected (default 0.5)")
     e.add_argument("--quiet", action="store_true", help="no progress bars")
     e.set_defaults(func=_cmd_elicit)
+    from precompute.init_study import add_parsers
+    add_parsers(sub)  # init, import
     i = sub.add_parser("info", help="print tasks, items, runs, bands and build info of a store")
     i.add_argument("store", help="path of a built store")
     i.add_argument("--check", action="store_true",

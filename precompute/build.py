@@ -79,7 +79,7 @@ def _remove(path: Path) -> None:
 
 
 def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> BuildReport:
-    report = BuildReport()
+    report = BuildReport(notes=list(study.notes))
     con.execute(DDL)
     dist, probs_by_task = _write_human(con, study, report, show)
     runs = study.runs  # may be a generator: large studies produce one run at a time
@@ -242,8 +242,11 @@ def _write_run_rows(con, rd: RunData, probs_by_task) -> dict:
         failed_generations = int(gen["error"].notna().sum())  # incl. items left without a dist
     else:
         failed_generations = 0
-    return {"items": len(rd.dists), "failed_samples": _total(rd.dists, "n_failed"),
-            "valid_samples": _total(rd.dists, "n_valid"), "failed_generations": failed_generations}
+    # coverage: `items` with a prediction of the `task_items` its tasks keep ("50 of 1,599")
+    task_items = sum(len(probs_by_task[t][0]) for t in rd.dists["task_id"].unique()) if len(rd.dists) else 0
+    return {"items": len(rd.dists), "task_items": int(task_items), "failed_samples": _total(rd.dists, "n_failed"),
+            "valid_samples": _total(rd.dists, "n_valid"), "failed_generations": failed_generations,
+            "notes": list(rd.notes)}
 
 
 def _total(frame: pd.DataFrame, column: str) -> int:

@@ -15,6 +15,19 @@ def _table(rows: list[tuple], header: tuple) -> str:
     return "\n".join(lines)
 
 
+def coverage_lines(runs: dict[str, dict]) -> list[str]:
+    """"run: predictions for 50 of 1,599 items" for each run that does not cover every item of its tasks,
+    and each run's notes (what an import repaired or left out), from build-report-shaped entries."""
+    lines = []
+    for run_id, r in sorted(runs.items()):
+        n, total = r.get("items", 0), r.get("task_items", 0)
+        notes = r.get("notes") or []
+        if n < total or notes:
+            lines.append(f"{run_id}: predictions for {n:,} of {total:,} items"
+                         + (f"; {'; '.join(notes)}" if notes else ""))
+    return lines
+
+
 def describe(path: str) -> str:
     store = Store(path)
     try:
@@ -43,6 +56,15 @@ def describe(path: str) -> str:
                 f"SELECT task_id, {scheme.column}, count(*) FROM human_dist GROUP BY ALL ORDER BY ALL"),
                 ("task", "band", "items")))
         report = json.loads(info.report or "{}")
+        cover = store.rows("SELECT run_id, sum(n)::BIGINT, sum(c.n_items)::BIGINT FROM (SELECT run_id, task_id, "
+                           "count(*) AS n FROM model_dist GROUP BY ALL) JOIN task_cards c USING (task_id) "
+                           "GROUP BY run_id ORDER BY run_id")
+        runs = {r: {"items": n, "task_items": total, "notes": report.get("runs", {}).get(r, {}).get("notes", [])}
+                for r, n, total in cover}
+        lines = [*report.get("notes", []), *coverage_lines(runs)]
+        if lines:
+            out.append("\nCoverage and notes")
+            out += [f"  {line}" for line in lines]
         dropped = {t: v["dropped_below_min_annotators"] for t, v in report.get("tasks", {}).items()
                    if v.get("dropped_below_min_annotators")}
         if dropped:

@@ -113,11 +113,12 @@ GENERATION_COLUMNS = ["task_id", "item_id", "sample_idx", "output_text", "reason
 class RunData:
     """One run's model side. `dists` has task_id, item_id, probs (sequence of floats aligned
     with the task labels), n_valid, n_failed and optionally covered_mass; `generations`
-    has GENERATION_COLUMNS (one row per raw sample)."""
+    has GENERATION_COLUMNS (one row per raw sample); `notes` go to the build report."""
     model: ModelSpec
     run: RunSpec
     dists: pd.DataFrame
     generations: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)  # what the source repaired or left out, counted
 
 
 @dataclass
@@ -130,6 +131,7 @@ class Study:
     simulated: bool = False
     config_text: str = ""  # hashed into build_info.config_hash
     baselines: bool = True
+    notes: list[str] = field(default_factory=list)  # what loading decided (skipped runs), for the report
 
 
 def to_json(value) -> str | None:

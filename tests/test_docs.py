@@ -4,6 +4,7 @@ import re
 from data_layer.glossary import glossary_markdown
 from data_layer.metrics import METRICS
 from precompute.__main__ import parser
+from precompute.study_schema import SECTIONS, markdown
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -34,3 +35,14 @@ def test_readme_quick_start_and_ci_agree():
 def test_readme_layout_lists_every_top_level_folder():
     for folder in ("app.py", "views/", "ui/", "data_layer/", "precompute/", "tests/", ".streamlit/", ".ci/run"):
         assert f"`{folder}`" in README
+
+
+def test_study_file_doc_is_generated_from_the_schema_and_the_help_points_to_it():
+    assert (ROOT / "docs" / "study-file.md").read_text(encoding="utf-8") == markdown(), \
+        "docs/study-file.md is stale: run `python -m precompute.study_schema > docs/study-file.md`"
+    commands = parser()._subparsers._group_actions[0].choices
+    for name in ("build", "elicit"):
+        text = commands[name].format_help()
+        assert "docs/study-file.md" in text
+        assert all(s.name in text for s in SECTIONS[1:])
+    assert "docs/study-file.md" in README

@@ -141,12 +141,12 @@ def test_few_shot_prompt_shows_pool_examples_with_human_shares(tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"method": "vibes"}, "field method"),
-    ({"endpoint": "localhost:8000"}, "field endpoint"),
+    ({"method": "vibes"}, "key 'method': 'vibes' is not one of"),
+    ({"endpoint": "localhost:8000"}, "key 'endpoint'"),
     ({"steering": "few"}, "few_shot_pool"),
     ({"temprature": 0.5}, "Did you mean 'temperature'"),
-    ({"response_format": "xml"}, "field response_format"),
-    ({"training": "magic"}, "training must be one of"),
+    ({"response_format": "xml"}, "key 'response_format'"),
+    ({"training": "magic"}, "key 'training': 'magic' is not one of"),
 ])
 def test_spec_errors_name_the_field(tmp_path, change, message):
     section = {"name": "r", "model_id": "m", "training": "rlvr", "endpoint": "http://x/v1",
@@ -157,8 +157,13 @@ def test_spec_errors_name_the_field(tmp_path, change, message):
 
 def test_build_without_cache_says_what_to_run(tmp_path):
     cfg = write_study(tmp_path, run_toml("http://127.0.0.1:9/v1"))
-    with pytest.raises(StudyError, match="python -m precompute elicit"):
+    with pytest.raises(StudyError, match="python -m precompute elicit") as e:
         load_study(cfg)
+    assert 'or set missing_elicited = "skip" in [study] to build without it' in str(e.value)
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("[study]", '[study]\nmissing_elicited = "skip"'),
+                   encoding="utf-8")
+    study = load_study(cfg)
+    assert not study.runs and study.notes[0].startswith('skipped (missing_elicited = "skip"): run ')
 
 
 def test_http_400_is_a_stored_counted_failure(tmp_path):

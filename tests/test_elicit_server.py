@@ -128,7 +128,7 @@ def test_server_refusing_a_parameter_is_reported_and_nothing_cached(llama, tmp_p
     # llama-cpp-python answers an OpenAI json_schema response_format with HTTP 500
     assert rej.transport_failed == 6 and rej.stored == 0 and not rej.complete
     assert "Input should be 'text' or 'json_object'" in " ".join(rej.errors)
-    with pytest.raises(StudyError, match="6 of 6 samples are not in"):
+    with pytest.raises(StudyError, match="none of its 6 samples is in"):  # not elicited: NotElicited
         load_study(cfg)
 
 

@@ -223,7 +223,7 @@ def test_config_mistakes_are_refused(tmp_path):
     (tmp_path / "r.csv").write_text(RATINGS_CSV, encoding="utf-8")
     for bad, message in [(LONG.replace("scale =", "scael ="), "unknown key 'scael'. Did you mean 'scale'"),
                          (LONG.replace('task = "off"\n', ""), "give task = "),
-                         (LONG.replace('labels = ["1", "2", "3"]\n', ""), "needs labels"),
+                         (LONG.replace('labels = ["1", "2", "3"]\n', ""), "missing key 'labels'"),
                          (LONG.replace('path = "r.csv"', 'path = "r.xlsx"'), "file not found"),
                          (LONG.replace('format = "long"', 'format = "lnog"'), "Did you mean 'long'")]:
         (tmp_path / "study.toml").write_text(STUDY + bad, encoding="utf-8")

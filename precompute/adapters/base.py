@@ -3,16 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from precompute.formats.assemble import check_keys
 from precompute.formats.common import join_path, resolve_optional, resolve_path
 from precompute.study import StudyError
 
-ADAPTER_KEYS = ("adapter", "path", "revision", "tasks")
-
 
 def start(section: dict, name: str) -> str:
-    where = f"[[dataset]] adapter '{name}' ({section.get('path')})"
-    check_keys(section, ADAPTER_KEYS, where)
+    where = f"[[dataset]] adapter '{name}' ({section.get('path')})"  # keys: precompute.study_schema
     if "path" not in section:
         raise StudyError(f"{where}: path is required (the dataset's folder)")
     return where

@@ -17,17 +17,24 @@ from precompute.elicit.spec import ElicitSpec
 from precompute.study import GENERATION_COLUMNS, HumanData, RunData, RunSpec, StudyError
 
 
+class NotElicited(StudyError):
+    """No answer of the run is cached yet: `elicit` has not been run for it."""
+
+
 def collect_run(spec: ElicitSpec, human: list[HumanData], min_annotators: int = 1) -> RunData:
     plans, pid = plan_run(spec, human, min_annotators)
     labels = {h.task.task_id: h.task.label_names for h in human}
     if not spec.cache.exists():
-        raise StudyError(f"run {spec.name!r}: no elicitation cache at {spec.cache}; run "
-                         f"`python -m precompute elicit --config <study.toml> --run {spec.name}` first")
+        raise NotElicited(f"run {spec.name!r}: no elicitation cache at {spec.cache}; run "
+                          f"`python -m precompute elicit --config <study.toml> --run {spec.name}` first")
     with RequestCache(spec.cache) as cache:
         records = cache.get_many([k for p in plans for k in p.keys])
     missing = sum(k not in records for p in plans for k in p.keys)
+    total = sum(len(p.keys) for p in plans)
+    if missing and missing == total:
+        raise NotElicited(f"run {spec.name!r}: none of its {total} samples is in {spec.cache}; run "
+                          f"`python -m precompute elicit --config <study.toml> --run {spec.name}` first")
     if missing:
-        total = sum(len(p.keys) for p in plans)
         raise StudyError(f"run {spec.name!r}: {missing} of {total} samples are not in {spec.cache}; run "
                          f"`python -m precompute elicit --config <study.toml> --run {spec.name}` "
                          "(it resumes where it stopped)")

@@ -2,28 +2,14 @@
 annotator demographics. Shared by the generic formats and the named adapters."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from data_layer.registry import suggestion
 from precompute.formats.common import Table, as_str
 from precompute.study import HumanData, StudyError, TaskSpec, to_json
-
-TASK_KEYS = ("id", "name", "dataset", "labels", "label_names", "scale", "description", "source",
-             "license", "citation", "guideline", "columns")
-SECTION_KEYS = ("format", "path", "file_type", "revision", "task", "items_path", "items_file_type",
-                "text_template", "list_separator", "records", "tasks") + TASK_KEYS[1:]
-
-
-def check_keys(section: dict, allowed: Sequence[str], where: str) -> None:
-    """Refuse unknown keys (a typo must not be silently ignored)."""
-    for key in section:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, list(allowed), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise StudyError(f"{where}: unknown key {key!r}.{hint}")
 
 
 def task_sections(section: dict, where: str) -> list[dict]:
@@ -35,8 +21,7 @@ def task_sections(section: dict, where: str) -> list[dict]:
     if not isinstance(tasks, list) or not tasks or not all(isinstance(t, dict) for t in tasks):
         raise StudyError(f"{where}: give task = \"TASK_ID\" or one [[dataset.task]] table per task")
     out = []
-    for t in tasks:
-        check_keys(t, TASK_KEYS, f"{where} [[dataset.task]] {t.get('id', '?')!r}")
+    for t in tasks:  # keys and types were checked against precompute.study_schema
         if "id" not in t:
             raise StudyError(f"{where}: a [[dataset.task]] table lacks its id")
         cols = {**section.get("columns", {}), **t.get("columns", {})}
@@ -179,9 +164,8 @@ def wanted_tasks(section: dict, known: Sequence[str], where: str) -> set[str]:
     wanted = section.get("tasks") or list(known)
     for name in wanted:
         if name not in known:
-            close = difflib.get_close_matches(name, list(known), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise StudyError(f"{where}: unknown task {name!r}.{hint} This adapter gives: {', '.join(known)}")
+            raise StudyError(f"{where}: unknown task {name!r}.{suggestion(name, list(known))} "
+                             f"This adapter gives: {', '.join(known)}")
     return set(wanted)
 
 

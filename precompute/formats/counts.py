@@ -1,4 +1,5 @@
 """`format = "counts"`: one row per item with its label counts (no per-rater data).
+Keys: precompute/study_schema.py (docs/study-file.md); for example:
 
     [[dataset]]
     format = "counts"
@@ -60,6 +61,8 @@ def _row_counts(cell, matcher: LabelMatcher, where: str, k: int) -> np.ndarray:
             raise StudyError(f"{where}, field {field}: {len(cell)} counts for {k} labels")
         return np.array([parse_count(v, where, field) for v in cell], dtype=np.int64)
     for key, value in parse_mapping(cell, where, field).items():
+        if value is None:  # a Parquet struct column holds every key; a row without that label has None
+            continue
         c = matcher.code(key)
         if c < 0:
             raise matcher.fail(where, field, key)

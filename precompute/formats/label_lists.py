@@ -1,4 +1,5 @@
 """`format = "label-lists"`: one row per item, one cell holding that item's labels.
+Keys: precompute/study_schema.py (docs/study-file.md); for example:
 
     [[dataset]]
     format = "label-lists"

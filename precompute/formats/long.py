@@ -1,4 +1,5 @@
-"""`format = "long"`: one row per rating.
+"""`format = "long"`: one row per rating. Every key is declared in precompute/study_schema.py and
+explained in docs/study-file.md; for example:
 
     [[dataset]]
     format = "long"
@@ -27,10 +28,8 @@ import pandas as pd
 
 from precompute.config import dataset_reader
 from precompute.formats.assemble import (
-    SECTION_KEYS,
     annotators_frame,
     check_codes,
-    check_keys,
     human_from_ratings,
     items_frame,
     named_columns,
@@ -51,7 +50,6 @@ def load(section: dict, base: Path, key: str, type_key: str, where: str) -> Tabl
 def read_tasks(section: dict, base: Path, fmt: str, task_fn) -> list[HumanData]:
     """A one-file format: check the keys, read `path`, apply `task_fn(ts, table, where)` per task."""
     where = f"[[dataset]] format '{fmt}' ({section.get('path')})"
-    check_keys(section, SECTION_KEYS, where)
     table = load(section, base, "path", "file_type", where)
     return [task_fn(ts, table, where) for ts in task_sections(section, where)]
 
@@ -59,7 +57,6 @@ def read_tasks(section: dict, base: Path, fmt: str, task_fn) -> list[HumanData]:
 @dataset_reader("long")
 def read_long(section: dict, base: Path) -> list[HumanData]:
     where = f"[[dataset]] format 'long' ({section.get('path')})"
-    check_keys(section, SECTION_KEYS, where)
     ratings = load(section, base, "path", "file_type", where)
     items = load(section, base, "items_path", "items_file_type", where) if "items_path" in section else None
     return [long_task(ts, ratings, items, where) for ts in task_sections(section, where)]
