@@ -62,6 +62,12 @@ class ReviewStore:
             yield None
             return
         try:
+            if write:
+                self.path.parent.mkdir(parents=True, exist_ok=True)  # created on the first write
+        except OSError as e:
+            raise ReviewStoreReadOnly(f"The review store's folder {self.path.parent} cannot be created ({e}). "
+                                      "Set ATLAS_REVIEW_STORE to a file in a writable folder.") from e
+        try:
             uri = f"file:{self.path}" + ("" if self.writable else "?mode=ro")
             con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                   check_same_thread=False)

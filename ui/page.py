@@ -10,6 +10,7 @@ import streamlit as st
 from data_layer.queries.options import is_simulated
 from data_layer.slice import Slice
 from ui import data
+from ui.reviews import with_judged
 from ui.sidebar import render_sidebar
 
 SIMULATED_BANNER = (
@@ -20,7 +21,7 @@ SIMULATED_BANNER = (
 
 
 def start_page(title: str) -> Slice:
-    sl = render_sidebar(page=title)
+    sl = with_judged(render_sidebar(page=title))  # the review store says which items are judged
     where = data.location()
     if where.warning:  # e.g. the Hub could not be reached and the app fell back
         st.warning(where.note, icon="⚠️")
