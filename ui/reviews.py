@@ -4,11 +4,13 @@ slice option that leaves judged items out. Notes and names are data: shown with 
 escaped, never as markup."""
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from data_layer.queries import review_items
 from data_layer.slice import Slice
@@ -40,6 +42,24 @@ def read(fn: Callable, *args, fallback=None):
             st.error(str(e), icon=":material/error:")
         st.session_state["_review_error_shown"] = True
         return fallback
+
+
+def big_text(text: str) -> None:
+    """Item text large enough for the back of a room, always literal: the data is HTML-escaped
+    into markup written here (markdown would turn URLs in it into live links, st.text is small)."""
+    st.html(f'<div style="font-size:1.9rem;line-height:1.35;white-space:pre-wrap;overflow-wrap:anywhere">'
+            f'{html.escape(str(text))}</div>')
+
+
+def jump_to(key_prefix: str, fallback_key: str, nonce: int) -> None:
+    """Scrolls the first enabled button whose key starts with `key_prefix` into view and focuses
+    it (else the input of widget `fallback_key`, e.g. the reviewer's name the buttons wait for):
+    a script of ours, no data in it, in a zero-height component, run once per `nonce`."""
+    components.html(
+        f"<script>/* {nonce} */ setTimeout(() => {{ const d = window.parent.document; "
+        f"const b = d.querySelector('[class*=\"st-key-{key_prefix}\"] button:not([disabled])') "
+        f"|| d.querySelector('.st-key-{fallback_key} input'); "
+        "if (b) { b.scrollIntoView({block: 'center'}); b.focus(); } }, 300);</script>", height=0)
 
 
 def read_only_notice() -> None:

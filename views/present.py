@@ -12,8 +12,10 @@ from data_layer.queries import item as q_item
 from ui.data import q
 from ui.page import start_page
 from ui.reviews import (
+    big_text,
     flash,
     history,
+    jump_to,
     read,
     read_only_notice,
     review_store,
@@ -59,20 +61,23 @@ def go(to: int) -> None:
 
 
 # ------------------------------------------------------------------ position and keys
-top = st.columns([2, 1, 1, 3], vertical_alignment="center")
+top = st.columns([2, 1, 1, 1, 3], vertical_alignment="center")
 top[0].markdown(f"## {step} / {total}")
 top[0].caption(plain(f"{review_set['name']} · {task_id} / {item_id}"))
 top[1].button("Previous", icon=":material/arrow_back:", shortcut="Left", on_click=go, args=(step - 1,),
               disabled=step == 1, width="stretch")
 top[2].button("Next", icon=":material/arrow_forward:", shortcut="Right", on_click=go, args=(step + 1,),
               disabled=step == total, width="stretch")
-with top[3]:
+top[3].button("Jump to verdict", icon=":material/gavel:", shortcut="V", width="stretch",
+              on_click=lambda: st.session_state.update(pr_jump=True, pr_jumps=st.session_state.get("pr_jumps", 0) + 1),
+              help="Scrolls to the verdict buttons and puts the focus on the first one.")
+with top[4]:
     who = reviewer_name()
 
 # ------------------------------------------------------------------ the item, large
 detail = q(q_item.item_detail, task_id, item_id)
 if detail.ok:
-    st.header(plain(detail.frame.iloc[0]["text"]), anchor=False)  # escaped: large, and never markup
+    big_text(detail.frame.iloc[0]["text"])
 else:
     st.warning(f"{item_id} is not in the current store (it was rebuilt since the set was made); its "
                "reviews are kept below.")
@@ -127,6 +132,8 @@ with st.container(horizontal=True):
         st.button(v.label, key=f"pr_quick_{v.name}", shortcut=v.key, on_click=write_entry,
                   args=(task_id, item_id, v.name, "", set_id), disabled=not rs.writable or not who,
                   help=None if who else "Type your name first")
+if st.session_state.pop("pr_jump", False):  # V pressed: the verdict row into view, focus on its first button
+    jump_to("pr_quick_", "w_reviewer", st.session_state["pr_jumps"])
 model_types = sorted(set(models.frame["model_type"])) if models.ok else []
 verdict_form(task_id, item_id, set_id, model_types, key=f"pr_{set_id}_{step}")
 history(task_id, item_id)
