@@ -118,7 +118,13 @@ class ReviewStore:
             if con is None:
                 return pd.DataFrame(columns=columns or [])
             cur = con.execute(sql, list(params))
-            return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+            frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+        # SQL NULL stays None in text columns (pandas' string dtype makes it NaN, which is truthy)
+        for col in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[col]):
+                frame[col] = pd.Series([None if pd.isna(v) else v for v in frame[col]], index=frame.index,
+                                       dtype=object)
+        return frame
 
     # ------------------------------------------------------------------ review sets
     def create_set(self, name: str, created_by: str, items: list[tuple[str, str]], params: dict[str, str],

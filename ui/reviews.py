@@ -155,10 +155,11 @@ def history(task_id: str, item_id: str) -> pd.DataFrame:
                     f"{given['reviewer'].nunique()} reviewer{'s' * (given['reviewer'].nunique() > 1)}")
     with st.expander(f"History: {len(hist)} entr{'y' if len(hist) == 1 else 'ies'}", expanded=len(hist) <= 3):
         for e in hist.itertuples():
-            clash = f" · concurrent with entry {', '.join(map(str, json.loads(e.unseen)))}" if e.unseen else ""
+            clash = (f" · concurrent with entry {', '.join(map(str, json.loads(e.unseen)))}"
+                     if isinstance(e.unseen, str) else "")
             st.caption(plain(f"#{e.entry_id} · {e.written_at} · {e.reviewer} · "
-                             f"{rs.vocab.label(e.verdict) if e.verdict else 'note'}"
-                             + (f" · about {e.about}" if e.about else "") + clash))
+                             f"{rs.vocab.label(e.verdict) if isinstance(e.verdict, str) else 'note'}"
+                             + (f" · about {e.about}" if isinstance(e.about, str) else "") + clash))
             if e.note:
                 st.text(e.note)  # literal: never markdown or HTML
     return hist

@@ -51,6 +51,7 @@ try:
     step = min(max(1, int(page_param("step") or 1)), total)
 except ValueError:
     step = 1
+set_page_param("set", str(set_id))
 set_page_param("step", str(step))
 here = members.iloc[step - 1]
 task_id, item_id = here["task_id"], here["item_id"]

@@ -25,6 +25,12 @@ def item_link(task_id: str, item_id: str) -> str:
     return page_url("item", {"task": task_id, "item": item_id})
 
 
+def open_set(set_id: int | None) -> None:
+    st.session_state.pop("rs_verdicts", None)
+    set_page_param("verdict", None)
+    set_page_param("set", str(set_id) if set_id else None)
+
+
 def list_sets() -> None:
     sets = read(rs.sets, fallback=pd.DataFrame())
     if sets is None or not len(sets):
@@ -39,8 +45,9 @@ def list_sets() -> None:
             cols[0].caption(plain(f"made by {s.created_by}, {s.created_at} · {s.slice_sentence}"))
             cols[1].progress(s.n_reviewed / s.n_items if s.n_items else 0.0,
                              text=f"{s.n_reviewed} of {s.n_items} reviewed")
-            cols[2].page_link("views/review_sets.py", label="Minutes", icon=":material/summarize:",
-                              query_params={"set": str(s.set_id)})
+            # a button, not a page_link: a link to the page already open does not update the URL
+            cols[2].button("Minutes", icon=":material/summarize:", key=f"open_{s.set_id}", on_click=open_set,
+                           args=(s.set_id,))
             cols[3].page_link("views/present.py", label="Present", icon=":material/slideshow:",
                               query_params={"set": str(s.set_id), "step": "1"})
 
@@ -63,7 +70,7 @@ def show_minutes(set_id: int) -> None:
                        query_params={"set": str(set_id), "step": "1"})
     links[1].page_link("views/items.py", label="The Items view it was made from", icon=":material/table_rows:",
                        query_params=review_set["params"])
-    links[2].page_link("views/review_sets.py", label="All review sets", icon=":material/list:")
+    links[2].button("All review sets", icon=":material/list:", on_click=open_set, args=(None,))
     facts = q(review_items.item_facts, sl, list(zip(members["task_id"], members["item_id"], strict=True)))
     gone = facts[~facts["in_store"].astype(bool)]
     if len(gone):
