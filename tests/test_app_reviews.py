@@ -97,6 +97,7 @@ def test_item_page_shows_verdicts_and_the_exclusion_leaves_judged_items_out(revi
     left_out = open_page("views/items.py", {"tasks": "demo-offensive", "exclude": "annotation_error"})
     assert "319 items" in _texts(left_out) and left_out.checkbox(key="w_exclude").value
     assert "leaving out 1 item judged annotation error" in _texts(left_out)
+    assert "without the 1 judged item" in _texts(left_out)  # the chosen pair's gap, with and without
     back = open_page("views/items.py", {"tasks": "demo-offensive"})
     back.checkbox(key="w_exclude").check().run()
     assert back.query_params["exclude"] in ("annotation_error", ["annotation_error"])

@@ -255,3 +255,18 @@ def _change_set(fn: Callable, set_id: int, task_id: str, item_id: str, who: str,
     else:
         st.session_state["review_flash"] = ("success", done)
     st.rerun()
+
+
+def gap_check(sl: Slice, rlvr: str | None, rlhf: str | None) -> None:
+    """With judged items left out: the pair's mean gap over the slice with and without them."""
+    if not sl.exclude_verdicts or not (rlvr and rlhf):
+        return
+    res = q(review_items.gap_with_and_without, sl, rlvr, rlhf)
+    if not res.ok:
+        st.caption(res.message)
+        return
+    (all_gap, all_n), (kept_gap, kept_n) = zip(res.frame["mean_gap"], res.frame["n"], strict=True)
+    kept = f"{kept_gap:+.3f} over {kept_n:,} items" if kept_n else "no item left"
+    st.info(f"Does the gap survive? Mean RLVR−RLHF gap of the chosen pair: {all_gap:+.3f} over {all_n:,} items "
+            f"of this slice; without the {all_n - kept_n:,} judged item{'s' * (all_n - kept_n != 1)}: {kept}.",
+            icon=":material/fact_check:")

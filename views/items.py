@@ -11,7 +11,7 @@ from data_layer.queries import items
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
-from ui.reviews import make_set_panel, review_column
+from ui.reviews import gap_check, make_set_panel, review_column
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 
@@ -160,5 +160,6 @@ nav[1].markdown(f"page {st.session_state['it_page']} of {n_pages}")
 set_page_param("page", str(st.session_state["it_page"]) if st.session_state["it_page"] > 1 else None)
 with nav[2]:
     download_csv(table[cols], f"items-page-{st.session_state['it_page']}.csv", "Download this page as CSV")
+gap_check(sl, rlvr, rlhf)
 make_set_panel(sl, order, total, pairs.frame if pairs.ok else None)
 share_link()
