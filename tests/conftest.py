@@ -32,9 +32,11 @@ def demo_store(demo_store_path):
 
 
 @pytest.fixture
-def app_env(demo_store_path, monkeypatch):
-    """Point the app at the session's demo store (AppTest runs in this process)."""
+def app_env(demo_store_path, monkeypatch, tmp_path):
+    """Point the app at the session's demo store (AppTest runs in this process), and its
+    review store at a fresh file of the test's own, never at a user's reviews."""
     monkeypatch.setenv("ATLAS_STORE", str(demo_store_path))
+    monkeypatch.setenv("ATLAS_REVIEW_STORE", str(tmp_path / "reviews" / "reviews.sqlite"))
     monkeypatch.chdir(ROOT)
     import streamlit as st
     st.cache_data.clear()

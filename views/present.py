@@ -69,7 +69,7 @@ top[1].button("Previous", icon=":material/arrow_back:", shortcut="Left", on_clic
               disabled=step == 1, width="stretch")
 top[2].button("Next", icon=":material/arrow_forward:", shortcut="Right", on_click=go, args=(step + 1,),
               disabled=step == total, width="stretch")
-top[3].button("Jump to verdict", icon=":material/gavel:", shortcut="V", width="stretch",
+top[3].button("Verdict", icon=":material/gavel:", shortcut="V", width="stretch",
               on_click=lambda: st.session_state.update(pr_jump=True, pr_jumps=st.session_state.get("pr_jumps", 0) + 1),
               help="Scrolls to the verdict buttons and puts the focus on the first one.")
 with top[4]:
@@ -108,6 +108,8 @@ if human.ok:
                      color_discrete_sequence=[colour])
         fig.update_layout(height=360, font_size=FONT, yaxis_range=[0, 1], margin=dict(t=10, b=10),
                           xaxis_title=None, yaxis_title="share")
+        fig.update_xaxes(tickfont_size=FONT - 4)  # set per axis: the app theme's tick size wins otherwise
+        fig.update_yaxes(tickfont_size=FONT - 4)
         col.plotly_chart(fig, width="stretch", key=f"pr_chart_{title}_{sub}")
     gens = q(q_item.generations, sl, task_id, item_id)
     if gens.ok:
@@ -115,7 +117,7 @@ if human.ok:
             samples = gens.frame[gens.frame["run_id"] == run]
             if not len(samples):
                 continue
-            with st.expander(plain(f"Reasoning of {labels[run]} ({len(samples)} samples)")):
+            with st.expander(plain(f"Reasoning of {labels[run]} ({len(samples)} sample{'s' * (len(samples) > 1)})")):
                 idx = st.selectbox("Sample", list(samples["sample_idx"]), key=f"pr_sample_{run}")
                 s = samples[samples["sample_idx"] == idx].iloc[0]
                 st.text(s["reasoning_text"] if isinstance(s["reasoning_text"], str) and s["reasoning_text"]
