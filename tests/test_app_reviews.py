@@ -117,3 +117,33 @@ def test_read_only_and_corrupt_review_stores_give_notices_not_tracebacks(app_env
                         ("views/present.py", {"set": "1"})):
         at = open_page(page, query)
         assert "cannot be read" in _texts(at) and "move it aside" in _texts(at), page
+
+
+def test_item_page_adds_to_and_removes_from_a_set(reviews_env):
+    rs = ReviewStore(reviews_env)
+    sid = rs.create_set("Walk", "Ana", [("demo-nli", "demo-nli-0001")], {}, "one item", None)
+    at = open_page("views/item.py", ODD)
+    at.text_input(key="w_reviewer").set_value("Ben").run()
+    assert at.selectbox(key="add_to_set").value == sid
+    next(b for b in at.button if b.label == "Add to set").click().run()
+    assert list(rs.set_items(sid)["item_id"]) == ["demo-nli-0001", ODD["item"]]
+    assert "Added to “Walk”" in _texts(at)
+    at.button(key=f"rm_{sid}").click().run()
+    assert list(rs.set_items(sid)["item_id"]) == ["demo-nli-0001"]
+    assert list(rs.set_items(sid, removed=True)["removed_by"]) == ["Ben"]
+
+
+def test_minutes_list_items_a_rebuild_dropped_and_keep_their_reviews(reviews_env):
+    rs = ReviewStore(reviews_env)
+    sid = rs.create_set("Old build", "Ana", [("demo-nli", "demo-nli-0001"), ("gone-task", "gone-item")], {},
+                        "from an older store", "2020-01-01T00:00:00+00:00/oldhash")
+    rs.write("gone-task", "gone-item", "Ana", "prompt_problem", note="rerun with the fixed prompt", set_id=sid)
+    at = open_page("views/review_sets.py", {"set": str(sid)})
+    texts = _texts(at)
+    assert "made against store build 2020-01-01T00:00:00+00:00/oldhash" in texts
+    assert "1 item of this set is not in the current store" in texts and "gone-task / gone-item" in texts
+    minutes = at.dataframe[-1].value
+    gone = minutes[minutes["item_id"] == "gone-item"].iloc[0]
+    assert gone["verdict"] == "Prompt problem" and not gone["in_store"] and "rerun" in gone["notes"]
+    present = open_page("views/present.py", {"set": str(sid), "step": "2"})
+    assert "not in the current store" in _texts(present) and "Latest verdict: Prompt problem" in _texts(present)

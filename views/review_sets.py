@@ -74,8 +74,9 @@ def show_minutes(set_id: int) -> None:
     facts = q(review_items.item_facts, sl, list(zip(members["task_id"], members["item_id"], strict=True)))
     gone = facts[~facts["in_store"].astype(bool)]
     if len(gone):
-        st.warning(f"{len(gone)} item{'s' * (len(gone) > 1)} of this set are not in the current store (rebuilt "
-                   "since the set was made); their reviews are kept and listed in the minutes:")
+        st.warning(f"{len(gone)} item{'s' * (len(gone) > 1)} of this set {'are' if len(gone) > 1 else 'is'} not in "
+                   "the current store (rebuilt since the set was made); their reviews are kept and listed in the "
+                   "minutes:")
         st.text("\n".join(f"{t} / {i}" for t, i in zip(gone["task_id"], gone["item_id"], strict=True)))
     vocab = rs.vocab
     options = [*vocab.names(), ""]
