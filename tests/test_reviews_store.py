@@ -189,3 +189,21 @@ def test_vocabulary_default_and_configured(monkeypatch):
     monkeypatch.setenv("ATLAS_REVIEW_VERDICTS", "Keep; keep")
     with pytest.raises(ValueError, match="distinct"):
         vocabulary()
+
+
+def test_a_read_only_copy_gives_its_rows_or_a_clear_error_never_sqlite3s_own(tmp_path):
+    # A WAL store copied onto a place where its -shm file cannot be made: SQLite cannot open it
+    # read-only; the store says so instead of raising sqlite3's error.
+    path = tmp_path / "reviews.sqlite"
+    ReviewStore(path).write("t1", "a", "Ana", "follow_up")
+    blocker = tmp_path / "ro"
+    blocker.mkdir()
+    copy = blocker / "reviews.sqlite"
+    copy.write_bytes(path.read_bytes())
+    ro = ReviewStore(copy, writable=False, notice="read-only")
+    try:
+        got = ro.latest_verdicts()
+    except (ReviewStoreReadOnly, ReviewStoreError) as e:
+        assert str(copy) in str(e)
+    else:
+        assert list(got["verdict"]) == ["follow_up"]

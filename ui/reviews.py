@@ -34,10 +34,11 @@ def review_store() -> ReviewStore:
 
 
 def read(fn: Callable, *args, fallback=None):
-    """A review store read; a damaged store shows its message once per run and gives `fallback`."""
+    """A review store read; a damaged or unreadable store shows its message once per run and
+    gives `fallback`."""
     try:
         return fn(*args)
-    except ReviewStoreError as e:
+    except (ReviewStoreError, ReviewStoreReadOnly) as e:
         if not st.session_state.get("_review_error_shown"):
             st.error(str(e), icon=":material/error:")
         st.session_state["_review_error_shown"] = True
