@@ -207,3 +207,48 @@ def test_a_read_only_copy_gives_its_rows_or_a_clear_error_never_sqlite3s_own(tmp
         assert str(copy) in str(e)
     else:
         assert list(got["verdict"]) == ["follow_up"]
+
+
+class _FakeHub:
+    """An in-process stand-in for huggingface_hub.HfApi (a mock: the real Hub is never reached)."""
+
+    def __init__(self, stored: bytes | None = None, fail: bool = False):
+        self.stored, self.fail, self.uploads = stored, fail, []
+
+    def hf_hub_download(self, repo_id, filename, *, repo_type, local_dir):
+        if self.stored is None:
+            raise FileNotFoundError(f"{repo_id} has no {filename}")
+        out = Path(local_dir) / "downloaded.sqlite"
+        out.write_bytes(self.stored)
+        return str(out)
+
+    def upload_file(self, *, path_or_fileobj, path_in_repo, repo_id, repo_type, commit_message):
+        if self.fail:
+            raise ConnectionError("hub unreachable")
+        self.uploads.append((path_in_repo, repo_type))
+        self.stored = path_or_fileobj
+
+
+def test_hub_mirror_batches_snapshots_and_restores_them(tmp_path):
+    from reviews.hub_mirror import HubMirror
+    hub = _FakeHub()
+    first = HubMirror(tmp_path / "a" / "reviews.sqlite", "team/reviews", hub, every_s=3600)
+    first.restore()
+    assert "No review copy restored" in first.status
+    rs = ReviewStore(first.path)
+    for k in range(5):  # a burst of writes: one commit
+        rs.write("t1", f"i{k}", "Ana", "follow_up")
+        first._dirty.set()
+    assert first.sync() and not first.sync() and hub.uploads == [("reviews.sqlite", "dataset")]
+    # a fresh disk (a restarted Space) gets every write back
+    second = HubMirror(tmp_path / "b" / "reviews.sqlite", "team/reviews", hub, every_s=3600)
+    second.path.parent.mkdir()
+    second.restore()
+    assert len(ReviewStore(second.path).latest_verdicts()) == 5
+    # an unreachable Hub keeps the write for the next try and says so
+    hub.fail = True
+    rs.write("t1", "i9", "Ana", "follow_up")
+    first._dirty.set()
+    assert not first.sync() and first.failed and "safe on this disk" in first.status
+    hub.fail = False
+    assert first.sync() and len(hub.uploads) == 2

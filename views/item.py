@@ -16,7 +16,7 @@ from data_layer.queries import item_page as q_page
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
-from ui.reviews import item_review_panel
+from ui.review_panels import item_review_panel
 from ui.share import share_link
 from ui.state import page_param
 from ui.text import md_escape as plain

@@ -11,7 +11,7 @@ from data_layer.queries import items
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
-from ui.reviews import gap_check, make_set_panel, review_column
+from ui.review_panels import gap_check, make_set_panel, review_column
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 

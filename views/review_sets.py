@@ -10,7 +10,7 @@ from reviews.minutes import NOT_REVIEWED, minutes_markdown, minutes_table, verdi
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
-from ui.reviews import read, read_only_notice, review_store
+from ui.reviews import mirror_status, read, read_only_notice, review_store
 from ui.share import page_url, share_link
 from ui.state import page_param, set_page_param
 from ui.text import md_escape as plain
@@ -18,6 +18,7 @@ from ui.text import md_escape as plain
 sl = start_page("Review sets")
 read_only_notice()
 rs = review_store()
+mirror_status()
 build = q(review_items.build_id)
 
 
