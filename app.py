@@ -21,6 +21,9 @@ PAGES = [
     st.Page("views/published.py", title="Published results", icon=":material/menu_book:",
             url_path="published"),
     st.Page("views/data.py", title="Data", icon=":material/dataset:", url_path="data"),
+    # Review meetings (reviews/): sets with their minutes, and presenter mode for one set
+    st.Page("views/review_sets.py", title="Review sets", icon=":material/fact_check:", url_path="review_sets"),
+    st.Page("views/present.py", title="Presenter", icon=":material/slideshow:", url_path="present"),
 ]
 
 

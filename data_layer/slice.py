@@ -34,6 +34,12 @@ class Slice:
     size_min: float | None = None
     size_max: float | None = None
     metric: str = "tvd"
+    # Items a review judged (reviews/): `exclude_verdicts` names the verdicts (URL key "exclude"),
+    # `excluded_items` the (task_id, item_id) whose newest verdict is one of them, resolved from
+    # the review store by the app on every run (never from the URL), so that cached answers
+    # change when a verdict does. Only per-item queries honour it (`exclusion`).
+    exclude_verdicts: tuple[str, ...] = ()
+    excluded_items: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         scheme = BAND_SCHEMES.get(self.band_scheme)  # raises with a suggestion
@@ -47,6 +53,11 @@ class Slice:
             if isinstance(value, str) or not isinstance(value, tuple):
                 object.__setattr__(self, f, tuple([value] if isinstance(value, str) else value))
             object.__setattr__(self, f, tuple(sorted(set(getattr(self, f)))))
+        for name in self.exclude_verdicts:
+            if not name or not all(c.isalnum() or c == "_" for c in name):
+                raise SliceError(f"exclude={name!r} is not a verdict name (letters, digits and _).")
+        object.__setattr__(self, "exclude_verdicts", tuple(sorted(set(self.exclude_verdicts))))
+        object.__setattr__(self, "excluded_items", tuple(sorted({(str(t), str(i)) for t, i in self.excluded_items})))
 
     # ------------------------------------------------------------------ SQL
     @property
@@ -75,6 +86,17 @@ class Slice:
                 clauses.append(f"{prefix}{column} <= ?")
                 params.append(float(self.size_max))
         return (" AND ".join(clauses) or "TRUE"), params
+
+    def exclusion(self, alias: str = "") -> tuple[str, list]:
+        """SQL leaving out `excluded_items`, for a table with item_key (human_dist, item_scores).
+        Kept apart from `where`: the precomputed sums that aggregate pages read have no per-item
+        rows, so only item-level queries (the Items table, previous/next) can honour it."""
+        if not self.excluded_items:
+            return "TRUE", []
+        prefix = f"{alias}." if alias else ""
+        return (f"{prefix}item_key NOT IN (SELECT x_.item_key FROM human_dist x_ WHERE "
+                "list_contains(?::VARCHAR[], x_.task_id || chr(31) || x_.item_id))",
+                [[f"{t}\x1f{i}" for t, i in self.excluded_items]])
 
     # ------------------------------------------------------------------ prose
     def sentence(self, n_tasks_total: int | None = None) -> str:
@@ -110,6 +132,10 @@ class Slice:
                          (f"≥{lo}B parameters" if lo else f"≤{hi}B parameters"))
         if self.models:
             parts.append(f"{len(self.models)} selected model{'s' * (len(self.models) > 1)}")
+        if self.exclude_verdicts:
+            judged = " or ".join(v.replace("_", " ") for v in self.exclude_verdicts)
+            n = len(self.excluded_items)
+            parts.append(f"leaving out {n} item{'s' * (n != 1)} judged {judged} (item lists only)")
         parts.append(f"metric: {METRICS.get(self.metric).label}")
         return ", ".join(parts)
 
@@ -128,6 +154,8 @@ class Slice:
             out["size"] = f"{lo}-{hi}"
         if self.metric != "tvd":
             out["metric"] = self.metric
+        if self.exclude_verdicts:
+            out["exclude"] = ",".join(self.exclude_verdicts)
         return out
 
     @classmethod
@@ -145,6 +173,8 @@ class Slice:
             kwargs["band_scheme"] = get("scheme")
         if get("metric"):
             kwargs["metric"] = get("metric")
+        if get("exclude"):
+            kwargs["exclude_verdicts"] = tuple(x for x in get("exclude").split(",") if x)
         if get("size"):
             lo, _, hi = get("size").partition("-")
             try:
@@ -164,5 +194,6 @@ class Slice:
         return replace(self, **runs, size_min=None, size_max=None)
 
 
-SLICE_PARAM_KEYS = tuple(FACETS.get(f).url_key for f in _MULTI.values()) + ("scheme", "size", "metric")
-assert all(f.name in {*_MULTI, "band_scheme", "size_min", "size_max", "metric"} for f in fields(Slice))
+SLICE_PARAM_KEYS = tuple(FACETS.get(f).url_key for f in _MULTI.values()) + ("scheme", "size", "metric", "exclude")
+assert all(f.name in {*_MULTI, "band_scheme", "size_min", "size_max", "metric", "exclude_verdicts",
+                      "excluded_items"} for f in fields(Slice))

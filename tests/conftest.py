@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,12 @@ def demo_store(demo_store_path):
     store.close()
 
 
-def point_app_at(store_path: Path, monkeypatch) -> Path:
-    """Point the app at this store (AppTest runs in this process), with empty caches."""
+def point_app_at(store_path: Path, monkeypatch, review_dir: Path | None = None) -> Path:
+    """Point the app at this store (AppTest runs in this process), with empty caches, and its
+    review store at a fresh file of the test's own, never at a user's reviews."""
     monkeypatch.setenv("ATLAS_STORE", str(store_path))
+    review_dir = Path(review_dir or tempfile.mkdtemp(prefix="atlas-reviews-"))
+    monkeypatch.setenv("ATLAS_REVIEW_STORE", str(review_dir / "reviews" / "reviews.sqlite"))
     monkeypatch.chdir(ROOT)
     import streamlit as st
     st.cache_data.clear()
@@ -42,9 +46,9 @@ def point_app_at(store_path: Path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def app_env(demo_store_path, monkeypatch):
-    """Point the app at the session's demo store."""
-    return point_app_at(demo_store_path, monkeypatch)
+def app_env(demo_store_path, monkeypatch, tmp_path):
+    """Point the app at the session's demo store, and its review store at the test's own folder."""
+    return point_app_at(demo_store_path, monkeypatch, tmp_path)
 
 
 def datasets_or_skip() -> Path:

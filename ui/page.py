@@ -11,6 +11,7 @@ from data_layer.queries.options import is_simulated
 from data_layer.slice import Slice
 from ui import data
 from ui.no_runs import note_if_no_model_runs
+from ui.reviews import with_judged
 from ui.sidebar import render_sidebar
 
 SIMULATED_BANNER = (
@@ -21,7 +22,7 @@ SIMULATED_BANNER = (
 
 
 def start_page(title: str) -> Slice:
-    sl = render_sidebar(page=title)
+    sl = with_judged(render_sidebar(page=title))  # the review store says which items are judged
     where = data.location()
     if where.warning:  # e.g. the Hub could not be reached and the app fell back
         st.warning(where.note, icon="⚠️")

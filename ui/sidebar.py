@@ -12,6 +12,7 @@ from data_layer.metrics import METRICS
 from data_layer.queries import options
 from data_layer.registry import UnknownName
 from data_layer.slice import Slice, SliceError
+from reviews.vocabulary import ANNOTATION_ERROR
 from ui.data import location, q
 from ui.state import slice_from_url, write_slice
 
@@ -75,6 +76,7 @@ def _seed_widgets(sl: Slice, force: bool) -> None:
     the slice; otherwise only missing keys are."""
     values = {"w_scheme": sl.band_scheme, "w_bands": list(sl.bands), "w_metric": sl.metric,
               "w_tasks": list(sl.tasks), "w_models": list(sl.models),
+              "w_exclude": ANNOTATION_ERROR in sl.exclude_verdicts,
               **{f"w_{field}": list(getattr(sl, field)) for field, _, _ in _RUN_FACETS}}
     for key, value in values.items():
         if force or key not in st.session_state:
@@ -99,7 +101,8 @@ def _size_range(sizes: list[float]) -> tuple[float | None, float | None]:
 def render_sidebar(page: str = "") -> Slice:
     choices = _choices(str(location().path))
     page_changed, st.session_state["sidebar_page"] = st.session_state.get("sidebar_page") != page, page
-    _seed_widgets(_initial_slice(choices), force=page_changed)
+    initial = _initial_slice(choices)
+    _seed_widgets(initial, force=page_changed)
     with st.sidebar:
         st.header("Slice")
         if st.session_state.get("url_problem"):
@@ -126,7 +129,13 @@ def render_sidebar(page: str = "") -> Slice:
         st.selectbox("Metric", METRICS.names(), key="w_metric",
                      format_func=lambda m: f"{METRICS.get(m).label} ({METRICS.get(m).direction_text})",
                      help="\n\n".join(f"**{m.label}**: {m.description}" for m in METRICS))
-    sl = Slice(tasks=tuple(st.session_state["w_tasks"]), band_scheme=scheme.name,
+        st.checkbox("Leave out items judged annotation error", key="w_exclude",
+                    help="Items whose newest review verdict is “annotation error” leave the Items table, "
+                         "previous/next and review sets made from it. The precomputed aggregates of the "
+                         "other pages still count them.")
+    others = tuple(v for v in initial.exclude_verdicts if v != ANNOTATION_ERROR)
+    sl = Slice(exclude_verdicts=others + ((ANNOTATION_ERROR,) if st.session_state["w_exclude"] else ()),
+               tasks=tuple(st.session_state["w_tasks"]), band_scheme=scheme.name,
                bands=tuple(st.session_state["w_bands"]), models=tuple(st.session_state["w_models"]),
                size_min=size_min, size_max=size_max, metric=st.session_state["w_metric"],
                **{field: tuple(st.session_state[f"w_{field}"]) for field, _, _ in _RUN_FACETS})

@@ -17,6 +17,7 @@ from ui.charts import built_once
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
+from ui.review_panels import item_review_panel
 from ui.share import share_link
 from ui.state import page_param
 from ui.text import md_escape as plain
@@ -168,5 +169,8 @@ if gens.ok:
     download_csv(gens.frame, f"{item_id}-samples.csv", "Download all samples as CSV")
 else:
     st.info(gens.message)
+
+st.subheader("Review")  # verdicts and notes (reviews/), and the review sets holding the item
+item_review_panel(task_id, item_id, sorted(set(models.frame["model_type"])) if models.ok else [])
 
 share_link("Permalink to this item")

@@ -11,6 +11,7 @@ from data_layer.queries import items
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
+from ui.review_panels import gap_check, make_set_panel, review_column
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 
@@ -138,6 +139,8 @@ table = df.rename(columns={"task_id": "task", "item_id": "item", "snippet": "tex
 cols = ["task", "item", "text", "band", "annotators", "human entropy", "human"]
 cols += (["run_probs"] if run not in (rlvr, rlhf) else []) + ["run_metric"] * per_item if run else []
 cols += ["rlvr_probs", "rlhf_probs"] + ["gap"] * per_item if rlvr else []
+table["review"] = review_column(df)  # the newest review verdict of each item (reviews/)
+cols += ["review"]
 if not per_item:
     st.caption(f"{metric.label} is computed over a whole slice, not per item, so the table shows no "
                "per-item values; pick a per-item metric in the sidebar to sort by divergence or gap.")
@@ -157,4 +160,6 @@ nav[1].markdown(f"page {st.session_state['it_page']} of {n_pages}")
 set_page_param("page", str(st.session_state["it_page"]) if st.session_state["it_page"] > 1 else None)
 with nav[2]:
     download_csv(table[cols], f"items-page-{st.session_state['it_page']}.csv", "Download this page as CSV")
+gap_check(sl, rlvr, rlhf)
+make_set_panel(sl, order, total, pairs.frame if pairs.ok else None)
 share_link()

@@ -63,12 +63,20 @@ def _sort_runs(sl: Slice, order: ItemOrder) -> tuple[str, ...]:
     return runs if runs and all(runs) and METRICS.get(sl.metric).level == "item" else ()
 
 
+def _items_where(sl: Slice, alias: str = "") -> tuple[str, list]:
+    """The slice's item filters and its exclusion of judged items (Slice.exclusion), as one
+    expression over human_dist or item_scores."""
+    where, params = sl.where(scope="item", alias=alias)
+    left_out, more = sl.exclusion(alias)
+    return (where, params) if not more else (f"{where} AND {left_out}", params + more)
+
+
 def _covers(store: Store, sl: Slice, order: ItemOrder) -> bool:
     """Whether the sort names runs and each of them scored every item of the slice (item_scores
     has one row per run and item of human_dist, and carries the item facets, so equal counts
     mean the same items; the runs' counts come from score_sums, which keeps them per item group)."""
     runs = _sort_runs(sl, order)
-    if not runs:
+    if not runs or sl.excluded_items:  # score_sums counts every item: the exclusion needs the join path
         return False
     where, params = sl.where(scope="item")
     sql = " UNION ALL ".join([f"SELECT count(*) FROM human_dist WHERE {where}"]
@@ -84,7 +92,7 @@ def _keyed(store: Store, sl: Slice, order: ItemOrder, covers: bool) -> tuple[str
     runs, metric = _sort_runs(sl, order), METRICS.get(sl.metric).name
     key = ("h.entropy_norm" if order.sort == "entropy" else "CAST(NULL AS DOUBLE)" if not runs
            else "v.m - f.m" if len(runs) == 2 else "v.m")
-    where, params = sl.where(scope="item", alias="" if covers else "h")
+    where, params = _items_where(sl, alias="" if covers else "h")
     scan = "(SELECT task_id, item_id, item_key, {m} AS m FROM item_scores WHERE run_key = ?{w})"
     run_keys = [store.run_key(r) for r in runs]
     if covers:
@@ -175,7 +183,7 @@ def forget_rankings() -> None:
 def _rank(store: Store, sl: Slice, order: ItemOrder) -> np.ndarray:
     direction = "DESC" if order.descending else "ASC"
     if order.sort == "entropy" and not order.search:  # ranks stored at build time: an integer sort
-        where, params = sl.where(scope="item")
+        where, params = _items_where(sl)
         return store.column(f"SELECT item_key FROM human_dist WHERE {where} "
                             f"ORDER BY entropy_rank_{direction.lower()}", params)
     keyed, params = _keyed(store, sl, order, _covers(store, sl, order))
@@ -187,7 +195,7 @@ def _sort_keys(store: Store, sl: Slice, order: ItemOrder) -> tuple[np.ndarray, n
     order of (s, item_key): s is the sort key, negated when descending, and +inf where NULL (last
     in both directions; every metric is finite, KL and CE being smoothed)."""
     if order.sort == "entropy" and not order.search:  # the stored rank is the whole key
-        where, params = sl.where(scope="item")
+        where, params = _items_where(sl)
         got = store.arrays(f"SELECT item_key, entropy_rank_{'desc' if order.descending else 'asc'} AS s "
                            f"FROM human_dist WHERE {where}", params)
         return got["item_key"], got["s"].astype("float64")
