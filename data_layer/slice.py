@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields, replace
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.facets import FACETS, METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, training_label
+from data_layer.groups import GROUP_ATTRIBUTES
 from data_layer.metrics import METRICS
 
 _MULTI = {"tasks": "task", "bands": "band", "training": "training", "reasoning": "reasoning",
@@ -34,10 +35,16 @@ class Slice:
     size_min: float | None = None
     size_max: float | None = None
     metric: str = "tvd"
+    group_by: str = ""  # a grouping attribute (data_layer.groups), "" for none
+    group: str = ""  # one group of it, "" for all groups
 
     def __post_init__(self):
         scheme = BAND_SCHEMES.get(self.band_scheme)  # raises with a suggestion
         METRICS.get(self.metric)
+        if self.group_by:
+            GROUP_ATTRIBUTES.get(self.group_by)
+        elif self.group:
+            raise SliceError(f"group={self.group!r} needs a grouping attribute (groupby=...)")
         for b in self.bands:
             if b not in scheme.bands:
                 raise SliceError(f"Band {b!r} is not part of scheme {scheme.name!r} "
@@ -76,6 +83,16 @@ class Slice:
                 params.append(float(self.size_max))
         return (" AND ".join(clauses) or "TRUE"), params
 
+    def group_where(self, alias: str = "") -> tuple[str, list]:
+        """Items a group view keeps: those where the chosen group gave at least MIN_GROUP_RATINGS
+        ratings (its distribution is not thin). TRUE without a chosen group. Applies to relations
+        with item_key (human_dist, item_scores); the pre-aggregated tables have no items to filter."""
+        if not self.group:
+            return "TRUE", []
+        prefix = f"{alias}." if alias else ""
+        return (f"{prefix}item_key IN (SELECT item_key FROM group_dist WHERE attribute = ? AND group_name = ? "
+                "AND NOT thin)"), [self.group_by, self.group]
+
     # ------------------------------------------------------------------ prose
     def sentence(self, n_tasks_total: int | None = None) -> str:
         scheme = BAND_SCHEMES.get(self.band_scheme)
@@ -111,6 +128,10 @@ class Slice:
         if self.models:
             parts.append(f"{len(self.models)} selected model{'s' * (len(self.models) > 1)}")
         parts.append(f"metric: {METRICS.get(self.metric).label}")
+        if self.group_by:
+            label = GROUP_ATTRIBUTES.get(self.group_by).label
+            parts.append(f"annotator group {label} = {self.group} (Items, Item and Perspectives pages)"
+                         if self.group else f"annotators grouped by {label}")
         return ", ".join(parts)
 
     # ------------------------------------------------------------------ URL
@@ -128,6 +149,10 @@ class Slice:
             out["size"] = f"{lo}-{hi}"
         if self.metric != "tvd":
             out["metric"] = self.metric
+        if self.group_by:
+            out["groupby"] = self.group_by
+        if self.group:
+            out["group"] = self.group
         return out
 
     @classmethod
@@ -145,6 +170,10 @@ class Slice:
             kwargs["band_scheme"] = get("scheme")
         if get("metric"):
             kwargs["metric"] = get("metric")
+        for key, field in (("groupby", "group_by"), ("group", "group")):
+            if key in params:  # one value: a group name may itself contain a comma
+                v = params[key]
+                kwargs[field] = str(v[-1] if isinstance(v, list) else v)
         if get("size"):
             lo, _, hi = get("size").partition("-")
             try:
@@ -164,5 +193,7 @@ class Slice:
         return replace(self, **runs, size_min=None, size_max=None)
 
 
-SLICE_PARAM_KEYS = tuple(FACETS.get(f).url_key for f in _MULTI.values()) + ("scheme", "size", "metric")
-assert all(f.name in {*_MULTI, "band_scheme", "size_min", "size_max", "metric"} for f in fields(Slice))
+SLICE_PARAM_KEYS = tuple(FACETS.get(f).url_key for f in _MULTI.values()) + ("scheme", "size", "metric", "groupby",
+                                                                             "group")
+assert all(f.name in {*_MULTI, "band_scheme", "size_min", "size_max", "metric", "group_by", "group"}
+           for f in fields(Slice))
