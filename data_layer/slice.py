@@ -36,7 +36,7 @@ class Slice:
     size_max: float | None = None
     metric: str = "tvd"
     group_by: str = ""  # a grouping attribute (data_layer.groups), "" for none
-    group: str = ""  # one group of it, "" for all groups
+    group: str = ""  # one group of it, "" for all: shown beside the crowd, it filters no rows
 
     def __post_init__(self):
         scheme = BAND_SCHEMES.get(self.band_scheme)  # raises with a suggestion
@@ -83,16 +83,6 @@ class Slice:
                 params.append(float(self.size_max))
         return (" AND ".join(clauses) or "TRUE"), params
 
-    def group_where(self, alias: str = "") -> tuple[str, list]:
-        """Items a group view keeps: those where the chosen group gave at least MIN_GROUP_RATINGS
-        ratings (its distribution is not thin). TRUE without a chosen group. Applies to relations
-        with item_key (human_dist, item_scores); the pre-aggregated tables have no items to filter."""
-        if not self.group:
-            return "TRUE", []
-        prefix = f"{alias}." if alias else ""
-        return (f"{prefix}item_key IN (SELECT item_key FROM group_dist WHERE attribute = ? AND group_name = ? "
-                "AND NOT thin)"), [self.group_by, self.group]
-
     # ------------------------------------------------------------------ prose
     def sentence(self, n_tasks_total: int | None = None) -> str:
         scheme = BAND_SCHEMES.get(self.band_scheme)
@@ -130,7 +120,7 @@ class Slice:
         parts.append(f"metric: {METRICS.get(self.metric).label}")
         if self.group_by:
             label = GROUP_ATTRIBUTES.get(self.group_by).label
-            parts.append(f"annotator group {label} = {self.group} (Items, Item and Perspectives pages)"
+            parts.append(f"annotator group {label} = {self.group} (beside the crowd on the Items and Item pages)"
                          if self.group else f"annotators grouped by {label}")
         return ", ".join(parts)
 

@@ -12,6 +12,7 @@ from data_layer.queries import options
 from data_layer.registry import UnknownName
 from data_layer.slice import Slice, SliceError
 from ui.data import q
+from ui.group_controls import group_controls, seed_group_widgets
 from ui.state import slice_from_url, write_slice
 
 _RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasoning", REASONING_LABELS.get),
@@ -48,6 +49,7 @@ def _seed_widgets(sl: Slice, force: bool) -> None:
         if force or key not in st.session_state:
             st.session_state[key] = value
     st.session_state["w_size"] = (sl.size_min, sl.size_max)
+    seed_group_widgets(sl, force)
     if force:
         st.session_state.pop("w_size_slider", None)  # re-seeded from w_size by _size_range
 
@@ -106,7 +108,8 @@ def render_sidebar(page: str = "") -> Slice:
         st.selectbox("Metric", METRICS.names(), key="w_metric",
                      format_func=lambda m: f"{METRICS.get(m).label} ({METRICS.get(m).direction_text})",
                      help="\n\n".join(f"**{m.label}**: {m.description}" for m in METRICS))
-    sl = Slice(tasks=tuple(st.session_state["w_tasks"]), band_scheme=scheme.name,
+        group_by, group = group_controls(tuple(st.session_state["w_tasks"]))
+    sl = Slice(group_by=group_by, group=group, tasks=tuple(st.session_state["w_tasks"]), band_scheme=scheme.name,
                bands=tuple(st.session_state["w_bands"]), models=tuple(st.session_state["w_models"]),
                size_min=size_min, size_max=size_max, metric=st.session_state["w_metric"],
                **{field: tuple(st.session_state[f"w_{field}"]) for field, _, _ in _RUN_FACETS})

@@ -15,6 +15,7 @@ from data_layer.queries import item_order as q_order
 from data_layer.queries import item_page as q_page
 from ui.data import q
 from ui.export import download_csv
+from ui.item_groups import show_item_groups
 from ui.page import start_page
 from ui.share import share_link
 from ui.state import page_param
@@ -118,6 +119,8 @@ if human.ok:
             download_csv(ann.frame, f"{item_id}-annotators.csv")
         else:
             st.info(ann.message)
+    if page.annotations.ok:
+        show_item_groups(sl, task_id, item_id)
 else:
     st.warning(human.message)
 

@@ -8,6 +8,7 @@ import streamlit as st
 from data_layer.facets import colour_for
 from data_layer.metrics import METRICS
 from data_layer.queries import items
+from ui.group_columns import add_group_columns
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
@@ -138,12 +139,17 @@ table = df.rename(columns={"task_id": "task", "item_id": "item", "snippet": "tex
 cols = ["task", "item", "text", "band", "annotators", "human entropy", "human"]
 cols += (["run_probs"] if run not in (rlvr, rlhf) else []) + ["run_metric"] * per_item if run else []
 cols += ["rlvr_probs", "rlhf_probs"] + ["gap"] * per_item if rlvr else []
+if sl.group:  # the chosen annotator group's distribution beside the crowd's (ui/group_columns.py)
+    table, group_cols, group_config = add_group_columns(sl, df, table)
+    cols[cols.index("human") + 1:cols.index("human") + 1] = group_cols
+else:
+    group_config = {}
 if not per_item:
     st.caption(f"{metric.label} is computed over a whole slice, not per item, so the table shows no "
                "per-item values; pick a per-item metric in the sidebar to sort by divergence or gap.")
 st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
             f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")
-event = st.dataframe(table[cols], column_config=column_config(run, rlvr, rlhf), hide_index=True,
+event = st.dataframe(table[cols], column_config={**column_config(run, rlvr, rlhf), **group_config}, hide_index=True,
                      width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",
                      height=35 * (len(table) + 1) + 3)
 if event.selection.rows:

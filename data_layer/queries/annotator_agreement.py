@@ -19,13 +19,11 @@ def _ratings_cte(sl: Slice) -> tuple[str, list]:
     two ratings, so the rest of the crowd exists): dataset, annotator_id, task_id, item_id, item_key,
     li (1-based label position), counts, n_annotators, probs."""
     where, params = sl.item_filters_only().where(scope="item", alias="h")
-    gwhere, gparams = sl.group_where(alias="h")
     return (f"""r AS (SELECT t.dataset, a.annotator_id, a.task_id, a.item_id, h.item_key,
                              list_position(t.labels, a.label) AS li, h.counts, h.n_annotators, h.probs
                       FROM annotations a JOIN tasks t USING (task_id)
                       JOIN human_dist h ON h.task_id = a.task_id AND h.item_id = a.item_id
-                      WHERE a.annotator_id IS NOT NULL AND h.n_annotators >= 2 AND {where} AND {gwhere})""",
-            [*params, *gparams])
+                      WHERE a.annotator_id IS NOT NULL AND h.n_annotators >= 2 AND {where})""", params)
 
 
 def annotator_agreement(store: Store, sl: Slice) -> Result:

@@ -36,14 +36,13 @@ def group_rows(store: Store, sl: Slice, attribute: str) -> pd.DataFrame:
     GROUP_ATTRIBUTES.get(attribute)
     m = METRICS.get(sl.metric).name  # allow-listed column names only
     where, params = sl.where(alias="i")
-    gwhere, gparams = sl.group_where(alias="i")
     return store.df(f"""
         SELECT {", ".join(f"i.{c}" for c in RUN_COLS)}, s.task_id, s.item_key, s.group_name,
                s.{m} AS value, g.floor_{m} AS floor
         FROM group_scores s
         JOIN group_dist g ON g.item_key = s.item_key AND g.attribute = s.attribute AND g.group_name = s.group_name
         JOIN item_scores i ON i.run_id = s.run_id AND i.item_key = s.item_key
-        WHERE s.attribute = ? AND {where} AND {gwhere}""", [attribute, *params, *gparams])
+        WHERE s.attribute = ? AND {where}""", [attribute, *params])
 
 
 def group_alignment(store: Store, sl: Slice, attribute: str, n_resamples: int = N_RESAMPLES,
