@@ -137,8 +137,9 @@ for _m in [
     GroupMeasure("group_distance", "Distance to a group", "How far a run's label distribution is from the "
                  "label distribution of one annotator group on the same items, in the slice's metric (any "
                  "item metric). The group the model sides with is the one it is closest to.",
-                 "mean over items i with ≥ MIN_GROUP_RATINGS ratings from group g of metric(h_g,i, m_i); 95% "
-                 "bootstrap interval over items", "lower is better (for distances)",
+                 f"mean over items i with ≥ {MIN_GROUP_RATINGS} ratings from group g of metric(h_g,i, m_i) (every "
+                 f"item of a group with fewer than {MIN_GROUP_ANNOTATORS} annotators, marked); 95% bootstrap "
+                 "interval over items", "lower is better (for distances)",
                  "Santurkar et al. 2023, Whose Opinions Do Language Models Reflect? (ICML)"),
     GroupMeasure("group_floor", "Leave-group-out floor", "How close a group is to everyone else: the same "
                  "metric between the group's distribution and the distribution of the other annotators of "

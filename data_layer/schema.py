@@ -189,7 +189,7 @@ DROP TABLE _unit_values;
 # Annotator groups (data_layer/groups.py; filled by precompute/group_dists.py). `group_dist` holds each
 # group's label counts per item and, in floor_<metric>, the metric between the group's distribution
 # and that of the item's other annotators (the leave-group-out floor); `group_scores` the metric
-# between every run's distribution and each group's, for items where the group is not thin.
+# between every run's distribution and each group's (thin ones marked).
 _floor_cols = ",\n    ".join(f"floor_{m} DOUBLE" for m in ITEM_METRICS)
 GROUP_DDL = f"""
 CREATE TABLE annotator_groups (
@@ -214,7 +214,7 @@ CREATE TABLE group_dist (
 );
 CREATE TABLE group_scores (
     run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, item_key INTEGER NOT NULL,
-    attribute VARCHAR NOT NULL, group_name VARCHAR NOT NULL,
+    attribute VARCHAR NOT NULL, group_name VARCHAR NOT NULL, thin BOOLEAN NOT NULL,
     {_metric_cols}
 );
 """

@@ -6,7 +6,9 @@ attribute a dataset has:
 - `group_dist`: per task, item, attribute and group, the group's label counts and shares, how many
   ratings it and the rest of the item's annotators gave, `thin` (fewer than MIN_GROUP_RATINGS), and
   the leave-group-out floor: every item metric between the group's distribution and the rest's;
-- `group_scores`: every item metric between each run's distribution and each non-thin group's;
+- `group_scores`: every item metric between each run's distribution and each group's (thin ones
+  marked: the measures leave them out unless the whole group has too few annotators to be anything
+  but thin, as ArMIS's one-person groups);
 - `group_summary` (annotators, ratings, items per group; few_annotators marked) and
   `group_attributes` (which field an attribute was read from, ratings grouped, unknown, and the
   ratings without an annotator id, which cannot be grouped: dropped from group views and counted).
@@ -136,7 +138,7 @@ def write_group_tables(con, insert) -> dict:
             insert(con, "group_dist", dist)
             insert(con, "group_summary", summary)
             insert(con, "group_attributes", pd.DataFrame([{"dataset": task["dataset"], **attr}]))
-            _write_scores(con, insert, task, dist[~dist["thin"]])
+            _write_scores(con, insert, task, dist)
             report.setdefault(task["task_id"], {})[attribute] = {
                 k: attr[k] for k in ("n_groups", "n_ratings_unknown", "n_ratings_without_annotator")}
     return report
@@ -156,5 +158,5 @@ def _write_scores(con, insert, task: dict, dist: pd.DataFrame) -> None:
             continue
         model_p = np.stack(part["probs"].to_numpy())[at[keep]]
         scores = compute_item_metrics(group_p[keep], model_p, task["scale"] == "ordinal")
-        sub = dist.loc[keep, ["task_id", "item_id", "item_key", "attribute", "group_name"]]
+        sub = dist.loc[keep, ["task_id", "item_id", "item_key", "attribute", "group_name", "thin"]]
         insert(con, "group_scores", sub.assign(run_id=run_id, **scores).reset_index(drop=True))

@@ -31,7 +31,10 @@ def item_metric_or_message(sl: Slice) -> str:
 
 
 def group_rows(store: Store, sl: Slice, attribute: str) -> pd.DataFrame:
-    """One row per run x item x group of `attribute` (groups not thin on the item) in the slice:
+    """One row per run x item x group of `attribute` in the slice, leaving out items where the group
+    gave fewer than MIN_GROUP_RATINGS ratings (thin) unless the group has fewer than
+    MIN_GROUP_ANNOTATORS annotators in the task (then every item is thin: a one-person group such as
+    ArMIS's is that person's labels, and is marked few_annotators wherever it is shown):
     RUN_COLS, task_id, item_key, group_name, value (metric(group, run)) and floor (metric(group, rest))."""
     GROUP_ATTRIBUTES.get(attribute)
     m = METRICS.get(sl.metric).name  # allow-listed column names only
@@ -41,8 +44,9 @@ def group_rows(store: Store, sl: Slice, attribute: str) -> pd.DataFrame:
                s.{m} AS value, g.floor_{m} AS floor
         FROM group_scores s
         JOIN group_dist g ON g.item_key = s.item_key AND g.attribute = s.attribute AND g.group_name = s.group_name
+        JOIN group_summary gs ON gs.task_id = s.task_id AND gs.attribute = s.attribute AND gs.group_name = s.group_name
         JOIN item_scores i ON i.run_id = s.run_id AND i.item_key = s.item_key
-        WHERE s.attribute = ? AND {where}""", [attribute, *params])
+        WHERE s.attribute = ? AND (NOT s.thin OR gs.few_annotators) AND {where}""", [attribute, *params])
 
 
 def group_alignment(store: Store, sl: Slice, attribute: str, n_resamples: int = N_RESAMPLES,
