@@ -14,7 +14,8 @@ from precompute.study import HumanData, StudyError, TaskSpec, to_json
 TASK_KEYS = ("id", "name", "dataset", "labels", "label_names", "scale", "description", "source",
              "license", "citation", "guideline", "columns")
 SECTION_KEYS = ("format", "path", "file_type", "revision", "task", "items_path", "items_file_type",
-                "text_template", "list_separator", "records", "tasks") + TASK_KEYS[1:]
+                "text_template", "list_separator", "records", "tasks",
+                "annotators_path", "annotators_file_type", "annotators_id") + TASK_KEYS[1:]
 
 
 def check_keys(section: dict, allowed: Sequence[str], where: str) -> None:
