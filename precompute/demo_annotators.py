@@ -35,11 +35,11 @@ def annotator_pool(seed: int) -> pd.DataFrame:
 
 
 def assign_ratings(task_id: str, item_ids, counts: np.ndarray, pool: pd.DataFrame, labels: list[str],
-                   seed: int, t_index: int) -> pd.DataFrame:
+                   seed: int, t_index: int, leaning: tuple[float, float] | None = None) -> pd.DataFrame:
     """item_id, annotator_id, label: each item's counts handed to a panel drawn from the pool, in the
     order of each panel member's leaning plus noise (higher leaning -> later label)."""
     rng = np.random.default_rng([seed, 3100 + t_index])
-    w_woman, w_age = LEANINGS[task_id]
+    w_woman, w_age = leaning if leaning is not None else LEANINGS[task_id]
     lean = w_woman * pool["woman"].to_numpy() + w_age * (pool["age"].to_numpy() - 45) / 10
     ids, out_items, out_ann, out_lab = pool["annotator_id"].to_numpy(), [], [], []
     for item_id, c in zip(item_ids, counts, strict=True):
