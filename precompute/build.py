@@ -20,7 +20,14 @@ import pyarrow as pa
 from data_layer import text_search
 from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
-from data_layer.schema import DDL, GROUP_DDL, ITEM_RUNS_TABLE, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
+from data_layer.schema import (
+    DDL,
+    GROUP_DDL,
+    ITEM_RUNS_TABLE,
+    ITEM_SCORES_TABLE,
+    SCHEMA_VERSION,
+    SCORE_SUMS_TABLE,
+)
 from precompute.group_dists import write_group_tables
 from precompute.human import assign_bands, human_frame
 from precompute.noise_floor import noise_floor_frame

@@ -154,3 +154,19 @@ def test_spread_and_model_types_on_the_demo(demo_store):
     counts = group_views.item_group_counts(demo_store, "demo-sarcasm", "demo-sarcasm-0003", "gender").frame
     assert counts.groupby("group_name")["count"].sum().sum() == demo_store.scalar(
         "SELECT n_annotators FROM human_dist WHERE item_id = 'demo-sarcasm-0003'")
+
+
+def test_pages_show_groups_on_the_demo(app_env):
+    from tests.conftest import open_page
+    at = open_page("views/perspectives.py", {"tasks": "demo-offensiveness-scale", "groupby": "age",
+                                             "annotator": "sim-ann-001", "adataset": "demo"}, timeout=180)
+    texts = " ".join(m.value for m in at.markdown)
+    assert "By age band" in texts and "(7 groups compared)" in texts
+    assert any({"group_name", "beyond_floor", "floor"} <= set(d.value.columns) for d in at.dataframe)
+    assert any({"crowd_probs", "others_agreeing"} <= set(d.value.columns) for d in at.dataframe)
+    items = open_page("views/items.py", {"tasks": "demo-sarcasm", "groupby": "gender", "group": "Woman"})
+    table = items.dataframe[0].value
+    assert {"group", "group n"} <= set(table.columns) and table["group n"].notna().any()
+    item = open_page("views/item.py", {"task": "demo-sarcasm", "item": "demo-sarcasm-0003", "groupby": "gender"})
+    assert any("Labels per annotator group" in m.value for m in item.markdown)
+    assert any("group_name" in d.value.columns and "thin" in d.value.columns for d in item.dataframe)

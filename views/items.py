@@ -8,9 +8,9 @@ import streamlit as st
 from data_layer.facets import colour_for
 from data_layer.metrics import METRICS
 from data_layer.queries import items
-from ui.group_columns import add_group_columns
 from ui.data import q
 from ui.export import download_csv
+from ui.group_columns import add_group_columns
 from ui.page import start_page
 from ui.share import share_link
 from ui.state import page_param, set_page_param

@@ -13,7 +13,7 @@ from scipy.stats import wilcoxon
 from data_layer.groups import GROUP_ATTRIBUTES
 from data_layer.metrics import METRICS
 from data_layer.queries.paired import KINDS, run_pairs, side_verdict
-from data_layer.queries.perspectives import with_group_flags, group_rows, item_metric_or_message
+from data_layer.queries.perspectives import group_rows, item_metric_or_message, with_group_flags
 from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, Mean, bootstrap
 from data_layer.store import Result, Store

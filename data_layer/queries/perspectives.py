@@ -70,11 +70,12 @@ def group_alignment(store: Store, sl: Slice, attribute: str, n_resamples: int = 
         stats[(*key, "f")] = (Mean(df["floor"].to_numpy()[idx]), items[idx])
     iv = bootstrap(stats, n_items, n_resamples, seed)
     runs = df.drop_duplicates("run_id").set_index("run_id")
-    lower = METRICS.get(sl.metric).direction == "lower"
+    direction = METRICS.get(sl.metric).direction
     rows = []
-    for (run_id, group), idx in groups.items():
+    for run_id, group in groups:
         a, f = iv[(run_id, group, "m")], iv[(run_id, group, "f")]
-        beyond = None if a.hi is None or f.lo is None else bool(a.hi < f.lo if lower else a.lo > f.hi)
+        beyond = None if a.hi is None or f.lo is None or direction == "zero" else \
+            bool(a.hi < f.lo if direction == "lower" else a.lo > f.hi)
         rows.append({"run_id": run_id, **{c: runs.at[run_id, c] for c in RUN_COLS[1:]}, "group_name": group,
                      "mean": a.estimate, "lo": a.lo, "hi": a.hi, "n": a.n, "floor": f.estimate,
                      "floor_lo": f.lo, "floor_hi": f.hi, "beyond_floor": beyond})

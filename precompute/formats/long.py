@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from precompute.config import dataset_reader
+from precompute.formats.annotators_file import read_annotators
 from precompute.formats.assemble import (
     SECTION_KEYS,
     annotators_frame,
@@ -39,7 +40,6 @@ from precompute.formats.assemble import (
     task_sections,
     task_spec,
 )
-from precompute.formats.annotators_file import read_annotators
 from precompute.formats.common import LabelMatcher, Table, as_str, read_table, resolve_path
 from precompute.study import HumanData, StudyError
 
