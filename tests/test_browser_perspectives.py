@@ -17,6 +17,7 @@ TITLE = "Perspectives: which group does each model side with?"
 
 
 def test_perspectives_click_through_and_reopen_a_group_view(server, page):  # noqa: F811
+    page.set_default_timeout(120_000)  # the page's bootstrap statistics on a shared 2-core machine
     page.goto(f"{server}/perspectives?tasks=demo-offensiveness-scale")
     wait_ready(page, TITLE)
     main = page.locator('[data-testid="stMain"]')

@@ -13,7 +13,7 @@ from scipy.stats import wilcoxon
 from data_layer.groups import GROUP_ATTRIBUTES
 from data_layer.metrics import METRICS
 from data_layer.queries.paired import KINDS, run_pairs, side_verdict
-from data_layer.queries.perspectives import group_rows, item_metric_or_message, with_group_flags
+from data_layer.queries.perspectives import item_metric_or_message, rows_sql, with_group_flags
 from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, Mean, bootstrap
 from data_layer.store import Result, Store
@@ -32,18 +32,30 @@ def holm(p: list[float | None]) -> list[float | None]:
     return out
 
 
-def group_pair_rows(store: Store, sl: Slice, attribute: str, kind: str) -> pd.DataFrame:
-    """One row per run pair x item x group: left_run, right_run, item_key, group_name, diff."""
+def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tuple[pd.DataFrame, dict]:
+    """(per group and item: group_name, item_key, diff = the mean over the item's matched run pairs of
+    left - right distance to the group; {group: number of run pairs both of whose runs have rows for
+    it}), paired in DuckDB over the rows of the pairs' runs only."""
     k = KINDS[kind]
     relaxed = sl.with_(**{f: () for f in k.relax})
     pairs = run_pairs(store, relaxed, kind)
     if not len(pairs):
-        return pd.DataFrame(columns=["left_run", "right_run", "item_key", "group_name", "diff"])
-    rows = group_rows(store, relaxed, attribute)[["run_id", "item_key", "group_name", "value"]]
-    left = pairs[["left_run", "right_run"]].merge(rows.rename(columns={"run_id": "left_run", "value": "left"}))
-    both = left.merge(rows.rename(columns={"run_id": "right_run", "value": "right"}),
-                      on=["right_run", "item_key", "group_name"])
-    return both.assign(diff=both["left"] - both["right"])
+        return pd.DataFrame(columns=["group_name", "item_key", "diff"]), {}
+    sql, params = rows_sql(relaxed, attribute, with_floor=False)
+    values = ", ".join("(?, ?)" for _ in range(len(pairs)))
+    pair_params = [v for lr in zip(pairs["left_run"], pairs["right_run"], strict=True) for v in lr]
+    used = sorted(set(pairs["left_run"]) | set(pairs["right_run"]))
+    diffs = store.df(f"""WITH x AS (SELECT * FROM ({sql}) WHERE run_id IN ({", ".join("?" * len(used))})),
+                          p(left_run, right_run) AS (VALUES {values})
+                     SELECT l.group_name, l.item_key, avg(l.value - r.value) AS diff
+                     FROM p JOIN x l ON l.run_id = p.left_run
+                     JOIN x r ON r.run_id = p.right_run AND r.item_key = l.item_key AND r.group_name = l.group_name
+                     GROUP BY ALL ORDER BY l.group_name, l.item_key""", [*params, *used, *pair_params])
+    present = set(store.rows(f"SELECT DISTINCT run_id, group_name FROM ({sql})", params))
+    groups = {g for _, g in present}
+    n_pairs = {g: sum((lr, g) in present and (rr, g) in present
+                      for lr, rr in zip(pairs["left_run"], pairs["right_run"], strict=True)) for g in groups}
+    return diffs, n_pairs
 
 
 def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str = "rlvr_vs_rlhf",
@@ -54,11 +66,10 @@ def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str 
     if why := item_metric_or_message(sl):
         return Result(None, why)
     k = KINDS[kind]
-    df = group_pair_rows(store, sl, attribute, kind)
-    if not len(df):
+    per_item, n_pairs = group_item_diffs(store, sl, attribute, kind)
+    if not len(per_item):
         return Result(None, f"No {k.left_label} vs {k.right_label} run pairs of this slice scored items "
                             f"rated by a {GROUP_ATTRIBUTES.get(attribute).label.lower()} group.")
-    per_item = df.groupby(["group_name", "item_key"], sort=True)["diff"].mean().reset_index()
     items, n_items = pd.factorize(per_item["item_key"])[0], int(per_item["item_key"].nunique())
     groups = per_item.groupby("group_name", sort=True).indices
     iv = bootstrap({g: (Mean(per_item["diff"].to_numpy()[idx]), items[idx]) for g, idx in groups.items()},
@@ -68,10 +79,9 @@ def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str 
     for g, idx in groups.items():
         d = per_item["diff"].to_numpy()[idx]
         p = float(wilcoxon(d, zero_method="wilcox").pvalue) if np.any(d != 0) else None
-        n_pairs = df.loc[df["group_name"] == g, ["left_run", "right_run"]].drop_duplicates().shape[0]
         rows.append({"group_name": g, "left_label": k.left_label, "right_label": k.right_label,
                      "diff": iv[g].estimate, "lo": iv[g].lo, "hi": iv[g].hi, "n": iv[g].n,
-                     "n_run_pairs": int(n_pairs), "p": p, "verdict": side_verdict(iv[g], direction)})
+                     "n_run_pairs": int(n_pairs.get(g, 0)), "p": p, "verdict": side_verdict(iv[g], direction)})
     out = pd.DataFrame(rows)
     out["p_holm"] = holm(out["p"].tolist())
     out = with_group_flags(store, sl, attribute, out)
