@@ -16,6 +16,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TITLE = "Perspectives: which group does each model side with?"
 
 
+def choose(pg, selectbox, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by typing it into its combobox (a click on the box
+    alone does not always open the list while the app is busy)."""
+    box = selectbox.locator("input").first
+    box.scroll_into_view_if_needed()
+    box.click()
+    pg.keyboard.type(option)
+    pg.get_by_role("option", name=option).first.wait_for()
+    pg.keyboard.press("Enter")
+
+
 def test_perspectives_click_through_and_reopen_a_group_view(server, page):  # noqa: F811
     page.set_default_timeout(120_000)  # the page's bootstrap statistics on a shared 2-core machine
     page.goto(f"{server}/perspectives?tasks=demo-offensiveness-scale")
@@ -24,16 +35,15 @@ def test_perspectives_click_through_and_reopen_a_group_view(server, page):  # no
     assert "Distance to each group" in main.inner_text()
 
     # The sidebar's grouping attribute is in the URL.
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-        has_text="Annotator groups").click()
-    page.get_by_role("option", name="Age band").click()
+    choose(page, page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has_text="Annotator groups"), "Age band")
     page.wait_for_function("() => location.search.includes('groupby=age')")
     wait_ready(page, TITLE)
     assert "Groups by age band" in main.inner_text() and "65+" in main.inner_text()
 
     # Another kind of sibling pair: the sentence is recomputed and the choice goes to the URL.
-    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has_text="Sibling pairs").click()
-    page.get_by_role("option", name="thinking on vs thinking off").click()
+    choose(page, page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
+        has_text="Sibling pairs"), "thinking on vs thinking off")
     page.wait_for_function("() => location.search.includes('gpair=thinking_vs_none')")
     wait_ready(page, TITLE)
     assert re.search(r"By age band, total variation distance: .*\(7 groups compared\)", main.inner_text())

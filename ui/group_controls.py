@@ -13,8 +13,13 @@ NONE = ""
 
 
 def seed_group_widgets(sl: Slice, force: bool) -> None:
-    for key, value in (("w_groupby", sl.group_by), ("w_group", sl.group)):
-        if force or key not in st.session_state:
+    """From the slice; but a page opened by a link that names a group (the Perspectives page's "open
+    a group's view") takes the link's group, which the session's slice does not know yet."""
+    linked = force and "groupby" in st.query_params
+    for key, param, value in (("w_groupby", "groupby", sl.group_by), ("w_group", "group", sl.group)):
+        if linked:
+            st.session_state[key] = st.query_params.get(param, NONE)
+        elif force or key not in st.session_state:
             st.session_state[key] = value
 
 
