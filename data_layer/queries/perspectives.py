@@ -67,11 +67,6 @@ def group_rows(store: Store, sl: Slice, attribute: str) -> pd.DataFrame:
     return store.df(sql, params).merge(run_facets(store), on="run_id")
 
 
-def n_rows(store: Store, sl: Slice, attribute: str) -> int:
-    sql, params = rows_sql(sl, attribute, with_floor=False)
-    return int(store.scalar(f"SELECT count(*) FROM ({sql})", params))
-
-
 def group_alignment(store: Store, sl: Slice, attribute: str, n_resamples: int = N_RESAMPLES,
                     seed: int = SEED) -> Result:
     """One row per run x group: RUN_COLS, run (a label), model_type, group_name, mean, lo, hi (the
