@@ -67,7 +67,8 @@ with panel("Distance to each group", help=measure_help("group_distance")):
     fig.update_layout(xaxis_title=metric.axis_title, yaxis_title=None)
     show_chart(finish(fig, height=max(420, 28 * a["run"].nunique() + 140), legend_title=label), "group-distance")
     st.caption(f"Each dot: a run's mean {metric.label.lower()} to one group's own label distribution on the "
-               "items that group rated (at least 2 ratings), with its 95% bootstrap interval over items. "
+               "items that group rated (at least 2 ratings), with its 95% interval over items (bootstrap; on "
+               "large slices its normal approximation, as `interval_method` says). "
                f"`beyond_floor`: the run is closer to the group than the group is to everyone else ({measure_help('group_floor')})")
     show_table(a[["run", "model_type", "group_name", "mean", "lo", "hi", "n", "floor", "floor_lo", "floor_hi",
                   "beyond_floor", "few_annotators", "unknown", "run_id"]], f"group-distance-{attribute}-{sl.metric}")
