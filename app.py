@@ -18,6 +18,7 @@ PAGES = [
     st.Page("views/models.py", title="Models", icon=":material/leaderboard:", url_path="models"),
     st.Page("views/items.py", title="Items", icon=":material/table_rows:", url_path="items"),
     st.Page("views/item.py", title="Item", icon=":material/description:", url_path="item"),
+    st.Page("views/perspectives.py", title="Perspectives", icon=":material/groups:", url_path="perspectives"),
     st.Page("views/published.py", title="Published results", icon=":material/menu_book:",
             url_path="published"),
     st.Page("views/data.py", title="Data", icon=":material/dataset:", url_path="data"),

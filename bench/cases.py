@@ -14,10 +14,13 @@ from data_layer import verdict as verdicts
 from data_layer.bands import entropy_bins
 from data_layer.metrics import ITEM_METRICS
 from data_layer.queries import (
+    annotator_agreement,
     bands,
     compare,
     coverage,
     datacards,
+    group_pairs,
+    group_views,
     intervals,
     item,
     item_order,
@@ -31,6 +34,7 @@ from data_layer.queries import (
     paired,
     pairs,
     per_run,
+    perspectives,
     published,
     winrates,
 )
@@ -191,11 +195,42 @@ def _data_and_published(store: Store) -> list[Case]:
             ("published", "published_figures", lambda: published.published_figures(store, filt))]
 
 
+def _groups(store: Store) -> list[Case]:
+    """The Perspectives page's queries and the group columns (none when the store has no groups)."""
+    found = store.rows("SELECT task_id, attribute FROM group_attributes ORDER BY attribute DESC, task_id LIMIT 1")
+    if not found:
+        return []
+    task, attr = found[0]
+    item_id, annotator, dataset = store.rows(
+        "SELECT a.item_id, a.annotator_id, t.dataset FROM annotations a JOIN tasks t USING (task_id) "
+        "WHERE a.task_id = ? ORDER BY a.item_id, a.annotator_id LIMIT 1", [task])[0]
+    group = store.scalar("SELECT min(group_name) FROM group_summary WHERE task_id = ? AND attribute = ?", [task, attr])
+    sl, one = Slice(), Slice(tasks=(task,))
+    page = tuple(store.rows("SELECT task_id, item_id FROM human_dist ORDER BY entropy_rank_desc LIMIT 25"))
+    return [("sidebar", "group attribute_options", lambda: group_views.attribute_options(store, sl)),
+            ("sidebar", f"group_options {attr}", lambda: group_views.group_options(store, sl, attr)),
+            ("items", f"group_distributions {attr}={group}: a page",
+             lambda: group_views.group_distributions(store, sl.with_(group_by=attr, group=group), page)),
+            ("item", f"item_group_counts {attr}", lambda: group_views.item_group_counts(store, task, item_id, attr)),
+            ("perspectives", f"group_alignment {attr}: all", lambda: perspectives.group_alignment(store, sl, attr)),
+            ("perspectives", f"group_alignment {attr}: one task",
+             lambda: perspectives.group_alignment(store, one, attr)),
+            ("perspectives", f"alignment_by_model_type {attr}: all",
+             lambda: perspectives.alignment_by_model_type(store, sl, attr)),
+            ("perspectives", f"group_paired_differences {attr}: all",
+             lambda: group_pairs.group_paired_differences(store, sl, attr)),
+            ("perspectives", "annotator_agreement: all", lambda: annotator_agreement.annotator_agreement(store, sl)),
+            ("perspectives", "annotator_model_agreement: all",
+             lambda: annotator_agreement.annotator_model_agreement(store, sl)),
+            ("perspectives", "annotator_items: one annotator",
+             lambda: annotator_agreement.annotator_items(store, sl, dataset, annotator))]
+
+
 def query_cases(store: Store) -> list[Case]:
     named, ctx = slices(store), context(store)
     # the bootstrap statistics last: their memory peak then shows apart in the progress lines
     return (_sidebar(store) + _analysis(store, named) + _items(store, named, ctx) + _item(store, ctx)
-            + _data_and_published(store) + _stats(store, named, ctx))
+            + _data_and_published(store) + _stats(store, named, ctx) + _groups(store))
 
 
 def page_cases(store: Store) -> list[tuple[str, dict[str, str]]]:
@@ -205,7 +240,7 @@ def page_cases(store: Store) -> list[tuple[str, dict[str, str]]]:
     return [("views/overview.py", {}), ("views/models.py", {}), ("views/bands.py", {}),
             ("views/items.py", {}), ("views/items.py", {"page": "100"}), ("views/items.py", {"q": ctx.word}),
             ("views/item.py", {"task": ctx.task, "item": ctx.item}), ("views/data.py", {}),
-            ("views/published.py", {})]
+            ("views/published.py", {}), ("views/perspectives.py", {})]
 
 
 @dataclass

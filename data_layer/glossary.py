@@ -1,4 +1,4 @@
-"""The glossary, generated from the registries (metrics, banding schemes, facets).
+"""The glossary, generated from the registries (metrics, banding schemes, facets, annotator groups).
 
     python -m data_layer.glossary > docs/glossary.md
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.facets import FACETS
+from data_layer.groups import GROUP_ATTRIBUTES, GROUP_MEASURES, MIN_GROUP_ANNOTATORS, MIN_GROUP_RATINGS
 from data_layer.metrics import METRICS
 
 
@@ -32,7 +33,24 @@ def glossary_markdown() -> str:
               "| --- | --- | --- | --- |"]
     for f in FACETS:
         lines.append(f"| `{f.name}` | {_cell(f.label)} | `{f.url_key}` | {_cell(f.description)} |")
+    lines += _group_lines()
     return "\n".join(lines) + "\n"
+
+
+def _group_lines() -> list[str]:
+    lines = ["", "## Annotator groups", "", f"A group with fewer than {MIN_GROUP_ANNOTATORS} annotators in a task "
+             f"is marked few-annotator; a group's distribution on an item with fewer than {MIN_GROUP_RATINGS} of "
+             "its ratings is thin. Missing, expired or withheld values form the group `unknown`. Nothing is merged.",
+             "", "| name | label | read from | description |", "| --- | --- | --- | --- |"]
+    for a in GROUP_ATTRIBUTES:
+        lines.append(f"| `{a.name}` | {_cell(a.label)} | {_cell(', '.join(a.fields))} | {_cell(a.description)} |")
+    lines += ["", "## Group and annotator measures (Perspectives page)", "",
+              "| name | label | direction | definition | description | citation |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for m in GROUP_MEASURES:
+        lines.append(f"| `{m.name}` | {_cell(m.label)} | {_cell(m.direction)} | {_cell(m.definition)} | "
+                     f"{_cell(m.description)} | {_cell(m.citation)} |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 8  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum
+SCHEMA_VERSION = 9  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL)
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -194,8 +194,42 @@ ORDER BY u.band_filter, u.metric, u.run_id, u.task_id;
 DROP TABLE _unit_values;
 """
 
+# Annotator groups (data_layer/groups.py; filled by precompute/group_dists.py). `group_dist` holds each
+# group's label counts per item and, in floor_<metric>, the metric between the group's distribution
+# and that of the item's other annotators (the leave-group-out floor); `group_scores` the metric
+# between every run's distribution and each group's (thin ones marked).
+_floor_cols = ",\n    ".join(f"floor_{m} DOUBLE" for m in ITEM_METRICS)
+GROUP_DDL = f"""
+CREATE TABLE annotator_groups (
+    dataset VARCHAR NOT NULL, annotator_id VARCHAR NOT NULL, attribute VARCHAR NOT NULL,
+    group_name VARCHAR NOT NULL, raw_value VARCHAR
+);
+CREATE TABLE group_attributes (
+    dataset VARCHAR NOT NULL, task_id VARCHAR NOT NULL, attribute VARCHAR NOT NULL, field VARCHAR NOT NULL,
+    n_groups INTEGER NOT NULL, n_ratings_grouped BIGINT NOT NULL, n_ratings_unknown BIGINT NOT NULL,
+    n_ratings_without_annotator BIGINT NOT NULL  -- dropped from group views, counted here
+);
+CREATE TABLE group_summary (
+    task_id VARCHAR NOT NULL, attribute VARCHAR NOT NULL, group_name VARCHAR NOT NULL,
+    n_annotators INTEGER NOT NULL, n_ratings BIGINT NOT NULL, n_items INTEGER NOT NULL,
+    n_items_thin INTEGER NOT NULL, few_annotators BOOLEAN NOT NULL
+);
+CREATE TABLE group_dist (
+    task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, item_key INTEGER NOT NULL,
+    attribute VARCHAR NOT NULL, group_name VARCHAR NOT NULL, counts INTEGER[] NOT NULL,
+    probs DOUBLE[] NOT NULL, n_ratings INTEGER NOT NULL, n_rest INTEGER NOT NULL, thin BOOLEAN NOT NULL,
+    {_floor_cols}
+);
+CREATE TABLE group_scores (
+    run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, item_key INTEGER NOT NULL,
+    attribute VARCHAR NOT NULL, group_name VARCHAR NOT NULL, thin BOOLEAN NOT NULL,
+    {_metric_cols}
+);
+"""
+GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores"]
+
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "run_index", "item_scores", "score_sums", "unit_aggregates", "item_runs",
           "item_cover", "cluster_sums", "pair_runs", "pair_sets", "pair_diffs", "pair_groups", "pair_item_sums", "pair_tests",
-          "noise_floor", "published_results", "store_manifest"]
+          "noise_floor", "published_results", "store_manifest", *GROUP_TABLES]
 VIEWS = ["item_metrics"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields, replace
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.facets import FACETS, METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, training_label
+from data_layer.groups import GROUP_ATTRIBUTES
 from data_layer.metrics import METRICS
 
 _MULTI = {"tasks": "task", "bands": "band", "training": "training", "reasoning": "reasoning",
@@ -40,10 +41,16 @@ class Slice:
     # change when a verdict does. Only per-item queries honour it (`exclusion`).
     exclude_verdicts: tuple[str, ...] = ()
     excluded_items: tuple[tuple[str, str], ...] = ()
+    group_by: str = ""  # a grouping attribute (data_layer.groups), "" for none
+    group: str = ""  # one group of it, "" for all: shown beside the crowd, it filters no rows
 
     def __post_init__(self):
         scheme = BAND_SCHEMES.get(self.band_scheme)  # raises with a suggestion
         METRICS.get(self.metric)
+        if self.group_by:
+            GROUP_ATTRIBUTES.get(self.group_by)
+        elif self.group:
+            raise SliceError(f"group={self.group!r} needs a grouping attribute (groupby=...)")
         for b in self.bands:
             if b not in scheme.bands:
                 raise SliceError(f"Band {b!r} is not part of scheme {scheme.name!r} "
@@ -137,6 +144,10 @@ class Slice:
             n = len(self.excluded_items)
             parts.append(f"leaving out {n} item{'s' * (n != 1)} judged {judged} (item lists only)")
         parts.append(f"metric: {METRICS.get(self.metric).label}")
+        if self.group_by:
+            label = GROUP_ATTRIBUTES.get(self.group_by).label
+            parts.append(f"annotator group {label} = {self.group} (beside the crowd on the Items and Item pages)"
+                         if self.group else f"annotators grouped by {label}")
         return ", ".join(parts)
 
     # ------------------------------------------------------------------ URL
@@ -156,6 +167,10 @@ class Slice:
             out["metric"] = self.metric
         if self.exclude_verdicts:
             out["exclude"] = ",".join(self.exclude_verdicts)
+        if self.group_by:
+            out["groupby"] = self.group_by
+        if self.group:
+            out["group"] = self.group
         return out
 
     @classmethod
@@ -175,6 +190,10 @@ class Slice:
             kwargs["metric"] = get("metric")
         if get("exclude"):
             kwargs["exclude_verdicts"] = tuple(x for x in get("exclude").split(",") if x)
+        for key, field in (("groupby", "group_by"), ("group", "group")):
+            if key in params:  # one value: a group name may itself contain a comma
+                v = params[key]
+                kwargs[field] = str(v[-1] if isinstance(v, list) else v)
         if get("size"):
             lo, _, hi = get("size").partition("-")
             try:
@@ -194,6 +213,7 @@ class Slice:
         return replace(self, **runs, size_min=None, size_max=None)
 
 
-SLICE_PARAM_KEYS = tuple(FACETS.get(f).url_key for f in _MULTI.values()) + ("scheme", "size", "metric", "exclude")
+SLICE_PARAM_KEYS = tuple(FACETS.get(f).url_key for f in _MULTI.values()) + ("scheme", "size", "metric", "exclude",
+                                                                              "groupby", "group")
 assert all(f.name in {*_MULTI, "band_scheme", "size_min", "size_max", "metric", "exclude_verdicts",
-                      "excluded_items"} for f in fields(Slice))
+                      "excluded_items", "group_by", "group"} for f in fields(Slice))

@@ -21,8 +21,16 @@ import pyarrow as pa
 from data_layer import text_search
 from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
-from data_layer.schema import DDL, ITEM_RUNS_TABLE, ITEM_SCORES_TABLE, SCHEMA_VERSION, SCORE_SUMS_TABLE
+from data_layer.schema import (
+    DDL,
+    GROUP_DDL,
+    ITEM_RUNS_TABLE,
+    ITEM_SCORES_TABLE,
+    SCHEMA_VERSION,
+    SCORE_SUMS_TABLE,
+)
 from data_layer.store_check import write_manifest
+from precompute.group_dists import write_group_tables
 from precompute.human import assign_bands, human_frame
 from precompute.noise_floor import noise_floor_frame
 from precompute.output import check_output, remove_stale_temporaries, temporary_path
@@ -81,6 +89,7 @@ def _remove(path: Path) -> None:
 def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> BuildReport:
     report = BuildReport(notes=list(study.notes))
     con.execute(DDL)
+    con.execute(GROUP_DDL)
     dist, probs_by_task = _write_human(con, study, report, show)
     runs = study.runs  # may be a generator: large studies produce one run at a time
     total = len(runs) if hasattr(runs, "__len__") else None
@@ -101,6 +110,8 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
         write_unit_aggregates(con)
     with progress_step("sums for statistics on large slices", show):
         write_slice_sums(con)
+    with progress_step("annotator groups: distributions, floors and run scores", show):
+        report.notes += [f"groups of {t}: {a}" for t, a in write_group_tables(con, _insert).items()]
     _write_build_info(con, study, report)
     return report
 

@@ -5,6 +5,9 @@ Tasks (texts templated by `demo_texts`): a binary offensiveness task, a 3-way NL
 Annotator panels have 3 to 100 members; each item's latent human distribution is drawn
 from an ambiguity level, so items range from unanimous to evenly split.
 
+Three tasks have simulated annotators with simulated demographics in which some groups really
+rate differently (precompute/demo_annotators.py); the binary task keeps label counts only.
+
 Models (see `simulate` for what the parameters mean) are all marked simulated. RLVR models
 are given stronger sharpening than their RLHF siblings, which is the pattern Ni et al.
 report; the demo shows what the dashboard reveals, it is not evidence of anything.
@@ -15,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from precompute import demo_texts
+from precompute.demo_annotators import LEANINGS, POOL_SIZE, annotator_pool, assign_ratings
 from precompute.simulate import SimModel, SimRun, simulated_run_data
 from precompute.study import HumanData, Study, TaskSpec, to_json
 
@@ -63,7 +67,7 @@ def _latent_human(rng: np.random.Generator, n: int, k: int, ordinal: bool) -> np
 
 
 def demo_human(seed: int) -> list[HumanData]:
-    out = []
+    out, pool = [], annotator_pool(seed)
     for t_index, task in enumerate(TASKS):
         rng = np.random.default_rng([seed, 1000 + t_index])
         k = len(task.labels)
@@ -75,7 +79,13 @@ def demo_human(seed: int) -> list[HumanData]:
             "item_id": [f"{task.task_id}-{i:04d}" for i in range(N_ITEMS)], "text": texts,
             "context": [to_json(c) for c in contexts],
             "metadata": [to_json({"panel_size": int(n), "split": "demo"}) for n in panels]})
-        out.append(HumanData(task, items, counts, notes=["simulated annotator panels"]))
+        if task.task_id in LEANINGS:  # simulated people with simulated demographics (demo_annotators)
+            ratings = assign_ratings(task.task_id, items["item_id"], counts, pool, task.labels, seed, t_index)
+            out.append(HumanData(task, items, counts, ratings, pool[["annotator_id", "dataset", "demographics"]],
+                                 notes=[f"simulated annotator panels from a pool of {POOL_SIZE} simulated "
+                                        "annotators with simulated demographics"]))
+        else:  # label counts only, as a source without annotator ids
+            out.append(HumanData(task, items, counts, notes=["simulated annotator panels (label counts only)"]))
     return out
 
 

@@ -4,7 +4,8 @@ N is the number of item-metric rows (run x item). The study has 20 tasks of mixe
 scales and 40 simulated runs (plus the 3 baselines); items per task are chosen so that
 runs x items reaches N. Everything is vectorised and runs are generated one at a time
 while the store is written, so memory stays flat in N. Raw generations are not simulated
-at this scale (they are not what the scale benchmarks measure).
+at this scale (they are not what the scale benchmarks measure). Half the tasks get simulated
+annotators with simulated demographics (precompute/demo_annotators.py) for the group queries.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from precompute import demo
+from precompute.demo_annotators import annotator_pool, assign_ratings
 from precompute.simulate import SimRun, simulated_run_data
 from precompute.study import HumanData, RunData, Study, TaskSpec
 
@@ -52,7 +54,7 @@ def _latent_human(rng: np.random.Generator, n: int, k: int, ordinal: bool) -> np
 
 
 def scale_human(n_items: int, seed: int) -> list[HumanData]:
-    out = []
+    out, pool = [], annotator_pool(seed)
     for i in range(N_TASKS):
         task = _task(i)
         rng = np.random.default_rng([seed, 5000 + i])
@@ -62,7 +64,13 @@ def scale_human(n_items: int, seed: int) -> list[HumanData]:
         words = _WORDS[rng.integers(len(_WORDS), size=(n_items, 8))]
         items = pd.DataFrame({"item_id": [f"{task.task_id}-{j:06d}" for j in range(n_items)],
                               "text": [" ".join(w) for w in words], "context": None, "metadata": None})
-        out.append(HumanData(task, items, counts))
+        if i % 2 == 0:  # half the tasks have simulated annotators with demographics, for the group queries
+            ratings = assign_ratings(task.task_id, items["item_id"], counts, pool, task.labels, seed, 5000 + i,
+                                     leaning=(0.8, 0.4))
+            out.append(HumanData(task, items, counts, ratings, pool[["annotator_id", "dataset", "demographics"]]
+                                 .assign(dataset="scale")))
+        else:
+            out.append(HumanData(task, items, counts))
     return out
 
 

@@ -90,6 +90,12 @@ DATASET_FORMAT = Section("[[dataset]] (format)", "A file in a generic format",
         "columns.item_id (items without ratings are dropped and counted)."),
     Key("items_file_type", "string", "File type of items_path when the suffix does not say.",
         choices=FILE_TYPES),
+    Key("annotators_path", "string", "long and label-lists only: a file with one row per annotator and "
+        "their demographics (CSV, TSV, JSON, JSONL, Parquet or hf://); groupable columns (gender, age, "
+        "country, ...) become annotator groups (docs/glossary.md, \"Annotator groups\")."),
+    Key("annotators_file_type", "string", "File type of annotators_path when the suffix does not say.",
+        choices=FILE_TYPES),
+    Key("annotators_id", "string", "The id column of annotators_path.", default="annotator_id"),
     Key("task", "string or list of tables", "The task id (one task), or one [[dataset.task]] table per "
         "task when one file holds several label columns.", required=True),
     *TASK_KEYS,

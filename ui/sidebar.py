@@ -14,6 +14,7 @@ from data_layer.registry import UnknownName
 from data_layer.slice import Slice, SliceError
 from reviews.vocabulary import ANNOTATION_ERROR
 from ui.data import location, q
+from ui.group_controls import group_controls, seed_group_widgets
 from ui.state import slice_from_url, write_slice
 
 _RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasoning", REASONING_LABELS.get),
@@ -82,6 +83,7 @@ def _seed_widgets(sl: Slice, force: bool) -> None:
         if force or key not in st.session_state:
             st.session_state[key] = value
     st.session_state["w_size"] = (sl.size_min, sl.size_max)
+    seed_group_widgets(sl, force)
     if force:
         st.session_state.pop("w_size_slider", None)  # re-seeded from w_size by _size_range
 
@@ -133,8 +135,10 @@ def render_sidebar(page: str = "") -> Slice:
                     help="Items whose newest review verdict is “annotation error” leave the Items table, "
                          "previous/next and review sets made from it. The precomputed aggregates of the "
                          "other pages still count them.")
+        group_by, group = group_controls(tuple(st.session_state["w_tasks"]))
     others = tuple(v for v in initial.exclude_verdicts if v != ANNOTATION_ERROR)
-    sl = Slice(exclude_verdicts=others + ((ANNOTATION_ERROR,) if st.session_state["w_exclude"] else ()),
+    sl = Slice(group_by=group_by, group=group,
+               exclude_verdicts=others + ((ANNOTATION_ERROR,) if st.session_state["w_exclude"] else ()),
                tasks=tuple(st.session_state["w_tasks"]), band_scheme=scheme.name,
                bands=tuple(st.session_state["w_bands"]), models=tuple(st.session_state["w_models"]),
                size_min=size_min, size_max=size_max, metric=st.session_state["w_metric"],

@@ -16,6 +16,7 @@ from data_layer.queries import item_page as q_page
 from ui.charts import built_once
 from ui.data import q
 from ui.export import download_csv
+from ui.item_groups import show_item_groups
 from ui.page import start_page
 from ui.review_panels import item_review_panel
 from ui.share import share_link
@@ -124,6 +125,8 @@ if human.ok:
             download_csv(ann.frame, f"{item_id}-annotators.csv")
         else:
             st.info(ann.message)
+    if page.annotations.ok:
+        show_item_groups(sl, task_id, item_id)
 else:
     st.warning(human.message)
 

@@ -10,6 +10,7 @@ from data_layer.metrics import METRICS
 from data_layer.queries import items
 from ui.data import q
 from ui.export import download_csv
+from ui.group_columns import add_group_columns
 from ui.page import start_page
 from ui.review_panels import gap_check, make_set_panel, review_column
 from ui.share import share_link
@@ -141,12 +142,17 @@ cols += (["run_probs"] if run not in (rlvr, rlhf) else []) + ["run_metric"] * pe
 cols += ["rlvr_probs", "rlhf_probs"] + ["gap"] * per_item if rlvr else []
 table["review"] = review_column(df)  # the newest review verdict of each item (reviews/)
 cols += ["review"]
+if sl.group:  # the chosen annotator group's distribution beside the crowd's (ui/group_columns.py)
+    table, group_cols, group_config = add_group_columns(sl, df, table)
+    cols[cols.index("human") + 1:cols.index("human") + 1] = group_cols
+else:
+    group_config = {}
 if not per_item:
     st.caption(f"{metric.label} is computed over a whole slice, not per item, so the table shows no "
                "per-item values; pick a per-item metric in the sidebar to sort by divergence or gap.")
 st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
             f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")
-event = st.dataframe(table[cols], column_config=column_config(run, rlvr, rlhf), hide_index=True,
+event = st.dataframe(table[cols], column_config={**column_config(run, rlvr, rlhf), **group_config}, hide_index=True,
                      width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",
                      height=35 * (len(table) + 1) + 3)
 if event.selection.rows:

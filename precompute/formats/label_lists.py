@@ -10,12 +10,16 @@ Keys: precompute/study_schema.py (docs/study-file.md); for example:
     id = "anger"
     labels = ["0", "1"]
     columns = { labels = "anger_labels", annotators = "anger_raters" }  # annotators: optional parallel ids
+    # annotators_path = "annotators.csv": demographics per annotator (precompute/formats/annotators_file.py)
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from precompute.config import dataset_reader
+from precompute.formats.annotators_file import read_annotators
 from precompute.formats.assemble import (
     human_from_ratings,
     items_frame,
@@ -28,13 +32,16 @@ from precompute.study import HumanData, StudyError
 
 @dataset_reader("label-lists")
 def read_label_lists(section: dict, base: Path) -> list[HumanData]:
-    return read_tasks(section, base, "label-lists", lists_task)
+    people = read_annotators(section, base, f"[[dataset]] format 'label-lists' ({section.get('path')})")
+    return read_tasks(section, base, "label-lists", lambda ts, table, where: lists_task(ts, table, where, people))
 
 
-def lists_task(ts: dict, table: Table, where: str) -> HumanData:
+def lists_task(ts: dict, table: Table, where: str, annotators: pd.DataFrame | None = None) -> HumanData:
     task, cols = task_spec(ts, where), ts.get("columns", {})
     if "labels" not in cols:
         raise StudyError(f"{where}: columns.labels is required (the column holding each item's labels)")
+    if annotators is not None and "annotators" not in cols:
+        raise StudyError(f"{where}: annotators_path needs columns.annotators (each item's annotator ids)")
     items = items_frame(table, cols, where, ts.get("text_template"))
     matcher, sep = LabelMatcher(task.labels), ts.get("list_separator")
     cells = table.column(cols["labels"], "columns.labels").tolist()
@@ -56,4 +63,4 @@ def lists_task(ts: dict, table: Table, where: str) -> HumanData:
         item_index += [i] * len(values)
         src += [i] * len(values)
     return human_from_ratings(task, items, item_index, codes, lambda j: table.where(src[j]),
-                              anns if ann_cells is not None else None)
+                              anns if ann_cells is not None else None, annotators)

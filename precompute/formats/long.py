@@ -14,10 +14,12 @@ explained in docs/study-file.md; for example:
     text = "text"                      # required (here or in items_path), or text_template
     context = ["post"]                 # optional: columns kept as the item's context JSON
     metadata = ["split"]               # optional: columns kept as the item's metadata JSON
-    demographics = ["age", "gender"]   # optional: per-annotator columns
+    demographics = ["age", "gender"]   # optional: per-annotator columns (or annotators_path, below)
 
 `items_path = "items.csv"` reads item text/context/metadata from a separate file joined by
 columns.item_id (items without ratings are then dropped and counted by the build).
+`annotators_path = "annotators.csv"` reads demographics from a file with one row per annotator
+(precompute/formats/annotators_file.py).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from precompute.config import dataset_reader
+from precompute.formats.annotators_file import read_annotators
 from precompute.formats.assemble import (
     annotators_frame,
     check_codes,
@@ -59,11 +62,12 @@ def read_long(section: dict, base: Path) -> list[HumanData]:
     where = f"[[dataset]] format 'long' ({section.get('path')})"
     ratings = load(section, base, "path", "file_type", where)
     items = load(section, base, "items_path", "items_file_type", where) if "items_path" in section else None
-    return [long_task(ts, ratings, items, where) for ts in task_sections(section, where)]
+    people = read_annotators(section, base, where)
+    return [long_task(ts, ratings, items, where, annotators_file=people) for ts in task_sections(section, where)]
 
 
 def long_task(ts: dict, ratings: Table, items_table: Table | None, where: str,
-              notes: tuple[str, ...] = ()) -> HumanData:
+              notes: tuple[str, ...] = (), annotators_file: pd.DataFrame | None = None) -> HumanData:
     task, cols = task_spec(ts, where), ts.get("columns", {})
     for field in ("item_id", "label"):
         if field not in cols:
@@ -87,6 +91,11 @@ def long_task(ts: dict, ratings: Table, items_table: Table | None, where: str,
             frame = pd.DataFrame({k: ratings.column(c, "columns.demographics").to_numpy()
                                              for k, c in demo.items()})
             annotators = annotators_frame(ann, frame, ratings.where)
-    elif cols.get("demographics"):
-        raise StudyError(f"{where}: columns.demographics needs columns.annotator_id")
+    elif cols.get("demographics") or annotators_file is not None:
+        raise StudyError(f"{where}: columns.demographics and annotators_path need columns.annotator_id")
+    if annotators_file is not None:
+        if annotators is not None:
+            raise StudyError(f"{where}: give demographics either as columns.demographics or in annotators_path, "
+                             "not both")
+        annotators = annotators_file
     return human_from_ratings(task, items, item_index, codes, ratings.where, ann, annotators, notes)

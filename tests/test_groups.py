@@ -1,0 +1,172 @@
+"""Annotator groups: the registry's value mapping, the build step on a tiny label-lists study with an
+annotators file (every number below counted by hand from the rows written here), and the group
+queries on that store and on the demo store."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from data_layer.groups import GROUP_ATTRIBUTES, GroupValueError, age_group, attribute_fields, category_group
+from data_layer.queries import annotator_agreement, group_pairs, group_views, perspectives
+from data_layer.registry import UnknownName
+from data_layer.slice import Slice, SliceError
+from data_layer.store import Store
+from precompute.build import build_store
+from precompute.config import load_study
+from precompute.study import StudyError
+
+ITEMS = """id,text,labels,raters
+i1,first,"0,1,1,1","a1,a2,a3,a4"
+i2,second,"0,0,1","a1,a2,a5"
+i3,third,"1,1","a3,a6"
+i4,fourth,"0,1","a5,"
+"""
+PEOPLE = """annotator_id,gender,age
+a1,Woman,23
+a2,Man,DATA_EXPIRED
+a3,Woman,41
+a4,prefer not to say,67
+a5,Man,30
+"""
+STUDY = """[study]
+name = "groups"
+[[dataset]]
+format = "label-lists"
+path = "items.csv"
+list_separator = ","
+annotators_path = "people.csv"
+task = "t"
+labels = ["0", "1"]
+columns = { item_id = "id", text = "text", labels = "labels", annotators = "raters" }
+"""
+
+
+def _build(tmp_path, people=PEOPLE) -> Store:
+    (tmp_path / "items.csv").write_text(ITEMS, encoding="utf-8")
+    (tmp_path / "people.csv").write_text(people, encoding="utf-8")
+    (tmp_path / "study.toml").write_text(STUDY, encoding="utf-8")
+    build_store(load_study(tmp_path / "study.toml"), tmp_path / "s.duckdb", show_progress=False)
+    return Store(tmp_path / "s.duckdb")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    store = _build(tmp_path_factory.mktemp("groups"))
+    yield store
+    store.close()
+
+
+def test_raw_values_map_to_groups():
+    assert [age_group(v) for v in (19.0, "34", 44, 70, "18-24", ">65", "DATA_EXPIRED", None, "nan")] == \
+        ["18-24", "25-34", "35-44", "65+", "18-24", ">65", "unknown", "unknown", "unknown"]
+    assert category_group(" Prefer not to say ") == "unknown" and category_group("Woman") == "Woman"
+    with pytest.raises(GroupValueError, match="neither a number"):
+        age_group("old")
+    assert attribute_fields(["Gender", "Ethnicity simplified", "Country of residence", "Country of birth"]) == \
+        {"gender": "Gender", "race": "Ethnicity simplified", "country": "Country of residence"}
+    with pytest.raises(UnknownName, match="Did you mean 'gender'"):
+        GROUP_ATTRIBUTES.get("gendr")
+
+
+def test_group_is_a_slice_dimension_in_the_url():
+    sl = Slice.from_params({"groupby": "age", "group": "18-24", "tasks": "t"})
+    assert sl.to_params() == {"tasks": "t", "groupby": "age", "group": "18-24"}
+    assert Slice.from_params(sl.to_params()) == sl and "Age band = 18-24" in sl.sentence()
+    with pytest.raises(SliceError, match="needs a grouping attribute"):
+        Slice(group="Woman")
+
+
+def test_build_counts_each_groups_labels_per_item(tiny):
+    rows = tiny.df("SELECT item_id, group_name, counts, n_ratings, n_rest, thin, floor_tvd FROM group_dist "
+                   "WHERE attribute = 'gender' ORDER BY item_id, group_name")
+    got = {(r.item_id, r.group_name): (list(r.counts), r.n_ratings, r.n_rest, r.thin) for r in rows.itertuples()}
+    assert got == {("i1", "Man"): ([0, 1], 1, 3, True), ("i1", "Woman"): ([1, 1], 2, 2, False),
+                   ("i1", "unknown"): ([0, 1], 1, 3, True), ("i2", "Man"): ([1, 1], 2, 1, False),
+                   ("i2", "Woman"): ([1, 0], 1, 2, True), ("i3", "Woman"): ([0, 1], 1, 1, True),
+                   ("i3", "unknown"): ([0, 1], 1, 1, True), ("i4", "Man"): ([1, 0], 1, 1, True)}
+    # leave-group-out floor: Woman on i1 is [.5, .5], the rest (a2, a4) [0, 1]
+    assert rows.set_index(["item_id", "group_name"]).loc[("i1", "Woman"), "floor_tvd"] == pytest.approx(0.5)
+    attrs = tiny.df("SELECT attribute, n_groups, n_ratings_grouped, n_ratings_unknown, n_ratings_without_annotator "
+                    "FROM group_attributes ORDER BY attribute")
+    # 10 ratings with ids; unknown age: a2 (2), a6 (1, not in the file); unknown gender: a4, a6
+    assert attrs.values.tolist() == [["age", 5, 7, 3, 1], ["gender", 3, 8, 2, 1]]
+    ages = dict(tiny.rows("SELECT annotator_id, group_name FROM annotator_groups WHERE attribute = 'age'"))
+    assert ages == {"a1": "18-24", "a2": "unknown", "a3": "35-44", "a4": "65+", "a5": "25-34"}
+
+
+def test_bad_demographics_stop_the_build_naming_the_annotator(tmp_path):
+    with pytest.raises(StudyError, match="annotator 'a3', field 'age'"):
+        _build(tmp_path, PEOPLE.replace("a3,Woman,41", "a3,Woman,forty"))
+    with pytest.raises(StudyError, match="people.csv, row 6 .line 7.*annotator 'a1' appears twice"):
+        _build(tmp_path, PEOPLE + "a1,Man,50\n")
+
+
+def test_groups_with_few_annotators_are_marked_not_merged(tiny):
+    g = group_views.group_options(tiny, Slice(), "gender").frame
+    assert set(g["group_name"]) == {"Woman", "Man", "unknown"} and g["few_annotators"].all()
+    assert g.set_index("group_name").loc["Woman", "n_annotators"] == 2
+    assert "fewer than 3 annotators" in group_views.few_annotators_note(g)
+
+
+def test_distance_to_a_group_on_the_tiny_store(tiny):
+    a = perspectives.group_alignment(tiny, Slice(), "gender", n_resamples=200).frame
+    row = a[(a["run_id"] == "baseline:uniform") & (a["group_name"] == "Woman")].iloc[0]
+    # uniform [.5, .5] against Woman's [.5, .5], [1, 0], [0, 1] on i1-i3
+    assert row["n"] == 3 and row["mean"] == pytest.approx(1 / 3) and row["lo"] <= row["mean"] <= row["hi"]
+    assert perspectives.group_alignment(tiny, Slice(metric="var_corr"), "gender").message.startswith("Variance")
+
+
+def test_leave_one_out_agreement_by_hand(tiny):
+    df = annotator_agreement.annotator_agreement(tiny, Slice()).frame.set_index("annotator_id")
+    # a1: i1 label 0, others 1,1,1 -> 0/3; i2 label 0, others 0,1 -> 1/2
+    assert df.loc["a1", "n_items"] == 2 and df.loc["a1", "loo_agreement"] == pytest.approx(0.25)
+    assert df["few_items"].all()
+    mine = annotator_agreement.annotator_items(tiny, Slice(), "t", "a1")
+    assert mine.frame["label"].tolist() == ["0", "0"] and mine.frame.attrs["demographics"]["gender"] == "Woman"
+
+
+def test_demo_groups_really_differ(demo_store):
+    mean_label = {g: float(np.average(np.arange(5), weights=np.sum(np.stack(part), axis=0)))
+                  for g, part in demo_store.df(
+                      "SELECT group_name, counts FROM group_dist WHERE task_id = 'demo-offensiveness-scale' "
+                      "AND attribute = 'gender'").groupby("group_name")["counts"]}
+    assert mean_label["Woman"] > mean_label["Man"] + 0.3  # simulated leaning (precompute/demo_annotators.py)
+
+
+def test_paired_differences_per_group_are_holm_corrected(demo_store):
+    sl = Slice(tasks=("demo-offensiveness-scale",))
+    res = group_pairs.group_paired_differences(demo_store, sl, "gender", "rlvr_vs_rlhf", n_resamples=200)
+    df = res.frame
+    assert set(df["group_name"]) == {"Woman", "Man", "Non-binary", "unknown"}
+    assert (df["p_holm"] >= df["p"]).all() and (df["lo"] <= df["hi"]).all()
+    assert "(4 groups compared)" in df.attrs["sentence"]
+    assert group_pairs.holm([0.01, 0.04, None, 0.03]) == pytest.approx([0.03, 0.06, None, 0.06])
+
+
+def test_spread_and_model_types_on_the_demo(demo_store):
+    sl = Slice(tasks=("demo-offensiveness-scale",))
+    a = perspectives.group_alignment(demo_store, sl, "gender", n_resamples=200).frame
+    spread = perspectives.group_spread(a, "lower")
+    assert len(spread) == a["run_id"].nunique() and (spread["spread"] >= 0).all()
+    assert not set(spread["closest_group"]) & {"unknown"}
+    types = perspectives.alignment_by_model_type(demo_store, sl, "gender", n_resamples=200).frame
+    assert {"RLVR · thinking", "RLHF · no CoT"} <= set(types["model_type"])
+    counts = group_views.item_group_counts(demo_store, "demo-sarcasm", "demo-sarcasm-0003", "gender").frame
+    assert counts.groupby("group_name")["count"].sum().sum() == demo_store.scalar(
+        "SELECT n_annotators FROM human_dist WHERE item_id = 'demo-sarcasm-0003'")
+
+
+def test_pages_show_groups_on_the_demo(app_env):
+    from tests.conftest import open_page
+    at = open_page("views/perspectives.py", {"tasks": "demo-offensiveness-scale", "groupby": "age",
+                                             "annotator": "sim-ann-001", "adataset": "demo"}, timeout=180)
+    texts = " ".join(m.value for m in at.markdown)
+    assert "By age band" in texts and "7 groups compared" in texts
+    assert any({"group_name", "beyond_floor", "floor"} <= set(d.value.columns) for d in at.dataframe)
+    assert any({"crowd_probs", "others_agreeing"} <= set(d.value.columns) for d in at.dataframe)
+    items = open_page("views/items.py", {"tasks": "demo-sarcasm", "groupby": "gender", "group": "Woman"})
+    table = items.dataframe[0].value
+    assert {"group", "group n"} <= set(table.columns) and table["group n"].notna().any()
+    item = open_page("views/item.py", {"task": "demo-sarcasm", "item": "demo-sarcasm-0003", "groupby": "gender"})
+    assert any("Labels per annotator group" in m.value for m in item.markdown)
+    assert any("group_name" in d.value.columns and "thin" in d.value.columns for d in item.dataframe)

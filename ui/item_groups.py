@@ -1,0 +1,32 @@
+"""The Item page's counts per annotator group: one table per grouping attribute the item's task has
+(only the slice's attribute when one is chosen), groups as rows and labels as columns."""
+from __future__ import annotations
+
+import streamlit as st
+
+from data_layer.groups import GROUP_ATTRIBUTES, MIN_GROUP_RATINGS
+from data_layer.queries import group_views
+from data_layer.slice import Slice
+from ui.data import q
+from ui.export import download_csv
+
+
+def show_item_groups(sl: Slice, task_id: str, item_id: str) -> None:
+    attrs = q(group_views.attribute_options, Slice(tasks=(task_id,)))
+    if not len(attrs):
+        return
+    names = [sl.group_by] if sl.group_by in set(attrs["attribute"]) else list(attrs["attribute"])
+    st.markdown("**Labels per annotator group**")
+    st.caption(f"Counts of each label by group; `thin` marks groups with fewer than {MIN_GROUP_RATINGS} "
+               "ratings on this item. `unknown` holds annotators whose value is missing, expired or withheld.")
+    for tab, attribute in zip(st.tabs([GROUP_ATTRIBUTES.get(a).label for a in names]), names, strict=True):
+        with tab:
+            res = q(group_views.item_group_counts, task_id, item_id, attribute)
+            if not res.ok:
+                st.info(res.message)
+                continue
+            wide = res.frame.pivot_table(index=["group_name", "n_ratings", "thin"], columns="label_name",
+                                         values="count", sort=False).reset_index()
+            wide = wide.sort_values(["n_ratings", "group_name"], ascending=[False, True])
+            st.dataframe(wide, hide_index=True, width="stretch")
+            download_csv(wide, f"{item_id}-groups-{attribute}.csv")

@@ -1,0 +1,154 @@
+"""Perspectives: whose disagreement? Which annotator group each model sides with, whether reasoning
+moves a model toward or away from a group, and individual annotators (an annotator's own items when
+`annotator` and `adataset` are in the URL)."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from data_layer.facets import colour_for
+from data_layer.groups import GROUP_ATTRIBUTES, GROUP_MEASURES, MIN_GROUP_ANNOTATORS
+from data_layer.metrics import METRICS
+from data_layer.queries import annotator_agreement as q_ann
+from data_layer.queries import group_pairs, group_views, perspectives
+from data_layer.queries.paired import KINDS
+from data_layer.slice import Slice
+from ui.charts import finish, show_chart, show_table, type_order
+from ui.data import q
+from ui.page import start_page
+from ui.panel import need, panel
+from ui.share import share_link
+from ui.state import page_param, set_page_param
+from ui.text import md_escape as plain
+
+sl = start_page("Perspectives: which group does each model side with?")
+metric = METRICS.get(sl.metric)
+attrs = q(group_views.attribute_options, Slice(tasks=sl.tasks))
+if not len(attrs):
+    st.info("No task of this slice has annotators with demographics, so there are no groups to compare. "
+            "POPQUORN, LeWiDi 2023 HS-Brexit and ArMIS, LeWiDi 2025 CSC, MP, Paraphrase and VariErrNLI have "
+            "them, as does a `long` or `label-lists` dataset with `columns.demographics`.")
+    st.stop()
+attribute = sl.group_by if sl.group_by in set(attrs["attribute"]) else str(attrs["attribute"].iloc[0])
+label = GROUP_ATTRIBUTES.get(attribute).label
+if not sl.group_by:
+    st.caption(f"Grouping by {label.lower()} (the first attribute these tasks have); choose another under "
+               "“Annotator groups” in the sidebar.")
+if why := perspectives.item_metric_or_message(sl):
+    st.info(why)
+    st.stop()
+
+
+def measure_help(name: str) -> str:
+    m = GROUP_MEASURES.get(name)
+    return f"{m.description} Definition: {m.definition}. ({m.citation})"
+
+
+with panel(f"Groups by {label.lower()}", help=GROUP_ATTRIBUTES.get(attribute).description):
+    groups = need(q(group_views.group_options, sl, attribute))
+    show_table(groups, f"groups-{attribute}")
+    if note := group_views.few_annotators_note(groups):
+        st.caption(plain(note))
+    st.caption("Open a group's view: the Items table then shows its distribution beside the crowd's.")
+    links = st.columns(min(len(groups), 4))
+    for i, g in enumerate(groups["group_name"]):
+        links[i % len(links)].page_link("views/items.py", label=plain(f"{g} on the Items page"),
+                                        icon=":material/groups:",
+                                        query_params={**sl.to_params(), "groupby": attribute, "group": str(g)})
+
+alignment = q(perspectives.group_alignment, sl, attribute)
+with panel("Distance to each group", help=measure_help("group_distance")):
+    a = need(alignment)
+    fig = go.Figure()
+    for g, part in a.groupby("group_name", sort=False):
+        fig.add_trace(go.Scatter(x=part["mean"], y=part["run"], mode="markers", name=str(g),
+                                 error_x=dict(type="data", symmetric=False, array=part["hi"] - part["mean"],
+                                              arrayminus=part["mean"] - part["lo"])))
+    fig.update_layout(xaxis_title=metric.axis_title, yaxis_title=None)
+    show_chart(finish(fig, height=max(420, 28 * a["run"].nunique() + 140), legend_title=label), "group-distance")
+    st.caption(f"Each dot: a run's mean {metric.label.lower()} to one group's own label distribution on the "
+               "items that group rated (at least 2 ratings), with its 95% interval over items (bootstrap; on "
+               "large slices its normal approximation, as `interval_method` says). "
+               f"`beyond_floor`: the run is closer to the group than the group is to everyone else ({measure_help('group_floor')})")
+    show_table(a[["run", "model_type", "group_name", "mean", "lo", "hi", "n", "floor", "floor_lo", "floor_hi",
+                  "beyond_floor", "few_annotators", "unknown", "run_id"]], f"group-distance-{attribute}-{sl.metric}")
+
+with panel("Closest and farthest group per run", help=measure_help("group_spread")):
+    spread = perspectives.group_spread(need(alignment, show_note=False), metric.direction)
+    if not len(spread):
+        st.info(f"Fewer than two groups with at least {MIN_GROUP_ANNOTATORS} annotators and known values: "
+                "no spread to show.")
+    else:
+        show_table(spread, f"group-spread-{attribute}-{sl.metric}")
+
+with panel("RLVR vs RLHF, reasoning on vs off, side by side",
+           help="Model types pooled over their runs (items resampled); the grey tick is the group's "
+                "leave-group-out floor."):
+    types = need(q(perspectives.alignment_by_model_type, sl, attribute))
+    fig = go.Figure()
+    for t in type_order(types["model_type"]):
+        part = types[types["model_type"] == t]
+        fig.add_trace(go.Bar(x=part["group_name"].astype(str), y=part["mean"], name=t, marker_color=colour_for(t),
+                             error_y=dict(type="data", symmetric=False, array=part["hi"] - part["mean"],
+                                          arrayminus=part["mean"] - part["lo"])))
+    floors = types.drop_duplicates("group_name")
+    fig.add_trace(go.Scatter(x=floors["group_name"].astype(str), y=floors["floor"], mode="markers",
+                             marker=dict(symbol="line-ew-open", size=40, color="#555555"), name="leave-group-out floor"))
+    fig.update_layout(barmode="group", yaxis_title=metric.axis_title, xaxis_title=label)
+    show_chart(finish(fig), "group-model-types")
+    show_table(types, f"group-model-types-{attribute}-{sl.metric}")
+
+with panel("Does reasoning move a model toward or away from a group?", help=measure_help("group_paired_difference")):
+    kinds = [k for k in KINDS if k != "verbalized_vs_sampling"]
+    kind_url = page_param("gpair")
+    if st.session_state.get("p_kind") not in kinds:
+        st.session_state["p_kind"] = kind_url if kind_url in kinds else kinds[0]
+    kind = st.selectbox("Sibling pairs", kinds, key="p_kind",
+                        format_func=lambda k: f"{KINDS[k].left_label} vs {KINDS[k].right_label}")
+    set_page_param("gpair", None if kind == kinds[0] else kind)
+    diffs = need(q(group_pairs.group_paired_differences, sl, attribute, kind))
+    st.markdown(plain(diffs.attrs.get("sentence", "")))
+    show_table(diffs, f"group-paired-{kind}-{attribute}-{sl.metric}")
+
+st.header("Individual annotators")
+who, where = page_param("annotator"), page_param("adataset")
+if who and where:
+    with panel(plain(f"Annotator {who} ({where})"), help=measure_help("annotator_loo_agreement")):
+        mine = need(q(q_ann.annotator_items, sl, where, who))
+        st.caption(plain("Demographics: " + (", ".join(f"{k}={v}" for k, v in mine.attrs["demographics"].items())
+                                             or "none recorded")))
+        show_table(mine.assign(crowd_probs=mine["crowd_probs"].map(list)), f"annotator-{where}-{who}", column_config={
+            "crowd_probs": st.column_config.BarChartColumn("crowd", y_min=0, y_max=1),
+            "text": st.column_config.TextColumn("text", width="medium")})
+        st.page_link("views/perspectives.py", label="Back to all annotators", icon=":material/arrow_back:",
+                     query_params={**sl.to_params()})
+
+with panel("Agreement with the rest of the crowd", help=measure_help("annotator_loo_agreement")):
+    crowd = need(q(q_ann.annotator_agreement, sl))
+    show_table(crowd, "annotators-loo-agreement")
+    st.caption(f"`few_items`: fewer than {q_ann.MIN_ITEMS} rated items in the slice.")
+
+with panel("Annotators each run matches best and worst", help=measure_help("annotator_model_agreement")):
+    agree = need(q(q_ann.annotator_model_agreement, sl))
+    runs = agree.drop_duplicates("run_id")
+    run_names = dict(zip(runs["run_id"], runs["display_name"] + " · " + runs["model_type"] + " · " + runs["run_id"],
+                         strict=True))
+    run_url = page_param("arun")
+    if st.session_state.get("p_run") not in run_names:
+        st.session_state["p_run"] = run_url if run_url in run_names else next(iter(run_names))
+    run = st.selectbox("Run", list(run_names), key="p_run", format_func=run_names.get)
+    set_page_param("arun", run)
+    best, worst = q_ann.matched_annotators(agree, run)
+    cols = st.columns(2)
+    for col, title, frame in ((cols[0], "Best matched", best), (cols[1], "Worst matched", worst)):
+        with col:
+            st.markdown(f"**{title}**")
+            show_table(frame[["annotator_id", "dataset", "model_agreement", "n_items"]], f"{title}-{run}")
+            for r in frame.itertuples():
+                st.page_link("views/perspectives.py", label=plain(f"Open annotator {r.annotator_id}"),
+                             query_params={**sl.to_params(), "annotator": str(r.annotator_id),
+                                           "adataset": str(r.dataset), "arun": run})
+    st.caption("Per-annotator labels predicted by a run (LeWiDi 2025 task B) are not imported yet; agreement "
+               "here is with each run's most likely label.")
+
+share_link()
