@@ -8,6 +8,7 @@ import streamlit as st
 
 from data_layer.store import StoreError
 from ui import data
+from ui.text import plain_md
 
 st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
 
@@ -27,7 +28,7 @@ try:
     data.store()
 except StoreError as e:
     st.title("Disagreement Atlas")
-    st.error(str(e))
+    st.error(plain_md(e))
     st.stop()
 
 st.navigation(PAGES).run()

@@ -11,6 +11,8 @@ from data_layer.queries.options import is_simulated
 from data_layer.slice import Slice
 from ui import data
 from ui.sidebar import render_sidebar
+from ui.state import clean_url
+from ui.text import plain_md
 
 SIMULATED_BANNER = (
     "**Simulated demo data.** Every model and annotator here is simulated by our own code to show "
@@ -20,14 +22,17 @@ SIMULATED_BANNER = (
 
 
 def start_page(title: str) -> Slice:
+    cut = clean_url()  # before anything reads the URL
     sl = render_sidebar(page=title)
+    if cut:
+        st.warning(plain_md("Part of the link was too long and was cut: " + "; ".join(cut) + "."), icon="✂️")
     where = data.location()
     if where.warning:  # e.g. the Hub could not be reached and the app fell back
-        st.warning(where.note, icon="⚠️")
+        st.warning(plain_md(where.note), icon="⚠️")
     elif where.origin == "hub":  # which published dataset and commit the numbers come from
-        st.caption(where.note)
+        st.caption(plain_md(where.note))
     if data.q(is_simulated):
         st.info(SIMULATED_BANNER, icon="🧪")
     st.title(title)
-    st.caption(sl.sentence())
+    st.caption(plain_md(sl.sentence()))
     return sl
