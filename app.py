@@ -13,7 +13,7 @@ from ui.text import plain_md
 st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
 
 PAGES = [
-    st.Page("views/overview.py", title="Overview", icon=":material/insights:", url_path="overview",
+    st.Page("views/overview.py", title="Overview", icon=":material/insights:", url_path="home",
             default=True),
     st.Page("views/bands.py", title="Bands", icon=":material/equalizer:", url_path="bands"),
     st.Page("views/models.py", title="Models", icon=":material/leaderboard:", url_path="models"),
@@ -22,6 +22,11 @@ PAGES = [
     st.Page("views/published.py", title="Published results", icon=":material/menu_book:",
             url_path="published"),
     st.Page("views/data.py", title="Data", icon=":material/dataset:", url_path="data"),
+    # The default page is served at "/" whatever its url_path (which it still reserves), so
+    # "/overview" (in older links, and what a user types) matched no page and flashed "Page not
+    # found" first: this hidden twin of the default page answers it.
+    st.Page("views/overview.py", title="Overview", icon=":material/insights:", url_path="overview",
+            visibility="hidden"),
 ]
 
 try:
