@@ -8,11 +8,12 @@ import streamlit as st
 
 from data_layer.store import StoreError, rebuild_commands
 from ui import data, first_start
+from ui.text import plain_md
 
 st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
 
 PAGES = [
-    st.Page("views/overview.py", title="Overview", icon=":material/insights:", url_path="overview",
+    st.Page("views/overview.py", title="Overview", icon=":material/insights:", url_path="home",
             default=True),
     st.Page("views/bands.py", title="Bands", icon=":material/equalizer:", url_path="bands"),
     st.Page("views/models.py", title="Models", icon=":material/leaderboard:", url_path="models"),
@@ -25,6 +26,11 @@ PAGES = [
     # Review meetings (reviews/): sets with their minutes, and presenter mode for one set
     st.Page("views/review_sets.py", title="Review sets", icon=":material/fact_check:", url_path="review_sets"),
     st.Page("views/present.py", title="Presenter", icon=":material/slideshow:", url_path="present"),
+    # The default page is served at "/" whatever its url_path (which it still reserves), so
+    # "/overview" (in older links, and what a user types) matched no page and flashed "Page not
+    # found" first: this hidden twin of the default page answers it.
+    st.Page("views/overview.py", title="Overview", icon=":material/insights:", url_path="overview",
+            visibility="hidden"),
 ]
 
 

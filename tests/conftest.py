@@ -69,3 +69,10 @@ def open_page(page: str | None = None, query: dict | None = None, timeout: float
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of markdown the app escaped with ui.text.plain_md (AppTest reports the
+    markdown source): backslash escapes and the invisible word joiners removed."""
+    import re
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shown
 
 PAGES = ["overview", "bands", "models"]
 
@@ -48,7 +48,7 @@ def test_query_params_set_the_widgets(app_env, page):
     assert at.selectbox(key="w_metric").value == "jsd"
     assert at.selectbox(key="w_scheme").value == "tertile"
     assert at.multiselect(key="w_training").value == ["rlhf", "rlvr"]
-    assert "of task demo-nli" in at.caption[0].value
+    assert "of task demo-nli" in shown(at.caption[0].value)
 
 
 def test_models_changing_a_filter_changes_counts(app_env):
@@ -70,7 +70,7 @@ def test_bands_changing_a_filter_changes_counts(app_env):
 
 def test_overview_states_the_result_for_aggregate_metrics(app_env):
     at = _open("overview", {"metric": "var_corr"})
-    headline = at.markdown[2].value
+    headline = shown(at.markdown[2].value)
     assert "Variance correlation" in headline and "higher is better" in headline and "n=" in headline
     assert "no per-item noise floor" in " ".join(c.value for c in at.caption)
 
@@ -92,10 +92,10 @@ def test_overview_sentence_is_the_verdict_with_its_n_and_interval(app_env):
     from data_layer.verdict import verdict, verdicts_by_band
     at = _open("overview")
     v = verdict(_store(app_env), Slice())
-    sentence = at.markdown[0].value
+    sentence = shown(at.markdown[0].value)
     assert sentence == f"#### {v.sentence}" and v.word in sentence
     assert f"{v.n:,} items" in sentence and f"{v.lo:+.3f} to {v.hi:+.3f}" in sentence
-    by_band = at.markdown[1].value
+    by_band = shown(at.markdown[1].value)
     for band, bv in verdicts_by_band(_store(app_env), Slice()):
         assert f"**{band}**" in by_band and f"{bv.lo:+.3f} to {bv.hi:+.3f}" in by_band and f"n = {bv.n:,}" in by_band
     assert "How the sentence is decided" in at.expander[0].label
@@ -103,8 +103,8 @@ def test_overview_sentence_is_the_verdict_with_its_n_and_interval(app_env):
     # the sentence follows the slice
     at.multiselect(key="w_tasks").set_value(["demo-nli"]).run()
     v2 = verdict(_store(app_env), Slice(tasks=("demo-nli",)))
-    assert at.markdown[0].value == f"#### {v2.sentence}" != sentence and "320 items" in at.markdown[0].value
-    assert f"{v2.lo:+.3f} to {v2.hi:+.3f}" in at.markdown[0].value
+    assert shown(at.markdown[0].value) == f"#### {v2.sentence}" != sentence and "320 items" in at.markdown[0].value
+    assert f"{v2.lo:+.3f} to {v2.hi:+.3f}" in shown(at.markdown[0].value)
 
 
 def test_overview_shows_intervals_and_the_noise_floor(app_env):
@@ -238,8 +238,8 @@ def test_bands_keeps_the_human_side_when_no_run_matches(app_env):
 
 def test_bands_page_explains_when_a_chart_needs_a_per_item_metric(app_env):
     at = _open("bands", {"metric": "f1", "scheme": "highvar"})
-    assert any("per-item metric" in i.value for i in at.info)
-    assert any("not defined by cuts on entropy" in c.value for c in at.caption)
+    assert any("per-item metric" in shown(i.value) for i in at.info)
+    assert any("not defined by cuts on entropy" in shown(c.value) for c in at.caption)
 
 
 def _panel_script():
@@ -278,4 +278,4 @@ def test_the_slice_survives_a_page_switch(app_env):
     at = _open("overview", {"tasks": "demo-nli", "metric": "jsd"})
     at.switch_page("views/models.py").run()
     assert at.multiselect(key="w_tasks").value == ["demo-nli"] and at.selectbox(key="w_metric").value == "jsd"
-    assert at.query_params["tasks"] == "demo-nli" and "of task demo-nli" in at.caption[0].value
+    assert at.query_params["tasks"] == "demo-nli" and "of task demo-nli" in shown(at.caption[0].value)

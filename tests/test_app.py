@@ -1,6 +1,6 @@
 """AppTest smoke over app.py on a real demo store."""
 
-from tests.conftest import open_page
+from tests.conftest import open_page, shown
 
 
 def _run(query=None):
@@ -20,7 +20,7 @@ def test_query_params_set_the_widgets_and_the_counts(app_env):
     at = _run({"tasks": "demo-nli", "scheme": "highvar", "training": "rlvr,rlhf", "metric": "jsd"})
     assert at.multiselect(key="w_tasks").value == ["demo-nli"]
     assert at.selectbox(key="w_scheme").value == "highvar"
-    assert at.caption[0].value.startswith("all items (ni et al. highvar) of task demo-nli, RLHF vs RLVR models")
+    assert shown(at.caption[0].value).startswith("all items (ni et al. highvar) of task demo-nli, RLHF vs RLVR models")
     frame = at.dataframe[0].value
     assert set(frame["band"]) <= {"rest", "highvar"}
     n_one_task = frame["n"].sum()
@@ -31,4 +31,4 @@ def test_query_params_set_the_widgets_and_the_counts(app_env):
 
 def test_unknown_values_in_the_link_are_reported_not_fatal(app_env):
     at = _run({"tasks": "no-such-task", "metric": "tvdd"})
-    assert any("Did you mean 'tvd'" in w.value for w in at.warning)
+    assert any("Did you mean 'tvd'" in shown(w.value) for w in at.warning)

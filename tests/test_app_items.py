@@ -4,7 +4,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from data_layer.metrics import METRICS
-from tests.conftest import open_page
+from tests.conftest import open_page, shown
 
 ODD = {"task": "demo-offensive", "item": "demo-offensive-0007"}
 
@@ -84,9 +84,9 @@ def test_html_and_markdown_in_item_text_render_literally(app_env):
 
 def test_item_page_explains_unknown_or_missing_ids(app_env):
     at = _run("views/item.py", {"task": "demo-offensive", "item": "no-such-item"})
-    assert "has no item 'no-such-item'" in at.error[0].value
+    assert "has no item 'no-such-item'" in shown(at.error[0].value)
     at = _run("views/item.py", {"task": "nope", "item": "x"})
-    assert "no task 'nope'" in at.error[0].value
+    assert "no task 'nope'" in shown(at.error[0].value)
     at = _run("views/item.py")
     assert any("No item is selected" in i.value for i in at.info)
 

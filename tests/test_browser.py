@@ -40,9 +40,11 @@ def _free_port() -> int:
 
 
 def _page_paths() -> list[tuple[str, bool]]:
-    """(url_path, is_default) of every st.Page registered in app.py (read from its source)."""
+    """(url_path, is_default) of every st.Page in app.py's menu (read from its source; hidden
+    pages, such as the Overview's twin at /overview, are not in the menu)."""
     pages = re.findall(r"st\.Page\(([^)]*)\)", (ROOT / "app.py").read_text())
-    return [(re.search(r'url_path="([^"]+)"', p).group(1), "default=True" in p) for p in pages]
+    return [(re.search(r'url_path="([^"]+)"', p).group(1), "default=True" in p) for p in pages
+            if 'visibility="hidden"' not in p]
 
 
 @contextlib.contextmanager

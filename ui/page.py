@@ -13,6 +13,8 @@ from ui import data
 from ui.no_runs import note_if_no_model_runs
 from ui.reviews import with_judged
 from ui.sidebar import render_sidebar
+from ui.state import clean_url
+from ui.text import plain_md
 
 SIMULATED_BANNER = (
     "**Simulated demo data.** Every model and annotator here is simulated by our own code to show "
@@ -22,15 +24,18 @@ SIMULATED_BANNER = (
 
 
 def start_page(title: str) -> Slice:
+    cut = clean_url()  # before anything reads the URL
     sl = with_judged(render_sidebar(page=title))  # the review store says which items are judged
+    if cut:
+        st.warning(plain_md("Part of the link was too long and was cut: " + "; ".join(cut) + "."), icon="✂️")
     where = data.location()
     if where.warning:  # e.g. the Hub could not be reached and the app fell back
-        st.warning(where.note, icon="⚠️")
+        st.warning(plain_md(where.note), icon="⚠️")
     elif where.origin == "hub":  # which published dataset and commit the numbers come from
-        st.caption(where.note)
+        st.caption(plain_md(where.note))
     if data.q(is_simulated):
         st.info(SIMULATED_BANNER, icon="🧪")
     st.title(title)
-    st.caption(sl.sentence())
+    st.caption(plain_md(sl.sentence()))
     note_if_no_model_runs()  # every page: a store of ratings alone is not broken, it awaits runs
     return sl

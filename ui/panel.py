@@ -13,6 +13,7 @@ from data_layer.queries.coverage import scored_rows
 from data_layer.slice import Slice
 from data_layer.store import Result
 from ui.data import q
+from ui.text import plain_md
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +28,14 @@ def need(res: Result, show_note: bool = True) -> pd.DataFrame:
     if not res.ok:
         raise EmptyPanel(res.message)
     if res.message and show_note:
-        st.caption(res.message)
+        st.caption(plain_md(res.message))
     return res.frame
 
 
 def stop_if_empty(sl: Slice) -> None:
     """One explanation instead of a stack of empty panels when nothing in the slice is scored."""
     if not q(scored_rows, sl):
-        st.info(f"Nothing is scored in this slice ({sl.sentence()}). Widen the filters in the sidebar: "
+        st.info(f"Nothing is scored in this slice ({plain_md(sl.sentence())}). Widen the filters in the sidebar: "
                 "some combinations (e.g. a model with a method it was never run with) are empty.", icon="ℹ️")
         st.stop()
 
@@ -46,8 +47,8 @@ def panel(title: str | None = None, help: str | None = None) -> Iterator[None]:
     try:
         yield
     except EmptyPanel as e:
-        st.info(str(e), icon="ℹ️")
+        st.info(plain_md(e), icon="ℹ️")
     except Exception as e:  # st.stop / rerun / switch_page are BaseExceptions and pass through
         log.exception("panel %r failed", title)
-        st.error(f"This panel could not be drawn ({type(e).__name__}: {e}). "
+        st.error(f"This panel could not be drawn ({type(e).__name__}: {plain_md(e, limit=500)}). "
                  "The rest of the page is unaffected.", icon="⚠️")

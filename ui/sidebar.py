@@ -16,6 +16,9 @@ from reviews.vocabulary import ANNOTATION_ERROR
 from ui.data import location, q
 from ui.group_controls import group_controls, seed_group_widgets
 from ui.state import slice_from_url, write_slice
+from ui.text import clip, plain_md
+
+ECHO_CHARS = 80  # of each ignored URL value the warning repeats
 
 _RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasoning", REASONING_LABELS.get),
                ("methods", "method", METHOD_LABELS.get), ("steering", "steering", STEERING_LABELS.get),
@@ -62,12 +65,14 @@ def _initial_slice(choices: Choices) -> Slice:
     try:
         sl = slice_from_url()
     except (SliceError, UnknownName) as e:
-        st.session_state["url_problem"] = f"Part of the link was ignored: {e}"
+        st.session_state["url_problem"] = f"Part of the link was ignored: {clip(e, 3 * ECHO_CHARS)}"
         sl = Slice()
     known = choices.known
-    ignored = [f"{f}={v}" for f, allowed in known.items() for v in getattr(sl, f) if v not in allowed]
+    ignored = [f"{f}={clip(v, ECHO_CHARS)}" for f, allowed in known.items() for v in getattr(sl, f)
+               if v not in allowed]
     if ignored:
-        st.session_state["url_problem"] = f"Unknown values in the link were ignored: {', '.join(ignored)}"
+        more = f" and {len(ignored) - 10:,} more" if len(ignored) > 10 else ""
+        st.session_state["url_problem"] = f"Unknown values in the link were ignored: {', '.join(ignored[:10])}{more}"
     return sl.with_(**{f: tuple(v for v in getattr(sl, f) if v in allowed) for f, allowed in known.items()})
 
 
@@ -108,7 +113,7 @@ def render_sidebar(page: str = "") -> Slice:
     with st.sidebar:
         st.header("Slice")
         if st.session_state.get("url_problem"):
-            st.warning(st.session_state.pop("url_problem"))
+            st.warning(plain_md(st.session_state.pop("url_problem")))
         st.multiselect(FACETS.get("task").label, list(choices.tasks), key="w_tasks",
                        format_func=choices.task_labels.__getitem__,
                        placeholder="All tasks", help=FACETS.get("task").description)

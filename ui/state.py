@@ -2,13 +2,45 @@
 st.query_params, so every view has a link that reproduces it."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from data_layer.slice import SLICE_PARAM_KEYS, Slice
 
+# Longest value a URL parameter keeps. The longest honest one is a list of every model or task
+# id of a large store (~100 ids of ~30 characters); a 100 KB value took a browser 27-84 s to
+# render once echoed, so anything longer is cut here, at the boundary, and the user told.
+MAX_PARAM_CHARS = 4000
+# Control characters (NUL and the like) have no place in an id or a search; a badly encoded
+# byte (%ff) has already become U+FFFD when Streamlit decoded the query string.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_param(value: str) -> str:
+    """A URL parameter value as the app uses it: control characters dropped, at most
+    MAX_PARAM_CHARS characters."""
+    return _CONTROL.sub("", str(value))[:MAX_PARAM_CHARS]
+
+
+def clean_url() -> list[str]:
+    """Cut over-long values (and drop control characters) in the URL itself, so the link the
+    page shares is the one it honours; returns a notice per parameter that was cut."""
+    cut = []
+    for key in list(st.query_params.keys()):
+        values = st.query_params.get_all(key)
+        cleaned = [clean_param(v) for v in values]
+        if cleaned != values:
+            st.query_params[key] = cleaned if len(cleaned) > 1 else cleaned[0]
+            longest = max(len(v) for v in values)
+            if longest > MAX_PARAM_CHARS:
+                cut.append(f"{key[:40]} was {longest:,} characters long; only its first "
+                           f"{MAX_PARAM_CHARS:,} were read")
+    return cut
+
 
 def url_params() -> dict[str, list[str]]:
-    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    return {k: [clean_param(v) for v in st.query_params.get_all(k)] for k in st.query_params.keys()}
 
 
 def slice_from_url() -> Slice:
@@ -27,7 +59,8 @@ def write_slice(sl: Slice) -> None:
 
 
 def page_param(key: str, default: str | None = None) -> str | None:
-    return st.query_params.get(key, default)
+    value = st.query_params.get(key, default)
+    return value if value is None else clean_param(value)
 
 
 def set_page_param(key: str, value: str | None) -> None:

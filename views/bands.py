@@ -21,6 +21,7 @@ from ui.data import q
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel
 from ui.share import share_link
+from ui.text import plain_chart, plain_chart_frame, plain_md
 
 sl = start_page("Bands: where do people disagree, and what happens to the models there?")
 metric = METRICS.get(sl.metric)
@@ -39,7 +40,8 @@ def _histogram(hist: pd.DataFrame, edges: pd.DataFrame | None, width: float, sch
     tasks = sorted(hist["task_id"].unique())
     cols = 2 if len(tasks) > 1 else 1
     rows = (len(tasks) + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=tasks, vertical_spacing=0.14 / rows * 2)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plain_chart(t) for t in tasks],
+                        vertical_spacing=0.14 / rows * 2)
     # Traces and edge lines go in with one call each: plotly re-validates the whole layout on
     # every add_bar / add_vline, which at 20 tasks took most of a second.
     traces, where, lines = [], ([], []), []
@@ -68,7 +70,7 @@ with panel("How much do people disagree?",
     hist = need(q(bands.entropy_histogram, sl))
     edges_res = q(bands.band_edges, sl)
     show_chart(built_once(_histogram, hist, edges_res.frame, 1 / 20, sl.band_scheme), "bands-human-entropy-histogram")
-    st.caption(f"{scheme.label}: {scheme.definition}." + ("" if edges_res.ok else f" {edges_res.message}"))
+    st.caption(f"{scheme.label}: {scheme.definition}." + ("" if edges_res.ok else f" {plain_md(edges_res.message)}"))
     if edges_res.ok:
         with st.expander("Band edges per task"):
             show_table(edges_res.frame, f"band-edges-{sl.band_scheme}")
@@ -83,6 +85,7 @@ def _shared_edges(edges: pd.DataFrame | None) -> list[float]:
 
 
 def _binned(df: pd.DataFrame, edges: list[float], floor: pd.DataFrame | None) -> go.Figure:
+    df = plain_chart_frame(df, ["model_type"])
     fig = px.line(df, x="bin_mid", y="mean", color="model_type", markers=True,
                   error_y="err_hi", error_y_minus="err_lo",
                   **type_style(df["model_type"]), custom_data=["n", "small_n", "lo", "hi"],
@@ -110,8 +113,8 @@ def _binned(df: pd.DataFrame, edges: list[float], floor: pd.DataFrame | None) ->
 
 def _floor_text(floor_res) -> str:
     if not floor_res.ok:
-        return " " + floor_res.message
-    parts = "; ".join(f"{r.band} {r.noise_floor:.3f} (n = {r.n:,} items)"
+        return " " + plain_md(floor_res.message)
+    parts = "; ".join(f"{plain_md(r.band)} {r.noise_floor:.3f} (n = {r.n:,} items)"
                       for r in floor_res.frame.itertuples(index=False))
     return (f" Noise floor per band (what a model that knew each item's true label distribution would "
             f"still score against a panel of the same size): {parts}. Below the floor means closer to this "
@@ -136,12 +139,15 @@ with panel(f"{metric.label} against human disagreement"):
 
 
 def _scatter(df: pd.DataFrame) -> go.Figure:
+    # ids travel raw in customdata (a click opens the item by them); the hover shows escaped copies
+    df = plain_chart_frame(df.assign(task_shown=df["task_id"], item_shown=df["item_id"]),
+                           ["model_type", "display_name", "task_shown", "item_shown"])
     fig = px.scatter(df, x="human_norm", y="model_norm", color="model_type", opacity=0.55,
                      **type_style(df["model_type"]),
-                     custom_data=["task_id", "item_id", "display_name"],
+                     custom_data=["task_id", "item_id", "display_name", "task_shown", "item_shown"],
                      labels={"human_norm": ENTROPY_AXIS, "model_norm": "Model spread (entropy / ln K)",
                              "model_type": "Model type"})
-    fig.update_traces(marker_size=8, hovertemplate="%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}"
+    fig.update_traces(marker_size=8, hovertemplate="%{customdata[4]} (%{customdata[3]})<br>%{customdata[2]}"
                       "<br>human %{x:.2f}, model %{y:.2f}<br>click to open<extra></extra>")
     fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(color="#333", dash="dash", width=2))
     for x, y, anchor, text in ((0.97, 0.05, "right", "over-confident<br>(less spread than people)"),

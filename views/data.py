@@ -13,7 +13,7 @@ from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
 from ui.share import share_link
-from ui.text import md_escape
+from ui.text import plain_md
 
 start_page("Data, bands and metrics")
 
@@ -22,12 +22,12 @@ tab_tasks, tab_bands, tab_metrics, tab_build = st.tabs(["Tasks", "Banding scheme
 with tab_tasks:
     cards = q(datacards.task_cards)
     if not cards.ok:
-        st.info(cards.message)
+        st.info(plain_md(cards.message))
     else:
         for t in cards.frame.itertuples():
             with st.container(border=True):
-                st.subheader(md_escape(t.name), anchor=False)
-                st.caption(md_escape(f"{t.task_id} · dataset {t.dataset} · {t.scale} scale"))
+                st.subheader(plain_md(t.name), anchor=False)
+                st.caption(plain_md(f"{t.task_id} · dataset {t.dataset} · {t.scale} scale"))
                 if isinstance(t.description, str):
                     st.text(t.description)
                 c = st.columns(4)
@@ -37,7 +37,7 @@ with tab_tasks:
                             f"({t.annotators_per_item_min}–{t.annotators_per_item_max})",
                             help="Median (min–max) number of ratings per item.")
                 c[3].metric("Dropped items", f"{t.n_dropped_items:,}",
-                            help=t.dropped_reason if isinstance(t.dropped_reason, str) else
+                            help=plain_md(t.dropped_reason) if isinstance(t.dropped_reason, str) else
                             "Items with fewer annotators than the study's minimum are dropped.")
                 left, right = st.columns([1, 2])
                 left.dataframe(pd.DataFrame({"label": list(t.labels), "display name": list(t.label_names)}),
@@ -69,7 +69,7 @@ with tab_bands:
                     "upper": st.column_config.NumberColumn(format="%.3f")})
                 download_csv(edges.frame, f"band-edges-{scheme.name}.csv")
             else:
-                st.info(edges.message)
+                st.info(plain_md(edges.message))
 
 with tab_metrics:
     st.caption("Generated from the metric registry (data_layer/metrics.py): the same definitions the "
@@ -90,7 +90,7 @@ with tab_metrics:
 with tab_build:
     info = q(datacards.build_info)
     if not info.ok:
-        st.info(info.message)
+        st.info(plain_md(info.message))
     else:
         b = info.frame.iloc[0]
         if b["simulated"]:

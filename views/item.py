@@ -21,7 +21,8 @@ from ui.page import start_page
 from ui.review_panels import item_review_panel
 from ui.share import share_link
 from ui.state import page_param
-from ui.text import md_escape as plain
+from ui.text import plain_chart
+from ui.text import plain_md as plain
 
 HUMAN_COLOUR = "#333333"
 MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders quickly
@@ -45,7 +46,7 @@ order = q_order.ItemOrder.from_params({k: page_param(k) for k in q_order.ORDER_K
 page = q(q_page.item_page, sl, order, task_id, item_id)
 detail = page.detail
 if not detail.ok:
-    st.error(detail.message)
+    st.error(plain(detail.message))
     st.page_link("views/items.py", label="Browse the items", icon=":material/table_rows:", query_params=sl.to_params())
     st.stop()
 item = detail.frame.iloc[0]
@@ -64,7 +65,7 @@ if near.ok:
             col.page_link("views/item.py", label=label, query_params={
                 "task": by_step[step].task_id, "item": by_step[step].item_id, **links})
 else:
-    nav[1].caption(near.message)
+    nav[1].caption(plain(near.message))
 
 # ------------------------------------------------------------------ the item itself
 st.subheader(plain(f"{item['item_id']} · {item['task_name']}"))
@@ -98,13 +99,13 @@ def _distributions(long: pd.DataFrame, labels: list, colours: dict):
 human, models = page.human, page.models
 st.subheader("Human and model distributions")
 if human.ok:
-    labels = list(human.frame["label_name"])
+    labels = [plain_chart(name) for name in human.frame["label_name"]]  # Plotly renders HTML in them
     series = [pd.DataFrame({"who": f"Humans (n={int(item['n_annotators'])})", "label": labels,
                             "share": human.frame["share"], "type": "Humans"})]
     if models.ok:
         for _, r in models.frame.iterrows():
-            series.append(pd.DataFrame({"who": run_name(r), "label": labels, "share": list(r["probs"]),
-                                        "type": r["model_type"]}))
+            series.append(pd.DataFrame({"who": plain_chart(run_name(r)), "label": labels,
+                                        "share": list(r["probs"]), "type": plain_chart(r["model_type"])}))
     long = pd.concat(series, ignore_index=True)
     colours = {w: (HUMAN_COLOUR if t == "Humans" else colour_for(t))
                for w, t in long[["who", "type"]].drop_duplicates().itertuples(index=False)}
@@ -124,11 +125,11 @@ if human.ok:
             st.dataframe(ann.frame, hide_index=True, height=min(400, 35 * (len(ann.frame) + 1) + 3))
             download_csv(ann.frame, f"{item_id}-annotators.csv")
         else:
-            st.info(ann.message)
+            st.info(plain(ann.message))
     if page.annotations.ok:
         show_item_groups(sl, task_id, item_id)
 else:
-    st.warning(human.message)
+    st.warning(plain(human.message))
 
 # ------------------------------------------------------------------ per-model metrics
 st.subheader("Per-model metrics")
@@ -143,7 +144,7 @@ if models.ok:
         for m in ITEM_METRICS})
     download_csv(table, f"{item_id}-model-metrics.csv")
 else:
-    st.info(models.message)
+    st.info(plain(models.message))
 
 # ------------------------------------------------------------------ raw samples
 st.subheader("Model outputs")
@@ -171,7 +172,7 @@ if gens.ok:
                             wrap_lines=True)
     download_csv(gens.frame, f"{item_id}-samples.csv", "Download all samples as CSV")
 else:
-    st.info(gens.message)
+    st.info(plain(gens.message))
 
 st.subheader("Review")  # verdicts and notes (reviews/), and the review sets holding the item
 item_review_panel(task_id, item_id, sorted(set(models.frame["model_type"])) if models.ok else [])

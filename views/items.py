@@ -15,6 +15,7 @@ from ui.page import start_page
 from ui.review_panels import gap_check, make_set_panel, review_column
 from ui.share import share_link
 from ui.state import page_param, set_page_param
+from ui.text import plain_md
 
 PAGE_SIZE = 25
 HUMAN_COLOUR = "#333333"
@@ -62,17 +63,17 @@ def column_config(run: str | None, rlvr: str | None, rlhf: str | None) -> dict:
     }
     if run:
         config["run_probs"] = bar("model run", y_min=0, y_max=1, color=type_colour(run), width=75,
-                                  help=run_labels[run])
+                                  help=plain_md(run_labels[run]))
         role = " (RLVR)" if run == rlvr else " (RLHF)" if run == rlhf else ""
         config["run_metric"] = number(metric.name + role, format="%.3f", width=60 + 10 * bool(role),
-                                      help=f"{metric.label} ({metric.direction_text}) of {run_labels[run]}"
+                                      help=f"{metric.label} ({metric.direction_text}) of {plain_md(run_labels[run])}"
                                       + ("; the pair's column of the same name shows its distribution"
                                          if role else ""))
     if rlvr and rlhf:
         config["rlvr_probs"] = bar("RLVR", y_min=0, y_max=1, color=type_colour(rlvr), width=75,
-                                   help=run_labels[rlvr])
+                                   help=plain_md(run_labels[rlvr]))
         config["rlhf_probs"] = bar("RLHF", y_min=0, y_max=1, color=type_colour(rlhf), width=75,
-                                   help=run_labels[rlhf])
+                                   help=plain_md(run_labels[rlhf]))
         config["gap"] = number("gap", format="%+.3f", width=70, help=gap_help())
     return config
 
@@ -103,13 +104,13 @@ if run_ids:  # default: the first pair's RLVR run, so the divergence and gap col
     run = pick[0].selectbox(f"Model run for the “{metric.label}” column", run_ids, key="it_run",
                             format_func=run_labels.get)
 else:
-    pick[0].info(runs.message)
+    pick[0].info(plain_md(runs.message))
 if pair_keys:
     _pick("it_pair", pair_keys, f"{url_order.rlvr}{items.PAIR_SEP}{url_order.rlhf}", pair_keys[0])
     rlvr, _, rlhf = pick[1].selectbox("RLVR vs RLHF pair for the gap column", pair_keys, key="it_pair",
                                       format_func=pair_labels.get).partition(items.PAIR_SEP)
 else:
-    pick[1].info(pairs.message)
+    pick[1].info(plain_md(pairs.message))
 
 order = items.ItemOrder(sort=sort, descending=descending, run=run, rlvr=rlvr, rlhf=rlhf,
                         search=search.strip())
@@ -130,7 +131,7 @@ st.session_state["it_page"] = min(max(1, st.session_state["it_page"]), n_pages)
 
 res = q(items.items_page, sl, order, st.session_state["it_page"], PAGE_SIZE)
 if not res.ok:
-    st.info(res.message)
+    st.info(plain_md(res.message))
     share_link()
     st.stop()
 
@@ -162,7 +163,7 @@ if event.selection.rows:
 
 nav = st.columns([1, 2, 3], vertical_alignment="bottom")
 nav[0].number_input("Page", min_value=1, max_value=n_pages, step=1, key="it_page")
-nav[1].markdown(f"page {st.session_state['it_page']} of {n_pages}")
+nav[1].markdown(f"page {st.session_state['it_page']:,} of {n_pages:,}")
 set_page_param("page", str(st.session_state["it_page"]) if st.session_state["it_page"] > 1 else None)
 with nav[2]:
     download_csv(table[cols], f"items-page-{st.session_state['it_page']}.csv", "Download this page as CSV")

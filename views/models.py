@@ -31,6 +31,7 @@ from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
 from ui.share import share_link
 from ui.state import page_param, set_page_param
+from ui.text import plain_chart, plain_chart_frame, plain_md
 
 sl = start_page("Models: who predicts human disagreement best?")
 stop_if_empty(sl)
@@ -108,7 +109,7 @@ def _paired_frame(by: str) -> tuple[pd.DataFrame, str]:
         raise EmptyPanel(f"{metric.label} is undefined on the items both sides scored in every comparison here.")
     df = df.assign(comparison=df["left_label"] + " − " + df["right_label"],
                    reading=[_side_named(r) for r in df.itertuples(index=False)])
-    return df, res.message
+    return df, plain_md(res.message)
 
 
 def _diff_axis_title() -> str:
@@ -121,6 +122,7 @@ def _diff_axis_title() -> str:
 
 
 def _forest(df: pd.DataFrame, by: str) -> go.Figure:
+    df = plain_chart_frame(df, ["comparison", "reading", by])  # names from the store, shown by Plotly
     groups = [g for g in scheme.bands if g in set(df[by])] if by == "band" else sorted(df[by].unique())
     comps = list(dict.fromkeys(df["comparison"]))
     wrap = len(groups) if len(groups) <= 3 else 2 if len(groups) == 4 else 3
@@ -211,6 +213,7 @@ with panel("Win rates over matched settings (as in Ni et al., Table 1)",
 
 
 def _pairs_chart(long: pd.DataFrame) -> go.Figure:
+    long = plain_chart_frame(long, ["comparison", "model_type", "display_name", "band"])
     bands = [b for b in scheme.bands if b in set(long["band"])]
     fig = px.scatter(long, x="mean", y="comparison", color="model_type", facet_col="band",
                      category_orders={"band": bands, "model_type": type_order(long["model_type"])},
@@ -239,8 +242,8 @@ with panel("RLVR vs RLHF siblings, band by band",
     show_chart(built_once(_pairs_chart, pairs.pair_long(pair_frame), also=(sl.metric, sl.band_scheme)),
                f"pairs-{sl.metric}")
     wins = pair_frame["better"].value_counts()
-    st.markdown(f"**{metric.label}, {metric.direction_text}:** RLVR is better in {wins.get('RLVR', 0)} and "
-                f"RLHF in {wins.get('RLHF', 0)} of {len(pair_frame)} sibling comparisons × bands.")
+    st.markdown(f"**{metric.label}, {metric.direction_text}:** RLVR is better in {wins.get('RLVR', 0):,} and "
+                f"RLHF in {wins.get('RLHF', 0):,} of {len(pair_frame)} sibling comparisons × bands.")
     cols = ["comparison", "band", "display_name_rlhf", "mean_rlhf", "n_rlhf", "display_name_rlvr",
             "mean_rlvr", "n_rlvr", "diff", "better"]
     show_table(pair_frame[cols], f"pairs-{sl.metric}", column_config={
@@ -248,7 +251,9 @@ with panel("RLVR vs RLHF siblings, band by band",
 
 
 def _methods_chart(df: pd.DataFrame) -> go.Figure:
-    df = df.assign(x=[f"{METHOD_LABELS.get(m, m)}<br>{REASONING_LABELS.get(r, r)}<br>{STEERING_LABELS.get(s, s)}"
+    df = plain_chart_frame(df, ["display_name", "model_type", "variant"])
+    df = df.assign(x=["<br>".join(plain_chart(name) for name in (
+                          METHOD_LABELS.get(m, m), REASONING_LABELS.get(r, r), STEERING_LABELS.get(s, s)))
                       for m, r, s in zip(df["method"], df["reasoning"], df["steering"], strict=True)],
                    label=[f"{v:.2f}" + (" ⚠" if s else "") for v, s in zip(df["mean"], df["small_n"], strict=True)])
     n_models = df["display_name"].nunique()

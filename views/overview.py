@@ -19,6 +19,7 @@ from ui.data import q
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
 from ui.share import share_link
+from ui.text import plain_chart_frame, plain_md
 
 sl = start_page("Are reasoning models worse at predicting human disagreement?")
 stop_if_empty(sl)
@@ -33,16 +34,16 @@ AGG_NOTE = ("computed within each run × task and averaged over them, weighted b
 def _band_line(band: str, v: Verdict) -> str:
     """One short line per band from the verdict's numbers."""
     if v.word is None or v.lo is None:
-        return f"- **{band}**: {v.sentence}"
+        return f"- **{plain_md(band)}**: {plain_md(v.sentence)}"
     word = "no clear difference" if v.word == "no clear difference" else f"RLVR {v.word}"
     p = "" if v.p is None else ("; p < 0.001" if v.p < 0.001 else f"; p = {v.p:.3f}")
-    return (f"- **{band}**: {word}: {v.diff:+.3f} ({CI} {v.lo:+.3f} to {v.hi:+.3f}; "
+    return (f"- **{plain_md(band)}**: {word}: {v.diff:+.3f} ({CI} {v.lo:+.3f} to {v.hi:+.3f}; "
             f"n = {v.n:,} items{p})")
 
 
 with panel():
     answer = q(verdict, sl)
-    st.markdown(f"#### {answer.sentence}")
+    st.markdown(f"#### {plain_md(answer.sentence)}")
     relaxed = [name for name, on in (("training", sl.training), ("reasoning", sl.reasoning),
                                      ("model", sl.models)) if on]
     if relaxed:
@@ -69,7 +70,7 @@ def _noise_floor_shapes(fig: go.Figure, floor: pd.DataFrame, bands: list[str]) -
 
 def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, floor: pd.DataFrame | None = None):
     metric, scheme = METRICS.get(metric_name), BAND_SCHEMES.get(scheme_name)  # arguments: built_once keys on them
-    df = df[df["mean"].notna()]
+    df = plain_chart_frame(df[df["mean"].notna()], ["task_id", "model_type"] if by_task else ["model_type"])
     if not len(df):
         raise EmptyPanel(f"{metric.label} is {UNDEFINED_NOTE}, for every model type and band here.")
     df = df.assign(err_hi=lambda d: d["hi"] - d["mean"],
@@ -118,7 +119,7 @@ def _undefined_caption(df: pd.DataFrame) -> None:
     missing = df[df["mean"].isna()]
     if len(missing):
         where = ", ".join(f"{r.model_type} in {r.band}" for r in missing.itertuples(index=False))
-        st.caption(f"Left out because the value is {UNDEFINED_NOTE}: {where}.")
+        st.caption(f"Left out because the value is {UNDEFINED_NOTE}: {plain_md(where)}.")
 
 
 res = q(means_with_intervals, sl)
@@ -126,7 +127,7 @@ floor_res = q(noise_floor, sl, True)
 with panel(f"{metric.label} by model type and band"):
     df = need(res, show_note=False)
     fig = built_once(_bars, df, False, sl.metric, sl.band_scheme, floor_res.frame)
-    st.markdown(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False))
+    st.markdown(plain_md(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False)))
     show_chart(fig, f"overview-{sl.metric}-by-band")
     agg = f" {metric.label} is {AGG_NOTE}." if metric.level == "aggregate" else ""
     floor_text = (" Dashed black line: the annotator-sampling noise floor of the band — what a model that "
@@ -135,7 +136,7 @@ with panel(f"{metric.label} by model type and band"):
                   " Below the floor means closer to this very panel than a fresh panel of the same size "
                   "would be (simulated models built from the observed labels can do that)."
                   if floor_res.ok else "")
-    st.caption(f"Bars: {df['statistic'].iloc[0]} per model type and band; whiskers: {CI} ({df['method'].iloc[0]}"
+    st.caption(f"Bars: {plain_md(df['statistic'].iloc[0])} per model type and band; whiskers: {CI} ({plain_md(df['method'].iloc[0])}"
                f"{f', {N_RESAMPLES:,} resamples' * df['method'].iloc[0].startswith('percentile')}); hover for n. ⚠ marks values over fewer "
                f"than {SMALL_N} items.{floor_text}{agg} Bands: {scheme.definition}.")
     _undefined_caption(df)
@@ -162,6 +163,6 @@ with panel("The numbers"):
                            help="What a perfect model would still score in this band (annotator sampling)"),
         "small_n": st.column_config.CheckboxColumn("small n ⚠")})
     if not floor_res.ok:
-        st.caption(floor_res.message)
+        st.caption(plain_md(floor_res.message))
 
 share_link()

@@ -13,6 +13,7 @@ from ui.data import q
 from ui.page import start_page
 from ui.share import share_link
 from ui.state import page_param, set_page_param
+from ui.text import plain_md
 
 REASONING_COLOURS = {"R1": "#D55E00", "No-CoT": "#0072B2", "CoT": "#56B4E9"}  # = RLVR / RLHF colours
 REASONING_NAMES = {"R1": "R1 (RLVR model)", "No-CoT": "RLHF model, no CoT", "CoT": "RLHF model + CoT"}
@@ -30,11 +31,11 @@ start_page("Published results: Ni et al. (EACL 2026)")
 st.markdown("Per-model figures of **Ni et al.**, transcribed from the paper's "
             "Tables 5 and 6 and shipped with the project (`reference_data/`). These are the paper's "
             "numbers on real models, not this store's data; the sidebar slice does not apply here.")
-st.caption(q(pub.citation))
+st.caption(plain_md(q(pub.citation)))
 pairs = q(pub.pair_models)
-st.caption("Models per pair (RLHF | RLVR): " + "; ".join(
+st.caption("Models per pair (RLHF | RLVR): " + plain_md("; ".join(
     f"{p} = {h} | {v}" for p, h, v in zip(pairs["model_pair"], pairs["rlhf_model"], pairs["rlvr_model"],
-                                          strict=True)))
+                                          strict=True))))
 
 options = q(pub.published_options)
 
@@ -83,7 +84,7 @@ for subset, metric, definition in CHARTS:
     direction = f"{pub.DIRECTIONS[metric]} is better"
     res = q(pub.by_size, filt, subset, metric)
     if not res.ok:
-        st.info(res.message)
+        st.info(plain_md(res.message))
         continue
     df = res.frame.assign(setting=lambda d: d["reasoning"].map(REASONING_NAMES))
     st.plotly_chart(built_once(_by_size, df, subset, metric, direction), width="stretch")
@@ -98,7 +99,7 @@ if wr.ok:
     st.dataframe(wr.frame.rename(columns={"win_rate": "win rate (%)", "n": "settings", "p": "Wilcoxon p"}),
                  hide_index=True, width="stretch")
 else:
-    st.info(wr.message)
+    st.info(plain_md(wr.message))
 
 st.subheader("Your store beside the published numbers")
 mine = q(pub.store_beside_published)
@@ -109,13 +110,13 @@ if mine.ok:
                "HighVar = the highvar band.")
     st.dataframe(mine.frame, hide_index=True, width="stretch")
 else:
-    st.info(mine.message)
+    st.info(plain_md(mine.message))
 
 with st.expander("All figures passing the filters"):
     figs = q(pub.published_figures, filt)
     if figs.ok:
         st.dataframe(figs.frame, hide_index=True, width="stretch")
     else:
-        st.info(figs.message)
+        st.info(plain_md(figs.message))
 
 share_link()
