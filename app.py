@@ -8,7 +8,6 @@ import streamlit as st
 
 from data_layer.store import StoreError, rebuild_commands
 from ui import data, first_start
-from ui.text import plain_md
 
 st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
 
