@@ -113,6 +113,14 @@ CODE_TEXT = {
     ("views/data.py", "m.name"): "the metric glossary, generated from the metric registry",
     ("views/data.py", "m.direction"): "the metric glossary, generated from the metric registry",
     ("views/data.py", "m.level"): "the metric glossary, generated from the metric registry",
+    ("ui/item_groups.py", "[plain_md(GROUP_ATTRIBUTES.get(a).label) for a in names]"):
+        "the group attributes' labels from their registry, escaped one by one",
+    ("views/perspectives.py", "measure_help('group_distance')"): "the group measures' registry text (GROUP_MEASURES)",
+    ("views/perspectives.py", "measure_help('group_floor')"): "the group measures' registry text (GROUP_MEASURES)",
+    ("views/perspectives.py", "measure_help('group_spread')"): "the group measures' registry text (GROUP_MEASURES)",
+    ("views/perspectives.py", "measure_help('group_paired_difference')"): "the group measures' registry text (GROUP_MEASURES)",
+    ("views/perspectives.py", "measure_help('annotator_loo_agreement')"): "the group measures' registry text (GROUP_MEASURES)",
+    ("views/perspectives.py", "measure_help('annotator_model_agreement')"): "the group measures' registry text (GROUP_MEASURES)",
 }
 REGISTRY_ROOTS = {"metric", "scheme"}  # a Metric / BandScheme from the registries
 

@@ -16,6 +16,7 @@ import streamlit as st
 
 from data_layer.locate import demo_store_path, ensure_demo_store
 from precompute.progress import reporting_to
+from ui.text import plain_md
 
 # The demo build's steps (as data_layer.locate and precompute.build name them) and their share of
 # its time, measured on a first start of `atlas app` (two busy cores, 60 s in all): simulating the
@@ -114,5 +115,5 @@ def wait_for_demo_store() -> None:
     shown.empty()
     if build.error is not None:
         _the_build.clear()  # the next visit tries again
-        st.error(f"The demo store could not be built: {type(build.error).__name__}: {build.error}")
+        st.error(f"The demo store could not be built: {type(build.error).__name__}: {plain_md(build.error)}")
         st.stop()

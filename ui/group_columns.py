@@ -9,6 +9,7 @@ from data_layer.groups import GROUP_ATTRIBUTES, MIN_GROUP_RATINGS
 from data_layer.queries import group_views
 from data_layer.slice import Slice
 from ui.data import q
+from ui.text import plain_md
 
 GROUP_COLOUR = "#7F3C8D"
 
@@ -21,13 +22,13 @@ def add_group_columns(sl: Slice, page: pd.DataFrame, table: pd.DataFrame) -> tup
     got = [by_item.get(k) for k in keys]
     table = table.assign(**{"group": [None if g is None else list(g[0]) for g in got],
                             "group n": [None if g is None else int(g[1]) for g in got]})
-    name = f"{GROUP_ATTRIBUTES.get(sl.group_by).label} = {sl.group}"
+    name = f"{GROUP_ATTRIBUTES.get(sl.group_by).label} = {sl.group}"  # the group comes from the URL
     config = {
         "group": st.column_config.BarChartColumn(
             "group", y_min=0, y_max=1, color=GROUP_COLOUR, width=75,
-            help=f"Label shares of the annotators with {name} on the item (blank: none of them rated it)."),
+            help=f"Label shares of the annotators with {plain_md(name)} on the item (blank: none of them rated it)."),
         "group n": st.column_config.NumberColumn(
-            "group n", width=70, help=f"Ratings by {name} on the item; under {MIN_GROUP_RATINGS} the "
+            "group n", width=70, help=f"Ratings by {plain_md(name)} on the item; under {MIN_GROUP_RATINGS} the "
                                       "group's distribution is thin (marked on the Item page)."),
     }
     return table, ["group", "group n"], config

@@ -9,6 +9,7 @@ from data_layer.queries import group_views
 from data_layer.slice import Slice
 from ui.data import q
 from ui.export import download_csv
+from ui.text import plain_md
 
 
 def show_item_groups(sl: Slice, task_id: str, item_id: str) -> None:
@@ -19,11 +20,11 @@ def show_item_groups(sl: Slice, task_id: str, item_id: str) -> None:
     st.markdown("**Labels per annotator group**")
     st.caption(f"Counts of each label by group; `thin` marks groups with fewer than {MIN_GROUP_RATINGS} "
                "ratings on this item. `unknown` holds annotators whose value is missing, expired or withheld.")
-    for tab, attribute in zip(st.tabs([GROUP_ATTRIBUTES.get(a).label for a in names]), names, strict=True):
+    for tab, attribute in zip(st.tabs([plain_md(GROUP_ATTRIBUTES.get(a).label) for a in names]), names, strict=True):
         with tab:
             res = q(group_views.item_group_counts, task_id, item_id, attribute)
             if not res.ok:
-                st.info(res.message)
+                st.info(plain_md(res.message))
                 continue
             wide = res.frame.pivot_table(index=["group_name", "n_ratings", "thin"], columns="label_name",
                                          values="count", sort=False).reset_index()

@@ -53,7 +53,7 @@ def make_set_panel(sl: Slice, order, total: int, pairs: pd.DataFrame | None) -> 
     rs = review_store()
     with st.expander("Make a review set from this view", icon=":material/fact_check:"):
         if not rs.writable:
-            st.warning(rs.notice)
+            st.warning(plain(rs.notice))
         with st.form("make_set"):
             name = st.text_input("Set name", placeholder="e.g. high band, top 30 by the gap")
             st.session_state.setdefault("w_reviewer", st.session_state.get("reviewer_name", ""))
@@ -123,10 +123,10 @@ def gap_check(sl: Slice, rlvr: str | None, rlhf: str | None) -> None:
         return
     res = q(review_items.gap_with_and_without, sl, rlvr, rlhf)
     if not res.ok:
-        st.caption(res.message)
+        st.caption(plain(res.message))
         return
     (all_gap, all_n), (kept_gap, kept_n) = zip(res.frame["mean_gap"], res.frame["n"], strict=True)
     kept = f"{kept_gap:+.3f} over {kept_n:,} items" if kept_n else "no item left"
     st.info(f"Does the gap survive? Mean RLVR−RLHF gap of the chosen pair: {all_gap:+.3f} over {all_n:,} items "
-            f"of this slice; without the {all_n - kept_n:,} judged item{'s' * (all_n - kept_n != 1)}: {kept}.",
+            f"of this slice; without the {all_n - kept_n:,} judged item{'s' * (all_n - kept_n != 1)}: {plain(kept)}.",
             icon=":material/fact_check:")

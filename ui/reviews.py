@@ -65,7 +65,7 @@ def read(fn: Callable, *args, fallback=None):
         return fn(*args)
     except (ReviewStoreError, ReviewStoreReadOnly) as e:
         if not st.session_state.get("_review_error_shown"):
-            st.error(str(e), icon=":material/error:")
+            st.error(plain(str(e)), icon=":material/error:")
         st.session_state["_review_error_shown"] = True
         return fallback
 
@@ -92,7 +92,7 @@ def read_only_notice() -> None:
     st.session_state["_review_error_shown"] = False
     rs = review_store()
     if not rs.writable:
-        st.warning(rs.notice, icon=":material/lock:")
+        st.warning(plain(rs.notice), icon=":material/lock:")
 
 
 def with_judged(sl: Slice) -> Slice:
@@ -123,8 +123,8 @@ def write_entry(task_id: str, item_id: str, verdict: str | None, note: str = "",
     """Appends a verdict and/or note for the item, stating the newest entry this session saw
     (drawn in its previous run); the outcome is kept for the next run to show."""
     try:
-        out = review_store().write(task_id, item_id, st.session_state.get("reviewer_name", ""), verdict,
-                                   note, seen_entry=st.session_state.get(_seen_key(task_id, item_id), 0),
+        out = review_store().write(task_id=task_id, item_id=item_id, reviewer=st.session_state.get("reviewer_name", ""),
+                                   verdict=verdict, note=note, seen_entry=st.session_state.get(_seen_key(task_id, item_id), 0),
                                    set_id=set_id, about=about, build_id=q(review_items.build_id))
     except REVIEW_PROBLEMS as e:
         st.session_state["review_flash"] = ("error", str(e))
@@ -156,7 +156,7 @@ def verdict_form(task_id: str, item_id: str, set_id: int | None, model_types: li
             st.session_state[f"{key}_note"] = ""
 
     with st.form(f"{key}_form", border=True):
-        st.radio("Verdict", vocab.names(), format_func=vocab.label, index=None, horizontal=True,
+        st.radio("Verdict", vocab.names(), format_func=lambda v: plain(vocab.label(v)), index=None, horizontal=True,
                  key=f"{key}_verdict")
         st.selectbox("About which models", [None, *model_types], key=f"{key}_about",
                      format_func=lambda t: "all models" if t is None else t)
@@ -179,7 +179,7 @@ def history(task_id: str, item_id: str) -> pd.DataFrame:
         last = given.iloc[0]
         st.markdown(f"**Latest verdict: {plain(rs.vocab.label(last['verdict']))}** by {plain(last['reviewer'])}, "
                     f"{plain(last['written_at'])} · {len(given)} verdict{'s' * (len(given) > 1)} from "
-                    f"{given['reviewer'].nunique()} reviewer{'s' * (given['reviewer'].nunique() > 1)}")
+                    f"{given['reviewer'].nunique():,} reviewer{'s' * (given['reviewer'].nunique() > 1)}")
     with st.expander(f"History: {len(hist)} entr{'y' if len(hist) == 1 else 'ies'}", expanded=len(hist) <= 3):
         for e in hist.itertuples():
             clash = (f" · concurrent with entry {', '.join(map(str, json.loads(e.unseen)))}"

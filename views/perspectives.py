@@ -20,6 +20,7 @@ from ui.panel import need, panel
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 from ui.text import md_escape as plain
+from ui.text import plain_chart
 
 sl = start_page("Perspectives: which group does each model side with?")
 metric = METRICS.get(sl.metric)
@@ -32,10 +33,10 @@ if not len(attrs):
 attribute = sl.group_by if sl.group_by in set(attrs["attribute"]) else str(attrs["attribute"].iloc[0])
 label = GROUP_ATTRIBUTES.get(attribute).label
 if not sl.group_by:
-    st.caption(f"Grouping by {label.lower()} (the first attribute these tasks have); choose another under "
+    st.caption(f"Grouping by {plain(label.lower())} (the first attribute these tasks have); choose another under "
                "“Annotator groups” in the sidebar.")
 if why := perspectives.item_metric_or_message(sl):
-    st.info(why)
+    st.info(plain(why))
     st.stop()
 
 
@@ -44,7 +45,7 @@ def measure_help(name: str) -> str:
     return f"{m.description} Definition: {m.definition}. ({m.citation})"
 
 
-with panel(f"Groups by {label.lower()}", help=GROUP_ATTRIBUTES.get(attribute).description):
+with panel(f"Groups by {plain(label.lower())}", help=GROUP_ATTRIBUTES.get(attribute).description):
     groups = need(q(group_views.group_options, sl, attribute))
     show_table(groups, f"groups-{attribute}")
     if note := group_views.few_annotators_note(groups):
@@ -61,11 +62,12 @@ with panel("Distance to each group", help=measure_help("group_distance")):
     a = need(alignment)
     fig = go.Figure()
     for g, part in a.groupby("group_name", sort=False):
-        fig.add_trace(go.Scatter(x=part["mean"], y=part["run"], mode="markers", name=str(g),
+        fig.add_trace(go.Scatter(x=part["mean"], y=[plain_chart(r) for r in part["run"]], mode="markers",
+                                 name=plain_chart(g),
                                  error_x=dict(type="data", symmetric=False, array=part["hi"] - part["mean"],
                                               arrayminus=part["mean"] - part["lo"])))
     fig.update_layout(xaxis_title=metric.axis_title, yaxis_title=None)
-    show_chart(finish(fig, height=max(420, 28 * a["run"].nunique() + 140), legend_title=label), "group-distance")
+    show_chart(finish(fig, height=max(420, 28 * a["run"].nunique() + 140), legend_title=plain_chart(label)), "group-distance")
     st.caption(f"Each dot: a run's mean {metric.label.lower()} to one group's own label distribution on the "
                "items that group rated (at least 2 ratings), with its 95% interval over items (bootstrap; on "
                "large slices its normal approximation, as `interval_method` says). "
@@ -88,13 +90,13 @@ with panel("RLVR vs RLHF, reasoning on vs off, side by side",
     fig = go.Figure()
     for t in type_order(types["model_type"]):
         part = types[types["model_type"] == t]
-        fig.add_trace(go.Bar(x=part["group_name"].astype(str), y=part["mean"], name=t, marker_color=colour_for(t),
+        fig.add_trace(go.Bar(x=[plain_chart(g) for g in part["group_name"]], y=part["mean"], name=plain_chart(t), marker_color=colour_for(t),
                              error_y=dict(type="data", symmetric=False, array=part["hi"] - part["mean"],
                                           arrayminus=part["mean"] - part["lo"])))
     floors = types.drop_duplicates("group_name")
-    fig.add_trace(go.Scatter(x=floors["group_name"].astype(str), y=floors["floor"], mode="markers",
+    fig.add_trace(go.Scatter(x=[plain_chart(g) for g in floors["group_name"]], y=floors["floor"], mode="markers",
                              marker=dict(symbol="line-ew-open", size=40, color="#555555"), name="leave-group-out floor"))
-    fig.update_layout(barmode="group", yaxis_title=metric.axis_title, xaxis_title=label)
+    fig.update_layout(barmode="group", yaxis_title=metric.axis_title, xaxis_title=plain_chart(label))
     show_chart(finish(fig), "group-model-types")
     show_table(types, f"group-model-types-{attribute}-{sl.metric}")
 
@@ -142,7 +144,7 @@ with panel("Annotators each run matches best and worst", help=measure_help("anno
     cols = st.columns(2)
     for col, title, frame in ((cols[0], "Best matched", best), (cols[1], "Worst matched", worst)):
         with col:
-            st.markdown(f"**{title}**")
+            st.markdown(f"**{plain(title)}**")
             show_table(frame[["annotator_id", "dataset", "model_agreement", "n_items"]], f"{title}-{run}")
             for r in frame.itertuples():
                 st.page_link("views/perspectives.py", label=plain(f"Open annotator {r.annotator_id}"),

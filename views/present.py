@@ -26,6 +26,7 @@ from ui.reviews import (
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 from ui.text import md_escape as plain
+from ui.text import plain_chart
 
 HUMAN_COLOUR = "#333333"
 FONT = 20
@@ -63,7 +64,7 @@ def go(to: int) -> None:
 
 # ------------------------------------------------------------------ position and keys
 top = st.columns([2, 1, 1, 1, 3], vertical_alignment="center")
-top[0].markdown(f"## {step} / {total}")
+top[0].markdown(f"## {step:d} / {total:d}")
 top[0].caption(plain(f"{review_set['name']} · {task_id} / {item_id}"))
 top[1].button("Previous", icon=":material/arrow_back:", shortcut="Left", on_click=go, args=(step - 1,),
               disabled=step == 1, width="stretch")
@@ -80,7 +81,7 @@ detail = q(q_item.item_detail, task_id, item_id)
 if detail.ok:
     big_text(detail.frame.iloc[0]["text"])
 else:
-    st.warning(f"{item_id} is not in the current store (it was rebuilt since the set was made); its "
+    st.warning(f"{plain(item_id)} is not in the current store (it was rebuilt since the set was made); its "
                "reviews are kept below.")
 
 # ------------------------------------------------------------------ distributions side by side
@@ -96,7 +97,7 @@ if human.ok:
     chosen = st.multiselect("Models shown beside the humans", list(labels), key="pr_runs",
                             format_func=labels.get, max_selections=3)
     set_page_param("runs", ",".join(chosen) or None)
-    names = list(human.frame["label_name"])
+    names = [plain_chart(n) for n in human.frame["label_name"]]  # store text, shown by Plotly
     panels = [("Humans", f"n = {int(human.frame['count'].sum())} ratings", list(human.frame["share"]), HUMAN_COLOUR)]
     for run in chosen:
         r = runs.set_index("run_id").loc[run]
@@ -125,14 +126,14 @@ if human.ok:
                 st.code(s["output_text"] if isinstance(s["output_text"], str) else "(no answer)", language=None,
                         wrap_lines=True)
 else:
-    st.info(human.message)
+    st.info(plain(human.message))
 
 # ------------------------------------------------------------------ verdicts
 st.markdown("**Verdict** — press a number key to record it as you (keys work when no text box has the focus)")
 flash()
 with st.container(horizontal=True):
     for v in rs.vocab.verdicts:
-        st.button(v.label, key=f"pr_quick_{v.name}", shortcut=v.key, on_click=write_entry,
+        st.button(plain(v.label), key=f"pr_quick_{v.name}", shortcut=v.key, on_click=write_entry,
                   args=(task_id, item_id, v.name, "", set_id), disabled=not rs.writable or not who,
                   help=None if who else "Type your name first")
 if st.session_state.pop("pr_jump", False):  # V pressed: the verdict row into view, focus on its first button

@@ -56,7 +56,7 @@ def list_sets() -> None:
 def show_minutes(set_id: int) -> None:
     review_set = read(rs.get_set, set_id)
     if review_set is None:
-        st.error(f"There is no review set {set_id}.")
+        st.error(f"There is no review set {plain(set_id)}.")
         st.page_link("views/review_sets.py", label="All review sets", icon=":material/list:")
         return
     members = read(rs.set_items, set_id, fallback=pd.DataFrame(columns=["task_id", "item_id", "position"]))
@@ -64,8 +64,8 @@ def show_minutes(set_id: int) -> None:
     st.caption(plain(f"Made by {review_set['created_by']} on {review_set['created_at']} from: "
                      f"{review_set['slice_sentence']} · store build {review_set['build_id']}"))
     if review_set["build_id"] != build:
-        st.info(f"This set was made against store build {review_set['build_id']}; the app now reads build "
-                f"{build}. Reviews of items still in the store carry over; items no longer in it are listed below.")
+        st.info(f"This set was made against store build {plain(review_set['build_id'])}; the app now reads build "
+                f"{plain(build)}. Reviews of items still in the store carry over; items no longer in it are listed below.")
     links = st.columns(3)
     links[0].page_link("views/present.py", label="Present this set", icon=":material/slideshow:",
                        query_params={"set": str(set_id), "step": "1"})
