@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reviews.store import ReviewStore
-from tests.conftest import open_page
+from tests.conftest import open_page, shown
 
 ODD = {"task": "demo-offensive", "item": "demo-offensive-0007"}
 
@@ -18,9 +18,10 @@ def reviews_env(app_env, tmp_path, monkeypatch):
 
 
 def _texts(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.text]
+    """What a reader sees of the page's messages (escaped store and review text unescaped)."""
+    return shown("\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.text]
                      + [e.value for e in at.error] + [w.value for w in at.warning] + [s.value for s in at.success]
-                     + [i.value for i in at.info])
+                     + [i.value for i in at.info]))
 
 
 def _make_set(name: str, who: str = "Ana", query: dict | None = None):
