@@ -20,7 +20,7 @@ from ui.item_groups import show_item_groups
 from ui.page import start_page
 from ui.review_panels import item_review_panel
 from ui.share import share_link
-from ui.state import page_param
+from ui.state import page_param, push_url
 from ui.text import md_escape as plain
 
 HUMAN_COLOUR = "#333333"
@@ -28,6 +28,7 @@ MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders 
 
 sl = start_page("Item")
 task_id, item_id = page_param("task"), page_param("item")
+push_url()  # the address bar names the item shown, and each step is a history entry
 
 
 def run_name(row) -> str:
