@@ -3,6 +3,8 @@ links (shown above and below the long Item page), "Back to the list" with the li
 order, pair and the page holding the item, and reasoning sections that stay open across steps."""
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from data_layer.queries import item_order as q_order
@@ -79,3 +81,19 @@ def mark_came_from(rows, table):
                f"from, {where[1]}.")
     mark = table.index[hit[0]]
     return table.style.apply(lambda r: [CAME_FROM_TINT if r.name == mark else ""] * len(r), axis=1)
+
+
+LAST_SHOWN = "item_last_shown"  # (task, item) the Item page showed last in this session
+
+
+def to_top_on_a_new_item(task_id: str, item_id: str) -> None:
+    """Scroll back to the top when this run shows another item than the last one (a step from the
+    links at the end of the long page would otherwise land at the end of the next item). Our own
+    constant script; a hash of the item tells one step's element from the next (the id itself is
+    store text and never goes into markup)."""
+    last = st.session_state.get(LAST_SHOWN)
+    st.session_state[LAST_SHOWN] = (task_id, item_id)
+    if last is not None and last != (task_id, item_id):
+        step = hashlib.sha1(f"{task_id}/{item_id}".encode()).hexdigest()[:12]
+        st.html(f"<script>/* {step} */ document.querySelector('[data-testid=\"stMain\"]')"
+                "?.scrollTo(0, 0);</script>", unsafe_allow_javascript=True)

@@ -172,3 +172,4 @@ item_review_panel(task_id, item_id, sorted(set(models.frame["model_type"])) if m
 
 share_link("Permalink to this item")
 item_nav.step_links(near, links, back, "bottom")  # the page is long: the steps are at its end too
+item_nav.to_top_on_a_new_item(task_id, item_id)
