@@ -26,6 +26,7 @@ def shown_item(pg) -> str:
 def settle(pg) -> None:
     time.sleep(0.5)  # the click's rerun must start before "idle" can mean its end
     wait_ready(pg, "Item")
+    assert pg.locator('[data-testid="stException"]').count() == 0
 
 
 def step(pg, label: str, which: str = "first") -> str:
