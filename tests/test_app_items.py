@@ -73,6 +73,25 @@ def test_item_page_shows_human_and_model_distributions(app_env):
     assert "item=demo-offensive-0007" in permalink and "training=rlhf%2Crlvr" in permalink
 
 
+def test_back_to_the_list_reopens_the_page_holding_the_item_and_marks_its_row(app_env):
+    from urllib.parse import parse_qs
+    at = _run("views/item.py", {"task": "demo-offensive", "item": "demo-offensive-0040",
+                                "tasks": "demo-offensive", "order": "asc"})
+    place = next(c.value for c in at.caption if c.value.startswith("Item "))
+    pos = int(place.split()[1].replace(",", ""))
+    links = [p.proto for p in at.get("page_link") if p.proto.label == "Back to the list"]
+    assert len(links) == 2  # at the top and at the end of the page
+    back = {k: v[0] for k, v in parse_qs(links[0].query_string).items()}
+    assert back["order"] == "asc" and back["tasks"] == "demo-offensive"
+    assert back["from"] == "demo-offensive/demo-offensive-0040"
+    assert back.get("page", "1") == str((pos - 1) // 25 + 1)
+    assert sum("Next item" in p.proto.label for p in at.get("page_link")) == 2
+    listed = _run("views/items.py", back)
+    assert any(f"Row {(pos - 1) % 25 + 1} of this page is the item you came back from, demo-offensive-0040"
+               in c.value for c in listed.caption)
+    assert not any("came back from" in c.value for c in _run("views/items.py", {"tasks": "demo-offensive"}).caption)
+
+
 def test_html_and_markdown_in_item_text_render_literally(app_env):
     at = _run("views/item.py", ODD)
     texts = [t.value for t in at.text]

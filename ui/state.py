@@ -73,3 +73,12 @@ def set_page_param(key: str, value: str | None) -> None:
 
 def current_slice() -> Slice:
     return st.session_state["slice"]
+
+
+def push_url() -> None:
+    """Re-send this run's query params to the browser, so the address bar and history follow a
+    link to the same page with other params (st.page_link to the next item: Streamlit 1.67 pushes
+    a history entry only when the page changes or a param is set). The browser pushes an entry
+    only if the address differs; on Back/Forward (a history navigation) it replaces instead.
+    (No widget of the app binds to a query param; from_dict would refuse to set a bound one.)"""
+    st.query_params.from_dict(url_params())

@@ -13,6 +13,7 @@ from data_layer.facets import METHOD_LABELS, STEERING_LABELS, colour_for
 from data_layer.metrics import ITEM_METRICS, METRICS
 from data_layer.queries import item_order as q_order
 from data_layer.queries import item_page as q_page
+from ui import item_nav
 from ui.charts import built_once
 from ui.data import q
 from ui.export import download_csv
@@ -20,7 +21,7 @@ from ui.item_groups import show_item_groups
 from ui.page import start_page
 from ui.review_panels import item_review_panel
 from ui.share import share_link
-from ui.state import page_param
+from ui.state import page_param, push_url
 from ui.text import plain_chart
 from ui.text import plain_md as plain
 
@@ -29,6 +30,7 @@ MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders 
 
 sl = start_page("Item")
 task_id, item_id = page_param("task"), page_param("item")
+push_url()  # the address bar names the item shown, and each step is a history entry
 
 
 def run_name(row) -> str:
@@ -54,18 +56,8 @@ item = detail.frame.iloc[0]
 # ------------------------------------------------------------------ previous / next
 near = page.neighbours
 links = {**sl.to_params(), **order.to_params()}
-nav = st.columns([1, 3, 1], vertical_alignment="center")
-if near.ok:
-    by_step = {int(s): r for s, r in zip(near.frame["step"], near.frame.itertuples(), strict=True)}
-    here = by_step[0]
-    nav[1].caption(f"Item {here.pos:,} of {here.total:,} in this slice, ordered by "
-                   f"{q_order.SORTS[order.sort]}")
-    for step, col, label in ((-1, nav[0], "← Previous item"), (1, nav[2], "Next item →")):
-        if step in by_step:
-            col.page_link("views/item.py", label=label, query_params={
-                "task": by_step[step].task_id, "item": by_step[step].item_id, **links})
-else:
-    nav[1].caption(plain(near.message))
+back = item_nav.list_params(sl, order, item_nav.position(near), task_id, item_id)
+item_nav.step_links(near, links, back, "top")
 
 # ------------------------------------------------------------------ the item itself
 st.subheader(plain(f"{item['item_id']} · {item['task_name']}"))
@@ -155,7 +147,9 @@ if gens.ok:
         head = f"{run_name(g.iloc[0])} — {len(g)} sample{'s' * (len(g) > 1)}"
         # lazy: a run's samples are drawn only once its expander is opened (they were most of the
         # page's elements, and of its CPU, for every visitor whether or not they looked)
-        with st.expander(plain(head), expanded=False, key=f"samples_{run_id}", on_change="rerun") as box:
+        with st.expander(plain(head), expanded=item_nav.was_open(run_id), key=f"samples_{run_id}",
+                         on_change="rerun") as box:
+            item_nav.remember_open(run_id, box.open)  # the next item opens the same runs
             if not box.open:
                 continue
             if len(g) > MAX_SAMPLES:
@@ -178,3 +172,5 @@ st.subheader("Review")  # verdicts and notes (reviews/), and the review sets hol
 item_review_panel(task_id, item_id, sorted(set(models.frame["model_type"])) if models.ok else [])
 
 share_link("Permalink to this item")
+item_nav.step_links(near, links, back, "bottom")  # the page is long: the steps are at its end too
+item_nav.to_top_on_a_new_item(task_id, item_id)

@@ -11,13 +11,14 @@ from data_layer.queries import items
 from ui.data import q
 from ui.export import download_csv
 from ui.group_columns import add_group_columns
+from ui.item_nav import ITEMS_PAGE_SIZE, mark_came_from
 from ui.page import start_page
 from ui.review_panels import gap_check, make_set_panel, review_column
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 from ui.text import plain_md
 
-PAGE_SIZE = 25
+PAGE_SIZE = ITEMS_PAGE_SIZE
 HUMAN_COLOUR = "#333333"
 ORDER_LABELS = {True: "largest first", False: "smallest first"}
 
@@ -153,7 +154,8 @@ if not per_item:
                "per-item values; pick a per-item metric in the sidebar to sort by divergence or gap.")
 st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
             f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")
-event = st.dataframe(table[cols], column_config={**column_config(run, rlvr, rlhf), **group_config}, hide_index=True,
+shown = mark_came_from(df, table[cols])  # the row "Back to the list" returned to, tinted
+event = st.dataframe(shown, column_config={**column_config(run, rlvr, rlhf), **group_config}, hide_index=True,
                      width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",
                      height=35 * (len(table) + 1) + 3)
 if event.selection.rows:
