@@ -113,6 +113,7 @@ CODE_TEXT = {
     ("views/data.py", "m.name"): "the metric glossary, generated from the metric registry",
     ("views/data.py", "m.direction"): "the metric glossary, generated from the metric registry",
     ("views/data.py", "m.level"): "the metric glossary, generated from the metric registry",
+    ("ui/item_nav.py", "label"): "the previous/next link labels written in step_links",
     ("ui/item_groups.py", "[plain_md(GROUP_ATTRIBUTES.get(a).label) for a in names]"):
         "the group attributes' labels from their registry, escaped one by one",
     ("views/perspectives.py", "measure_help('group_distance')"): "the group measures' registry text (GROUP_MEASURES)",

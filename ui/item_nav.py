@@ -78,7 +78,7 @@ def mark_came_from(rows, table):
            if (t, it) == where] if where else []
     if not hit:
         return table
-    st.caption(f":material/keyboard_return: Row {hit[0] + 1} of this page is the item you came back "
+    st.caption(f":material/keyboard_return: Row {hit[0] + 1:d} of this page is the item you came back "
                f"from, {plain_md(where[1])}.")
     mark = table.index[hit[0]]
     return table.style.apply(lambda r: [CAME_FROM_TINT if r.name == mark else ""] * len(r), axis=1)
