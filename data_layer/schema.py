@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 9  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL)
+SCHEMA_VERSION = 10  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums (GROUP_SUMS_TABLES)
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -226,7 +226,46 @@ CREATE TABLE group_scores (
     {_metric_cols}
 );
 """
-GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores"]
+# Sums over group_scores for the Perspectives page on large slices (data_layer/queries/perspectives.py),
+# as score_sums and cluster_sums are for the crowd: only the rows the views count (a group's thin
+# items are left out unless the group has few annotators, then all are kept), keyed by every item
+# filter a slice can set (task and the three band columns), so a page aggregates a few thousand
+# rows instead of scanning group_scores (3.6 rows per item-score row of the grouped tasks).
+# group_score_sums: per run x task x attribute x group x band combination, the count, sum and sum
+# of squares of each metric (mean and item-level sd of a run x group). group_type_sums: per model
+# type (training, reasoning) x task x attribute x group x band combination, over items i with
+# S_i, C_i = sum and count of the item's values over the type's runs: k (items), sum S, sum C,
+# sum S^2, sum S*C, sum C^2 per metric, the terms of the item-clustered standard error (large_n).
+_group_band_cols = ", ".join(f"h.{s.column}" for s in BAND_SCHEMES)
+_group_kept = """FROM group_scores s JOIN group_summary gs ON gs.task_id = s.task_id AND gs.attribute = s.attribute
+     AND gs.group_name = s.group_name
+WHERE NOT s.thin OR gs.few_annotators"""
+_group_sums = ",\n       ".join(f"count(s.{m}) AS n_{m}, sum(s.{m}) AS sum_{m}, sum(s.{m} * s.{m}) AS sumsq_{m}"
+                                for m in ITEM_METRICS)
+_type_item = ", ".join(f"sum(s.{m}) AS s_{m}, count(s.{m}) AS c_{m}" for m in ITEM_METRICS)
+_type_sums = ",\n       ".join(f"sum(p.s_{m}) AS sum_{m}, sum(p.c_{m}) AS n_{m}, sum(p.s_{m} * p.s_{m}) AS ss_{m}, "
+                               f"sum(p.s_{m} * p.c_{m}) AS sc_{m}, sum(p.c_{m} * p.c_{m}) AS cc_{m}"
+                               for m in ITEM_METRICS)
+_kept_with_bands = _group_kept.replace("WHERE", "JOIN human_dist h ON h.item_key = s.item_key\nWHERE")
+_kept_with_types = _group_kept.replace("WHERE", "JOIN runs r ON r.run_id = s.run_id "
+                                       "JOIN models m ON m.model_id = r.model_id\nWHERE")
+GROUP_SUMS_TABLES = f"""
+CREATE TABLE group_score_sums AS
+SELECT s.run_id, s.task_id, s.attribute, s.group_name, {_group_band_cols},
+       {_group_sums}
+{_kept_with_bands}
+GROUP BY ALL ORDER BY ALL;
+CREATE TABLE group_type_sums AS
+WITH p AS (SELECT m.training, r.reasoning, s.task_id, s.attribute, s.group_name, s.item_key, {_type_item}
+           {_kept_with_types}
+           GROUP BY ALL)
+SELECT p.training, p.reasoning, p.task_id, p.attribute, p.group_name, {_group_band_cols}, count(*) AS k,
+       {_type_sums}
+FROM p JOIN human_dist h ON h.item_key = p.item_key
+GROUP BY ALL ORDER BY ALL;
+"""
+GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores",
+                "group_score_sums", "group_type_sums"]
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "run_index", "item_scores", "score_sums", "unit_aggregates", "item_runs",

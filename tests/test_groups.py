@@ -170,3 +170,38 @@ def test_pages_show_groups_on_the_demo(app_env):
     item = open_page("views/item.py", {"task": "demo-sarcasm", "item": "demo-sarcasm-0003", "groupby": "gender"})
     assert any("Labels per annotator group" in m.value for m in item.markdown)
     assert any("group_name" in d.value.columns and "thin" in d.value.columns for d in item.dataframe)
+
+
+def _slices(store: Store) -> list[Slice]:
+    task, band = store.rows("SELECT h.task_id, h.band_fixed FROM group_dist g JOIN human_dist h USING (item_key) "
+                            "ORDER BY h.task_id, item_key LIMIT 1")[0]
+    return [Slice(), Slice(tasks=(task,)), Slice(bands=(band,), metric="jsd"), Slice(tasks=(task,), metric="wasserstein")]
+
+
+@pytest.mark.parametrize("which", ["tiny", "demo_store"])
+def test_stored_group_sums_equal_the_per_item_rows(which, request):
+    """The large path reads group_score_sums / group_type_sums; they must give what group_rows and
+    the per-item clustered aggregate give (n exactly, means and sds up to rounding)."""
+    store = request.getfixturevalue(which)
+    for sl in _slices(store):
+        rows = perspectives.group_rows(store, sl, "gender")
+        ref = rows.groupby(["run_id", "group_name"])["value"].agg(
+            n_ref="count", mean_ref="mean", sd_ref="std").reset_index()
+        fast = perspectives._alignment_large(store, sl, "gender").merge(ref, on=["run_id", "group_name"])
+        assert len(fast) == len(ref) > 0 and (fast["n"] == fast["n_ref"]).all()
+        assert np.allclose(fast["mean"], fast["mean_ref"], atol=1e-12, equal_nan=True)
+        half = perspectives.large_n.Z * fast["sd_ref"] / np.sqrt(fast["n"].clip(lower=1))
+        assert np.allclose(fast["hi"] - fast["mean"], half, atol=1e-9, equal_nan=True)
+        key = ["model_type", "group_name"]
+        stored = perspectives._types_from_sums(store, sl, "gender").sort_values(key, ignore_index=True)
+        clustered = perspectives._types_clustered(store, sl, "gender").sort_values(key, ignore_index=True)
+        assert stored[key + ["n", "n_items", "n_runs"]].equals(clustered[key + ["n", "n_items", "n_runs"]])
+        for col in ("mean", "lo", "hi", "floor"):
+            assert np.allclose(stored[col], clustered[col], atol=1e-9, equal_nan=True), (sl, col)
+
+
+def test_run_filters_keep_the_per_item_path(demo_store):
+    sl = Slice(tasks=("demo-offensiveness-scale",), training=("rlvr",))
+    assert perspectives._run_filtered(sl) and not perspectives._run_filtered(Slice(tasks=sl.tasks))
+    types = perspectives.alignment_by_model_type(demo_store, sl, "gender", n_resamples=50).frame
+    assert set(types["model_type"]) <= {"RLVR · thinking", "RLVR · no CoT"}
