@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 10  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums (GROUP_SUMS_TABLES)
+SCHEMA_VERSION = 10  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -264,8 +264,25 @@ SELECT p.training, p.reasoning, p.task_id, p.attribute, p.group_name, {_group_ba
 FROM p JOIN human_dist h ON h.item_key = p.item_key
 GROUP BY ALL ORDER BY ALL;
 """
+
+# group_pair_items: per paired-comparison kind (pair_runs, precompute/slice_sums.py), attribute, group
+# and item, over every pair of the kind whose runs both have a counted row there: the sum and count
+# of left - right of each metric (the item's mean difference is their ratio), with the item filters.
+_pair_diff_sums = ",\n       ".join(f"sum(l.{m} - r.{m}) AS sum_{m}, count(l.{m} - r.{m}) AS n_{m}"
+                                    for m in ITEM_METRICS)
+GROUP_PAIR_ITEMS_TABLE = f"""
+CREATE TABLE group_pair_items AS
+WITH kept AS (SELECT s.* {_group_kept})
+SELECT p.kind, l.attribute, l.group_name, l.item_key, l.task_id, {_group_band_cols},
+       {_pair_diff_sums}
+FROM pair_runs p JOIN kept l ON l.run_id = p.left_run
+JOIN kept r ON r.run_id = p.right_run AND r.item_key = l.item_key AND r.attribute = l.attribute
+     AND r.group_name = l.group_name
+JOIN human_dist h ON h.item_key = l.item_key
+GROUP BY ALL ORDER BY p.kind, l.attribute, l.group_name, l.item_key;
+"""
 GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores",
-                "group_score_sums", "group_type_sums"]
+                "group_score_sums", "group_type_sums", "group_pair_items"]
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "run_index", "item_scores", "score_sums", "unit_aggregates", "item_runs",

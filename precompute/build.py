@@ -24,6 +24,7 @@ from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import (
     DDL,
     GROUP_DDL,
+    GROUP_PAIR_ITEMS_TABLE,
     GROUP_SUMS_TABLES,
     ITEM_RUNS_TABLE,
     ITEM_SCORES_TABLE,
@@ -114,6 +115,7 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
     with progress_step("annotator groups: distributions, floors and run scores", show):
         report.notes += [f"groups of {t}: {a}" for t, a in write_group_tables(con, _insert).items()]
         con.execute(GROUP_SUMS_TABLES)
+        con.execute(GROUP_PAIR_ITEMS_TABLE)
     _write_build_info(con, study, report)
     return report
 

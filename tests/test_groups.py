@@ -202,6 +202,34 @@ def test_stored_group_sums_equal_the_per_item_rows(which, request):
 
 def test_run_filters_keep_the_per_item_path(demo_store):
     sl = Slice(tasks=("demo-offensiveness-scale",), training=("rlvr",))
-    assert perspectives._run_filtered(sl) and not perspectives._run_filtered(Slice(tasks=sl.tasks))
+    assert perspectives.run_filtered(sl) and not perspectives.run_filtered(Slice(tasks=sl.tasks))
     types = perspectives.alignment_by_model_type(demo_store, sl, "gender", n_resamples=50).frame
     assert set(types["model_type"]) <= {"RLVR · thinking", "RLVR · no CoT"}
+
+
+@pytest.mark.parametrize("which", ["tiny", "demo_store"])
+def test_stored_pair_differences_equal_the_per_item_join(which, request):
+    """group_pair_items (build) must give group_item_diffs' per-item differences and pair counts."""
+    store = request.getfixturevalue(which)
+    checked = 0
+    for sl in _slices(store):
+        for kind in ("rlvr_vs_rlhf", "cot_vs_none"):
+            ref, ref_pairs = group_pairs.group_item_diffs(store, sl, "gender", kind)
+            got, got_pairs = group_pairs.stored_item_diffs(store, sl, "gender", kind)
+            key = ["group_name", "item_key"]
+            assert got[key].values.tolist() == ref[key].values.tolist()
+            assert np.allclose(got["diff"].astype(float), ref["diff"].astype(float), atol=1e-12, equal_nan=True)
+            assert {g: n for g, n in got_pairs.items() if n} == {g: n for g, n in ref_pairs.items() if n}
+            checked += len(ref)
+    assert checked > 0 or which == "tiny"
+
+
+def test_large_paired_slices_use_the_normal_interval(demo_store, monkeypatch):
+    sl = Slice(tasks=("demo-offensiveness-scale",))
+    small = group_pairs.group_paired_differences(demo_store, sl, "gender", n_resamples=200).frame
+    monkeypatch.setattr(group_pairs.large_n, "LARGE_N_ROWS", 10)
+    large = group_pairs.group_paired_differences(demo_store, sl, "gender").frame
+    assert (small["interval_method"] == group_pairs.large_n.METHOD_BOOTSTRAP).all()
+    assert large["interval_method"].str.startswith("normal approximation").all()
+    assert np.allclose(large["diff"], small["diff"]) and (large["n"] == small["n"]).all()
+    assert large["p"].tolist() == small["p"].tolist() and (large["lo"] < large["hi"]).all()

@@ -193,7 +193,7 @@ def alignment_by_model_type(store: Store, sl: Slice, attribute: str, n_resamples
     if why := item_metric_or_message(sl):
         return Result(None, why)
     # cheap from the build's sums (or in DuckDB under a run filter); small slices then get the bootstrap
-    out = _types_from_sums(store, sl, attribute) if not _run_filtered(sl) else _types_clustered(store, sl, attribute)
+    out = _types_from_sums(store, sl, attribute) if not run_filtered(sl) else _types_clustered(store, sl, attribute)
     if out is None:
         return Result(None, "No run of this slice scored items rated by a group of this attribute.")
     if out["n"].sum() <= large_n.LARGE_N_ROWS:
@@ -201,7 +201,7 @@ def alignment_by_model_type(store: Store, sl: Slice, attribute: str, n_resamples
     return Result(with_group_flags(store, sl, attribute, out))
 
 
-def _run_filtered(sl: Slice) -> bool:
+def run_filtered(sl: Slice) -> bool:
     """True when the slice filters runs (training, model, size, ...), not only items."""
     return sl.where()[0] != sl.where(scope="item")[0]
 
