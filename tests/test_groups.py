@@ -233,3 +233,12 @@ def test_large_paired_slices_use_the_normal_interval(demo_store, monkeypatch):
     assert large["interval_method"].str.startswith("normal approximation").all()
     assert np.allclose(large["diff"], small["diff"]) and (large["n"] == small["n"]).all()
     assert large["p"].tolist() == small["p"].tolist() and (large["lo"] < large["hi"]).all()
+
+
+def test_item_counts_per_group_by_hand(tiny):
+    df = group_views.item_group_counts(tiny, "t", "i1", "gender").frame
+    # i1: a1 Woman 0, a2 Man 1, a3 Woman 1, a4 unknown 1; most ratings first, labels in task order
+    assert df[["group_name", "label_name", "count", "n_ratings", "thin"]].values.tolist() == [
+        ["Woman", "0", 1, 2, False], ["Woman", "1", 1, 2, False], ["Man", "0", 0, 1, True],
+        ["Man", "1", 1, 1, True], ["unknown", "0", 0, 1, True], ["unknown", "1", 1, 1, True]]
+    assert df["share"].tolist() == [0.5, 0.5, 0.0, 1.0, 0.0, 1.0]
