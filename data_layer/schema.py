@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 10  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items
+SCHEMA_VERSION = 10  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items, annotator_sums, annotator_run_sums
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -281,8 +281,32 @@ JOIN kept r ON r.run_id = p.right_run AND r.item_key = l.item_key AND r.attribut
 JOIN human_dist h ON h.item_key = l.item_key
 GROUP BY ALL ORDER BY p.kind, l.attribute, l.group_name, l.item_key;
 """
+# Individual annotators (data_layer/queries/annotator_agreement.py), per dataset x annotator x task x
+# band combination over their ratings of items with at least two ratings: annotator_sums the items
+# and the sum of the leave-one-out share (the item's other annotators who gave their label);
+# annotator_run_sums, per run as well, the items, those where the run has a most likely label
+# (n_known) and those where it is theirs (n_agree). A page sums a few hundred thousand rows
+# instead of joining every rating with every run's scores (3-5 s at 1M rows).
+ANNOTATOR_SUMS_TABLES = f"""
+CREATE TEMP TABLE _rated AS
+SELECT t.dataset, a.annotator_id, a.task_id, h.item_key, list_position(t.labels, a.label) AS li,
+       (h.counts[list_position(t.labels, a.label)] - 1) / (h.n_annotators - 1) AS loo, {_group_band_cols}
+FROM annotations a JOIN tasks t USING (task_id) JOIN human_dist h ON h.task_id = a.task_id AND h.item_id = a.item_id
+WHERE a.annotator_id IS NOT NULL AND h.n_annotators >= 2;
+CREATE TABLE annotator_sums AS
+SELECT dataset, annotator_id, task_id, {", ".join(s.column for s in BAND_SCHEMES)}, count(*) AS n_items,
+       sum(loo) AS sum_loo, count(loo) AS n_loo
+FROM _rated GROUP BY ALL ORDER BY ALL;
+CREATE TABLE annotator_run_sums AS
+SELECT r.dataset, r.annotator_id, i.run_id, r.task_id, {", ".join(f"r.{s.column}" for s in BAND_SCHEMES)},
+       count(*) AS n_items, count(i.model_argmax + 1 = r.li) AS n_known,
+       count(*) FILTER (WHERE i.model_argmax + 1 = r.li) AS n_agree
+FROM _rated r JOIN item_scores i ON i.item_key = r.item_key GROUP BY ALL ORDER BY ALL;
+DROP TABLE _rated;
+"""
 GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores",
-                "group_score_sums", "group_type_sums", "group_pair_items"]
+                "group_score_sums", "group_type_sums", "group_pair_items",
+                "annotator_sums", "annotator_run_sums"]
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "run_index", "item_scores", "score_sums", "unit_aggregates", "item_runs",

@@ -22,6 +22,7 @@ from data_layer import text_search
 from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import (
+    ANNOTATOR_SUMS_TABLES,
     DDL,
     GROUP_DDL,
     GROUP_PAIR_ITEMS_TABLE,
@@ -116,6 +117,7 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
         report.notes += [f"groups of {t}: {a}" for t, a in write_group_tables(con, _insert).items()]
         con.execute(GROUP_SUMS_TABLES)
         con.execute(GROUP_PAIR_ITEMS_TABLE)
+        con.execute(ANNOTATOR_SUMS_TABLES)
     _write_build_info(con, study, report)
     return report
 

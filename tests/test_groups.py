@@ -242,3 +242,43 @@ def test_item_counts_per_group_by_hand(tiny):
         ["Woman", "0", 1, 2, False], ["Woman", "1", 1, 2, False], ["Man", "0", 0, 1, True],
         ["Man", "1", 1, 1, True], ["unknown", "0", 0, 1, True], ["unknown", "1", 1, 1, True]]
     assert df["share"].tolist() == [0.5, 0.5, 0.0, 1.0, 0.0, 1.0]
+
+
+def _agreement_from_ratings(store: Store, sl: Slice):
+    """The per-rating reference: every rating joined with the human counts and every run's scores."""
+    where, params = sl.item_filters_only().where(scope="item", alias="h")
+    runs, rparams = sl.where(alias="i")
+    cte = f"""WITH r AS (SELECT t.dataset, a.annotator_id, h.item_key, list_position(t.labels, a.label) AS li,
+                                h.counts, h.n_annotators
+                         FROM annotations a JOIN tasks t USING (task_id)
+                         JOIN human_dist h ON h.task_id = a.task_id AND h.item_id = a.item_id
+                         WHERE a.annotator_id IS NOT NULL AND h.n_annotators >= 2 AND {where})"""
+    loo = store.df(f"""{cte} SELECT dataset, annotator_id, count(*) AS n_items,
+                           avg((counts[li] - 1) / (n_annotators - 1)) AS loo_agreement FROM r GROUP BY ALL""", params)
+    runs_df = store.df(f"""{cte} SELECT r.dataset, r.annotator_id, i.run_id, count(*) AS n_items,
+                               avg((i.model_argmax + 1 = r.li)::INTEGER) AS model_agreement
+                           FROM r JOIN item_scores i ON i.item_key = r.item_key WHERE {runs} GROUP BY ALL""",
+                       [*params, *rparams])
+    return loo, runs_df
+
+
+@pytest.mark.parametrize("which", ["tiny", "demo_store"])
+def test_stored_annotator_sums_equal_the_ratings(which, request):
+    store = request.getfixturevalue(which)
+    for sl in [*_slices(store), Slice(training=("rlvr",))]:
+        loo, runs = _agreement_from_ratings(store, sl)
+        got = annotator_agreement.annotator_agreement(store, sl)
+        key = ["dataset", "annotator_id"]
+        if not len(loo):
+            assert got.frame is None
+            continue
+        both = got.frame.merge(loo, on=key, suffixes=("", "_ref"))
+        assert len(both) == len(loo) == len(got.frame) and (both["n_items"] == both["n_items_ref"]).all()
+        assert np.allclose(both["loo_agreement"], both["loo_agreement_ref"], atol=1e-12)
+        mine = annotator_agreement.annotator_model_agreement(store, sl).frame
+        if not len(runs):
+            assert mine is None and which == "tiny"  # its runs are baselines only
+            continue
+        both = mine.merge(runs, on=[*key, "run_id"], suffixes=("", "_ref"))
+        assert len(both) == len(runs) == len(mine) > 0 and (both["n_items"] == both["n_items_ref"]).all()
+        assert np.allclose(both["model_agreement"], both["model_agreement_ref"], atol=1e-12, equal_nan=True)
