@@ -216,7 +216,7 @@ def test_stored_pair_differences_equal_the_per_item_join(which, request):
         for kind in ("rlvr_vs_rlhf", "cot_vs_none"):
             ref, ref_pairs = group_pairs.group_item_diffs(store, sl, "gender", kind)
             got, got_pairs = group_pairs.stored_item_diffs(store, sl, "gender", kind)
-            key = ["group_name", "item_key"]
+            key = ["group_name", "item_key", "n_diffs"]
             assert got[key].values.tolist() == ref[key].values.tolist()
             assert np.allclose(got["diff"].astype(float), ref["diff"].astype(float), atol=1e-12, equal_nan=True)
             assert {g: n for g, n in got_pairs.items() if n} == {g: n for g, n in ref_pairs.items() if n}

@@ -35,20 +35,21 @@ def holm(p: list[float | None]) -> list[float | None]:
 
 def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tuple[pd.DataFrame, dict]:
     """(per group and item: group_name, item_key, diff = the mean over the item's matched run pairs of
-    left - right distance to the group; {group: number of run pairs both of whose runs have rows for
-    it}), paired in DuckDB over the rows of the pairs' runs only."""
+    left - right distance to the group, n_diffs = how many pairs; {group: number of run pairs both of
+    whose runs have rows for it}), paired in DuckDB over the rows of the pairs' runs only."""
     k = KINDS[kind]
     relaxed = sl.with_(**{f: () for f in k.relax})
     pairs = run_pairs(store, relaxed, kind)
     if not len(pairs):
-        return pd.DataFrame(columns=["group_name", "item_key", "diff"]), {}
+        return pd.DataFrame(columns=["group_name", "item_key", "diff", "n_diffs"]), {}
     sql, params = rows_sql(relaxed, attribute, with_floor=False)
     values = ", ".join("(?, ?)" for _ in range(len(pairs)))
     pair_params = [v for lr in zip(pairs["left_run"], pairs["right_run"], strict=True) for v in lr]
     used = sorted(set(pairs["left_run"]) | set(pairs["right_run"]))
     diffs = store.df(f"""WITH x AS (SELECT * FROM ({sql}) WHERE run_id IN ({", ".join("?" * len(used))})),
                           p(left_run, right_run) AS (VALUES {values})
-                     SELECT l.group_name, l.item_key, avg(l.value - r.value) AS diff
+                     SELECT l.group_name, l.item_key, avg(l.value - r.value) AS diff,
+                            count(l.value - r.value) AS n_diffs
                      FROM p JOIN x l ON l.run_id = p.left_run
                      JOIN x r ON r.run_id = p.right_run AND r.item_key = l.item_key AND r.group_name = l.group_name
                      GROUP BY ALL ORDER BY l.group_name, l.item_key""", [*params, *used, *pair_params])
@@ -66,7 +67,8 @@ def stored_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tup
     GROUP_ATTRIBUTES.get(attribute)
     m = METRICS.get(sl.metric).name  # allow-listed column names only
     items, params = sl.with_(**{f: () for f in KINDS[kind].relax}).where(scope="item")
-    diffs = store.df(f"""SELECT group_name, item_key, sum_{m} / nullif(n_{m}, 0) AS diff FROM group_pair_items
+    diffs = store.df(f"""SELECT group_name, item_key, sum_{m} / nullif(n_{m}, 0) AS diff, n_{m} AS n_diffs
+                         FROM group_pair_items
                          WHERE kind = ? AND attribute = ? AND {items} ORDER BY group_name, item_key""",
                      [kind, attribute, *params])
     present = set(store.rows(f"SELECT DISTINCT run_id, group_name FROM group_score_sums WHERE attribute = ? "
@@ -105,7 +107,8 @@ def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str 
                             f"rated by a {GROUP_ATTRIBUTES.get(attribute).label.lower()} group.")
     items, n_items = pd.factorize(per_item["item_key"])[0], int(per_item["item_key"].nunique())
     groups = per_item.groupby("group_name", sort=True).indices
-    large = len(per_item) > large_n.LARGE_N_ROWS
+    # large as paired.py has it: by the run pair x item differences behind the per-item means
+    large = int(per_item["n_diffs"].sum()) > large_n.LARGE_N_ROWS
     iv = _normal_intervals(per_item, groups) if large else bootstrap(
         {g: (Mean(per_item["diff"].to_numpy()[idx]), items[idx]) for g, idx in groups.items()},
         n_items, n_resamples, seed)
