@@ -139,7 +139,8 @@ for _m in [
                  "item metric). The group the model sides with is the one it is closest to.",
                  f"mean over items i with ≥ {MIN_GROUP_RATINGS} ratings from group g of metric(h_g,i, m_i) (every "
                  f"item of a group with fewer than {MIN_GROUP_ANNOTATORS} annotators, marked); 95% bootstrap "
-                 "interval over items", "lower is better (for distances)",
+                 "interval over items (above 30,000 run × item rows the normal approximation over items)",
+                 "lower is better (for distances)",
                  "Santurkar et al. 2023, Whose Opinions Do Language Models Reflect? (ICML)"),
     GroupMeasure("group_floor", "Leave-group-out floor", "How close a group is to everyone else: the same "
                  "metric between the group's distribution and the distribution of the other annotators of "
@@ -152,7 +153,8 @@ for _m in [
                  "lower means more even-handed", "Santurkar et al. 2023 (representativeness across groups)"),
     GroupMeasure("group_paired_difference", "Paired difference per group", "For sibling run pairs (RLVR vs "
                  "RLHF, thinking on vs off): per item, left minus right distance to the group; mean with 95% "
-                 "bootstrap interval, Wilcoxon signed-rank p, Holm-adjusted over the groups compared.",
+                 "bootstrap interval (above 30,000 run pair × item differences the normal approximation over "
+                 "items), Wilcoxon signed-rank p, Holm-adjusted over the groups compared.",
                  "mean_i [d(left_i, g) − d(right_i, g)]; p_Holm over groups", "negative: left closer to g",
                  "Holm 1979; Wilcoxon 1945"),
     GroupMeasure("annotator_loo_agreement", "Agreement with the rest of the crowd", "Per annotator: the "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 9  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL)
+SCHEMA_VERSION = 10  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items, annotator_sums, annotator_run_sums
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -226,7 +226,87 @@ CREATE TABLE group_scores (
     {_metric_cols}
 );
 """
-GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores"]
+# Sums over group_scores for the Perspectives page on large slices (data_layer/queries/perspectives.py),
+# as score_sums and cluster_sums are for the crowd: only the rows the views count (a group's thin
+# items are left out unless the group has few annotators, then all are kept), keyed by every item
+# filter a slice can set (task and the three band columns), so a page aggregates a few thousand
+# rows instead of scanning group_scores (3.6 rows per item-score row of the grouped tasks).
+# group_score_sums: per run x task x attribute x group x band combination, the count, sum and sum
+# of squares of each metric (mean and item-level sd of a run x group). group_type_sums: per model
+# type (training, reasoning) x task x attribute x group x band combination, over items i with
+# S_i, C_i = sum and count of the item's values over the type's runs: k (items), sum S, sum C,
+# sum S^2, sum S*C, sum C^2 per metric, the terms of the item-clustered standard error (large_n).
+_group_band_cols = ", ".join(f"h.{s.column}" for s in BAND_SCHEMES)
+_group_kept = """FROM group_scores s JOIN group_summary gs ON gs.task_id = s.task_id AND gs.attribute = s.attribute
+     AND gs.group_name = s.group_name
+WHERE NOT s.thin OR gs.few_annotators"""
+_group_sums = ",\n       ".join(f"count(s.{m}) AS n_{m}, sum(s.{m}) AS sum_{m}, sum(s.{m} * s.{m}) AS sumsq_{m}"
+                                for m in ITEM_METRICS)
+_type_item = ", ".join(f"sum(s.{m}) AS s_{m}, count(s.{m}) AS c_{m}" for m in ITEM_METRICS)
+_type_sums = ",\n       ".join(f"sum(p.s_{m}) AS sum_{m}, sum(p.c_{m}) AS n_{m}, sum(p.s_{m} * p.s_{m}) AS ss_{m}, "
+                               f"sum(p.s_{m} * p.c_{m}) AS sc_{m}, sum(p.c_{m} * p.c_{m}) AS cc_{m}"
+                               for m in ITEM_METRICS)
+_kept_with_bands = _group_kept.replace("WHERE", "JOIN human_dist h ON h.item_key = s.item_key\nWHERE")
+_kept_with_types = _group_kept.replace("WHERE", "JOIN runs r ON r.run_id = s.run_id "
+                                       "JOIN models m ON m.model_id = r.model_id\nWHERE")
+GROUP_SUMS_TABLES = f"""
+CREATE TABLE group_score_sums AS
+SELECT s.run_id, s.task_id, s.attribute, s.group_name, {_group_band_cols},
+       {_group_sums}
+{_kept_with_bands}
+GROUP BY ALL ORDER BY ALL;
+CREATE TABLE group_type_sums AS
+WITH p AS (SELECT m.training, r.reasoning, s.task_id, s.attribute, s.group_name, s.item_key, {_type_item}
+           {_kept_with_types}
+           GROUP BY ALL)
+SELECT p.training, p.reasoning, p.task_id, p.attribute, p.group_name, {_group_band_cols}, count(*) AS k,
+       {_type_sums}
+FROM p JOIN human_dist h ON h.item_key = p.item_key
+GROUP BY ALL ORDER BY ALL;
+"""
+
+# group_pair_items: per paired-comparison kind (pair_runs, precompute/slice_sums.py), attribute, group
+# and item, over every pair of the kind whose runs both have a counted row there: the sum and count
+# of left - right of each metric (the item's mean difference is their ratio), with the item filters.
+_pair_diff_sums = ",\n       ".join(f"sum(l.{m} - r.{m}) AS sum_{m}, count(l.{m} - r.{m}) AS n_{m}"
+                                    for m in ITEM_METRICS)
+GROUP_PAIR_ITEMS_TABLE = f"""
+CREATE TABLE group_pair_items AS
+WITH kept AS (SELECT s.* {_group_kept})
+SELECT p.kind, l.attribute, l.group_name, l.item_key, l.task_id, {_group_band_cols},
+       {_pair_diff_sums}
+FROM pair_runs p JOIN kept l ON l.run_id = p.left_run
+JOIN kept r ON r.run_id = p.right_run AND r.item_key = l.item_key AND r.attribute = l.attribute
+     AND r.group_name = l.group_name
+JOIN human_dist h ON h.item_key = l.item_key
+GROUP BY ALL ORDER BY p.kind, l.attribute, l.group_name, l.item_key;
+"""
+# Individual annotators (data_layer/queries/annotator_agreement.py), per dataset x annotator x task x
+# band combination over their ratings of items with at least two ratings: annotator_sums the items
+# and the sum of the leave-one-out share (the item's other annotators who gave their label);
+# annotator_run_sums, per run as well, the items, those where the run has a most likely label
+# (n_known) and those where it is theirs (n_agree). A page sums a few hundred thousand rows
+# instead of joining every rating with every run's scores (3-5 s at 1M rows).
+ANNOTATOR_SUMS_TABLES = f"""
+CREATE TEMP TABLE _rated AS
+SELECT t.dataset, a.annotator_id, a.task_id, h.item_key, list_position(t.labels, a.label) AS li,
+       (h.counts[list_position(t.labels, a.label)] - 1) / (h.n_annotators - 1) AS loo, {_group_band_cols}
+FROM annotations a JOIN tasks t USING (task_id) JOIN human_dist h ON h.task_id = a.task_id AND h.item_id = a.item_id
+WHERE a.annotator_id IS NOT NULL AND h.n_annotators >= 2;
+CREATE TABLE annotator_sums AS
+SELECT dataset, annotator_id, task_id, {", ".join(s.column for s in BAND_SCHEMES)}, count(*) AS n_items,
+       sum(loo) AS sum_loo, count(loo) AS n_loo
+FROM _rated GROUP BY ALL ORDER BY ALL;
+CREATE TABLE annotator_run_sums AS
+SELECT r.dataset, r.annotator_id, i.run_id, r.task_id, {", ".join(f"r.{s.column}" for s in BAND_SCHEMES)},
+       count(*) AS n_items, count(i.model_argmax + 1 = r.li) AS n_known,
+       count(*) FILTER (WHERE i.model_argmax + 1 = r.li) AS n_agree
+FROM _rated r JOIN item_scores i ON i.item_key = r.item_key GROUP BY ALL ORDER BY ALL;
+DROP TABLE _rated;
+"""
+GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores",
+                "group_score_sums", "group_type_sums", "group_pair_items",
+                "annotator_sums", "annotator_run_sums"]
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "run_index", "item_scores", "score_sums", "unit_aggregates", "item_runs",

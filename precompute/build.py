@@ -22,8 +22,11 @@ from data_layer import text_search
 from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import (
+    ANNOTATOR_SUMS_TABLES,
     DDL,
     GROUP_DDL,
+    GROUP_PAIR_ITEMS_TABLE,
+    GROUP_SUMS_TABLES,
     ITEM_RUNS_TABLE,
     ITEM_SCORES_TABLE,
     SCHEMA_VERSION,
@@ -37,7 +40,7 @@ from precompute.output import check_output, remove_stale_temporaries, temporary_
 from precompute.progress import progress, progress_step
 from precompute.published import write_published
 from precompute.runs_check import validate_run
-from precompute.slice_sums import write_slice_sums
+from precompute.slice_sums import one_thread, write_slice_sums
 from precompute.study import GENERATION_COLUMNS, RunData, Study, StudyError
 from precompute.unit_aggregates import write_unit_aggregates
 
@@ -112,6 +115,10 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
         write_slice_sums(con)
     with progress_step("annotator groups: distributions, floors and run scores", show):
         report.notes += [f"groups of {t}: {a}" for t, a in write_group_tables(con, _insert).items()]
+        with one_thread(con):  # sums of doubles: the same store bytes for the same input
+            con.execute(GROUP_SUMS_TABLES)
+            con.execute(GROUP_PAIR_ITEMS_TABLE)
+            con.execute(ANNOTATOR_SUMS_TABLES)
     _write_build_info(con, study, report)
     return report
 

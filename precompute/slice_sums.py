@@ -49,7 +49,7 @@ ALL_PAIRS = ""  # the name of the set of all of a kind's pairs
 
 
 @contextmanager
-def _one_thread(con) -> Iterator[None]:
+def one_thread(con) -> Iterator[None]:
     """Floating-point sums depend on the order rows reach them; one thread keeps that order (and
     so the store's bytes) the same for the same input."""
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
@@ -81,7 +81,7 @@ def _cluster_sums(con) -> None:
     sums = ", ".join(f"sum(a.{m} * b.{m}) AS xx_{m}, sum(CASE WHEN b.{m} IS NOT NULL THEN a.{m} END) AS xc_{m}, "
                      f"count(a.{m} + b.{m}) AS cc_{m}" for m in ITEM_METRICS)
     cols = ", ".join(("run_id", "item_key", "training", "reasoning", *ITEM_COLUMNS, *ITEM_METRICS))
-    with _one_thread(con):
+    with one_thread(con):
         con.execute(f"""
     CREATE TABLE cluster_sums AS
     WITH s AS (SELECT {cols} FROM item_scores)
@@ -134,7 +134,7 @@ def _pair_sums(con) -> None:
     sides = ", ".join(f"sum(l_{m}) AS sl_{m}, count(l_{m}) AS nl_{m}, sum(r_{m}) AS sr_{m}, count(r_{m}) AS nr_{m}"
                       for m in ITEM_METRICS)
     sums = ", ".join(f"sum(l_{m} - r_{m}) AS sd_{m}, count(l_{m} - r_{m}) AS nd_{m}" for m in ITEM_METRICS)
-    with _one_thread(con):
+    with one_thread(con):
         con.execute(f"CREATE TABLE pair_groups AS SELECT kind, pair_key, {cols}, count(*) AS n, {sides} "
                     f"FROM pair_diffs GROUP BY ALL ORDER BY ALL")
         con.execute(f"CREATE TABLE pair_item_sums AS SELECT s.kind, s.pair_set, d.item_key, "
@@ -153,7 +153,7 @@ def _pair_tests(con) -> None:
                 "nw BIGINT, r_plus DOUBLE, ties DOUBLE)")
     groupings = [((), "", "band_fixed"), *((("band",), b.column, b.column) for b in BAND_SCHEMES),
                  (("task_id",), "task_id", "band_fixed")]
-    with _one_thread(con):  # sums of floating-point values: the same bytes for the same input
+    with one_thread(con):  # sums of floating-point values: the same bytes for the same input
         sets = con.execute("SELECT DISTINCT kind, pair_set FROM pair_sets ORDER BY ALL").fetchall()
         for kind, pair_set in progress(sets, "per pair set", show=False):  # reported to a listener only
             _set_tests(con, kind, pair_set, groupings)

@@ -170,3 +170,115 @@ def test_pages_show_groups_on_the_demo(app_env):
     item = open_page("views/item.py", {"task": "demo-sarcasm", "item": "demo-sarcasm-0003", "groupby": "gender"})
     assert any("Labels per annotator group" in m.value for m in item.markdown)
     assert any("group_name" in d.value.columns and "thin" in d.value.columns for d in item.dataframe)
+
+
+def _slices(store: Store) -> list[Slice]:
+    task, band = store.rows("SELECT h.task_id, h.band_fixed FROM group_dist g JOIN human_dist h USING (item_key) "
+                            "ORDER BY h.task_id, item_key LIMIT 1")[0]
+    return [Slice(), Slice(tasks=(task,)), Slice(bands=(band,), metric="jsd"), Slice(tasks=(task,), metric="wasserstein")]
+
+
+@pytest.mark.parametrize("which", ["tiny", "demo_store"])
+def test_stored_group_sums_equal_the_per_item_rows(which, request):
+    """The large path reads group_score_sums / group_type_sums; they must give what group_rows and
+    the per-item clustered aggregate give (n exactly, means and sds up to rounding)."""
+    store = request.getfixturevalue(which)
+    for sl in _slices(store):
+        rows = perspectives.group_rows(store, sl, "gender")
+        ref = rows.groupby(["run_id", "group_name"])["value"].agg(
+            n_ref="count", mean_ref="mean", sd_ref="std").reset_index()
+        fast = perspectives._alignment_large(store, sl, "gender").merge(ref, on=["run_id", "group_name"])
+        assert len(fast) == len(ref) > 0 and (fast["n"] == fast["n_ref"]).all()
+        assert np.allclose(fast["mean"], fast["mean_ref"], atol=1e-12, equal_nan=True)
+        half = perspectives.large_n.Z * fast["sd_ref"] / np.sqrt(fast["n"].clip(lower=1))
+        assert np.allclose(fast["hi"] - fast["mean"], half, atol=1e-9, equal_nan=True)
+        key = ["model_type", "group_name"]
+        stored = perspectives._types_from_sums(store, sl, "gender").sort_values(key, ignore_index=True)
+        clustered = perspectives._types_clustered(store, sl, "gender").sort_values(key, ignore_index=True)
+        assert stored[key + ["n", "n_items", "n_runs"]].equals(clustered[key + ["n", "n_items", "n_runs"]])
+        for col in ("mean", "lo", "hi", "floor"):
+            assert np.allclose(stored[col], clustered[col], atol=1e-9, equal_nan=True), (sl, col)
+
+
+def test_run_filters_keep_the_per_item_path(demo_store):
+    sl = Slice(tasks=("demo-offensiveness-scale",), training=("rlvr",))
+    assert perspectives.run_filtered(sl) and not perspectives.run_filtered(Slice(tasks=sl.tasks))
+    types = perspectives.alignment_by_model_type(demo_store, sl, "gender", n_resamples=50).frame
+    assert set(types["model_type"]) <= {"RLVR · thinking", "RLVR · no CoT"}
+
+
+@pytest.mark.parametrize("which", ["tiny", "demo_store"])
+def test_stored_pair_differences_equal_the_per_item_join(which, request):
+    """group_pair_items (build) must give group_item_diffs' per-item differences and pair counts."""
+    store = request.getfixturevalue(which)
+    checked = 0
+    for sl in _slices(store):
+        for kind in ("rlvr_vs_rlhf", "cot_vs_none"):
+            ref, ref_pairs = group_pairs.group_item_diffs(store, sl, "gender", kind)
+            got, got_pairs = group_pairs.stored_item_diffs(store, sl, "gender", kind)
+            key = ["group_name", "item_key", "n_diffs"]
+            assert got[key].values.tolist() == ref[key].values.tolist()
+            assert np.allclose(got["diff"].astype(float), ref["diff"].astype(float), atol=1e-12, equal_nan=True)
+            assert {g: n for g, n in got_pairs.items() if n} == {g: n for g, n in ref_pairs.items() if n}
+            checked += len(ref)
+    assert checked > 0 or which == "tiny"
+
+
+def test_large_paired_slices_use_the_normal_interval(demo_store, monkeypatch):
+    sl = Slice(tasks=("demo-offensiveness-scale",))
+    small = group_pairs.group_paired_differences(demo_store, sl, "gender", n_resamples=200).frame
+    monkeypatch.setattr(group_pairs.large_n, "LARGE_N_ROWS", 10)
+    large = group_pairs.group_paired_differences(demo_store, sl, "gender").frame
+    assert (small["interval_method"] == group_pairs.large_n.METHOD_BOOTSTRAP).all()
+    assert large["interval_method"].str.startswith("normal approximation").all()
+    assert np.allclose(large["diff"], small["diff"]) and (large["n"] == small["n"]).all()
+    assert large["p"].tolist() == small["p"].tolist() and (large["lo"] < large["hi"]).all()
+
+
+def test_item_counts_per_group_by_hand(tiny):
+    df = group_views.item_group_counts(tiny, "t", "i1", "gender").frame
+    # i1: a1 Woman 0, a2 Man 1, a3 Woman 1, a4 unknown 1; most ratings first, labels in task order
+    assert df[["group_name", "label_name", "count", "n_ratings", "thin"]].values.tolist() == [
+        ["Woman", "0", 1, 2, False], ["Woman", "1", 1, 2, False], ["Man", "0", 0, 1, True],
+        ["Man", "1", 1, 1, True], ["unknown", "0", 0, 1, True], ["unknown", "1", 1, 1, True]]
+    assert df["share"].tolist() == [0.5, 0.5, 0.0, 1.0, 0.0, 1.0]
+
+
+def _agreement_from_ratings(store: Store, sl: Slice):
+    """The per-rating reference: every rating joined with the human counts and every run's scores."""
+    where, params = sl.item_filters_only().where(scope="item", alias="h")
+    runs, rparams = sl.where(alias="i")
+    cte = f"""WITH r AS (SELECT t.dataset, a.annotator_id, h.item_key, list_position(t.labels, a.label) AS li,
+                                h.counts, h.n_annotators
+                         FROM annotations a JOIN tasks t USING (task_id)
+                         JOIN human_dist h ON h.task_id = a.task_id AND h.item_id = a.item_id
+                         WHERE a.annotator_id IS NOT NULL AND h.n_annotators >= 2 AND {where})"""
+    loo = store.df(f"""{cte} SELECT dataset, annotator_id, count(*) AS n_items,
+                           avg((counts[li] - 1) / (n_annotators - 1)) AS loo_agreement FROM r GROUP BY ALL""", params)
+    runs_df = store.df(f"""{cte} SELECT r.dataset, r.annotator_id, i.run_id, count(*) AS n_items,
+                               avg((i.model_argmax + 1 = r.li)::INTEGER) AS model_agreement
+                           FROM r JOIN item_scores i ON i.item_key = r.item_key WHERE {runs} GROUP BY ALL""",
+                       [*params, *rparams])
+    return loo, runs_df
+
+
+@pytest.mark.parametrize("which", ["tiny", "demo_store"])
+def test_stored_annotator_sums_equal_the_ratings(which, request):
+    store = request.getfixturevalue(which)
+    for sl in [*_slices(store), Slice(training=("rlvr",))]:
+        loo, runs = _agreement_from_ratings(store, sl)
+        got = annotator_agreement.annotator_agreement(store, sl)
+        key = ["dataset", "annotator_id"]
+        if not len(loo):
+            assert got.frame is None
+            continue
+        both = got.frame.merge(loo, on=key, suffixes=("", "_ref"))
+        assert len(both) == len(loo) == len(got.frame) and (both["n_items"] == both["n_items_ref"]).all()
+        assert np.allclose(both["loo_agreement"], both["loo_agreement_ref"], atol=1e-12)
+        mine = annotator_agreement.annotator_model_agreement(store, sl).frame
+        if not len(runs):
+            assert mine is None and which == "tiny"  # its runs are baselines only
+            continue
+        both = mine.merge(runs, on=[*key, "run_id"], suffixes=("", "_ref"))
+        assert len(both) == len(runs) == len(mine) > 0 and (both["n_items"] == both["n_items_ref"]).all()
+        assert np.allclose(both["model_agreement"], both["model_agreement_ref"], atol=1e-12, equal_nan=True)

@@ -14,28 +14,16 @@ from data_layer.store import Result, Store
 MIN_ITEMS = 10  # annotators with fewer rated items in the slice are marked: their shares are noisy
 
 
-def _ratings_cte(sl: Slice) -> tuple[str, list]:
-    """Every rating with an annotator id on items of the slice's item filters (items with at least
-    two ratings, so the rest of the crowd exists): dataset, annotator_id, task_id, item_id, item_key,
-    li (1-based label position), counts, n_annotators, probs."""
-    where, params = sl.item_filters_only().where(scope="item", alias="h")
-    return (f"""r AS (SELECT t.dataset, a.annotator_id, a.task_id, a.item_id, h.item_key,
-                             list_position(t.labels, a.label) AS li, h.counts, h.n_annotators, h.probs
-                      FROM annotations a JOIN tasks t USING (task_id)
-                      JOIN human_dist h ON h.task_id = a.task_id AND h.item_id = a.item_id
-                      WHERE a.annotator_id IS NOT NULL AND h.n_annotators >= 2 AND {where})""", params)
-
-
 def annotator_agreement(store: Store, sl: Slice) -> Result:
     """One row per annotator: dataset, annotator_id, n_items, loo_agreement (mean over their items of
     the share of the item's other annotators who gave the same label), few_items (n_items < MIN_ITEMS)
-    and demographics (JSON)."""
-    cte, params = _ratings_cte(sl)
-    df = store.df(f"""WITH {cte}
-        SELECT r.dataset, r.annotator_id, count(*)::INTEGER AS n_items,
-               avg((r.counts[r.li] - 1) / (r.n_annotators - 1)) AS loo_agreement, any_value(an.demographics) AS demographics
-        FROM r LEFT JOIN annotators an ON an.dataset = r.dataset AND an.annotator_id = r.annotator_id
-        GROUP BY r.dataset, r.annotator_id ORDER BY loo_agreement DESC, r.dataset, r.annotator_id""", params)
+    and demographics (JSON). Summed from the build's annotator_sums (tested equal to the ratings)."""
+    where, params = sl.item_filters_only().where(scope="item")
+    df = store.df(f"""WITH s AS (SELECT dataset, annotator_id, sum(n_items)::INTEGER AS n_items,
+                                        sum(sum_loo) / nullif(sum(n_loo), 0) AS loo_agreement
+                                 FROM annotator_sums WHERE {where} GROUP BY dataset, annotator_id)
+        SELECT s.*, an.demographics FROM s LEFT JOIN annotators an USING (dataset, annotator_id)
+        ORDER BY loo_agreement DESC, dataset, annotator_id""", params)
     df["few_items"] = df["n_items"] < MIN_ITEMS
     return Result.of(df, "No item of this slice has ratings with annotator ids (the tasks release label "
                          "counts only, or the filters leave none).")
@@ -44,20 +32,23 @@ def annotator_agreement(store: Store, sl: Slice) -> Result:
 def annotator_model_agreement(store: Store, sl: Slice) -> Result:
     """One row per annotator x run of the slice: dataset, annotator_id, run_id, display_name,
     model_type, n_items, model_agreement (share of their items where the run's most likely label is
-    theirs; one minus LeWiDi 2025 task B's error rate), few_items."""
-    cte, params = _ratings_cte(sl)
-    where, rparams = sl.where(alias="i")
-    df = store.df(f"""WITH {cte}
-        SELECT r.dataset, r.annotator_id, i.run_id, any_value(i.display_name) AS display_name,
-               any_value(i.training) AS training, any_value(i.reasoning) AS reasoning,
-               count(*)::INTEGER AS n_items, avg((i.model_argmax + 1 = r.li)::INTEGER) AS model_agreement
-        FROM r JOIN item_scores i ON i.item_key = r.item_key
-        WHERE {where} GROUP BY r.dataset, r.annotator_id, i.run_id""", [*params, *rparams])
+    theirs, over the items where it has one; one minus LeWiDi 2025 task B's error rate), few_items.
+    Summed from the build's annotator_run_sums, runs filtered through score_sums."""
+    items, params = sl.item_filters_only().where(scope="item")
+    runs, rparams = sl.where()
+    df = store.df(f"""WITH s AS (SELECT dataset, annotator_id, run_id, sum(n_items)::INTEGER AS n_items,
+                                        sum(n_agree) / nullif(sum(n_known), 0) AS model_agreement
+                                 FROM annotator_run_sums WHERE {items}
+                                   AND run_id IN (SELECT DISTINCT run_id FROM score_sums WHERE {runs})
+                                 GROUP BY dataset, annotator_id, run_id)
+        SELECT s.dataset, s.annotator_id, s.run_id, m.display_name, m.training, r.reasoning, s.n_items,
+               s.model_agreement
+        FROM s JOIN runs r USING (run_id) JOIN models m USING (model_id)""", [*params, *rparams])
     if not len(df):
         return Result(None, "No run of this slice scored items with per-annotator ratings.")
     df["few_items"] = df["n_items"] < MIN_ITEMS
-    return Result(add_model_type(df).sort_values(["run_id", "model_agreement"], ascending=[True, False],
-                                                 ignore_index=True))
+    return Result(add_model_type(df).sort_values(["run_id", "model_agreement", "dataset", "annotator_id"],
+                                                 ascending=[True, False, True, True], ignore_index=True))
 
 
 def matched_annotators(agreement: pd.DataFrame, run_id: str, k: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -12,10 +12,11 @@ from scipy.stats import wilcoxon
 
 from data_layer.groups import GROUP_ATTRIBUTES
 from data_layer.metrics import METRICS
+from data_layer.queries import large_n
 from data_layer.queries.paired import KINDS, run_pairs, side_verdict
-from data_layer.queries.perspectives import item_metric_or_message, rows_sql, with_group_flags
+from data_layer.queries.perspectives import item_metric_or_message, rows_sql, run_filtered, with_group_flags
 from data_layer.slice import Slice
-from data_layer.stats import N_RESAMPLES, SEED, Mean, bootstrap
+from data_layer.stats import N_RESAMPLES, SEED, Interval, Mean, bootstrap
 from data_layer.store import Result, Store
 
 ALPHA = 0.05
@@ -34,20 +35,21 @@ def holm(p: list[float | None]) -> list[float | None]:
 
 def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tuple[pd.DataFrame, dict]:
     """(per group and item: group_name, item_key, diff = the mean over the item's matched run pairs of
-    left - right distance to the group; {group: number of run pairs both of whose runs have rows for
-    it}), paired in DuckDB over the rows of the pairs' runs only."""
+    left - right distance to the group, n_diffs = how many pairs; {group: number of run pairs both of
+    whose runs have rows for it}), paired in DuckDB over the rows of the pairs' runs only."""
     k = KINDS[kind]
     relaxed = sl.with_(**{f: () for f in k.relax})
     pairs = run_pairs(store, relaxed, kind)
     if not len(pairs):
-        return pd.DataFrame(columns=["group_name", "item_key", "diff"]), {}
+        return pd.DataFrame(columns=["group_name", "item_key", "diff", "n_diffs"]), {}
     sql, params = rows_sql(relaxed, attribute, with_floor=False)
     values = ", ".join("(?, ?)" for _ in range(len(pairs)))
     pair_params = [v for lr in zip(pairs["left_run"], pairs["right_run"], strict=True) for v in lr]
     used = sorted(set(pairs["left_run"]) | set(pairs["right_run"]))
     diffs = store.df(f"""WITH x AS (SELECT * FROM ({sql}) WHERE run_id IN ({", ".join("?" * len(used))})),
                           p(left_run, right_run) AS (VALUES {values})
-                     SELECT l.group_name, l.item_key, avg(l.value - r.value) AS diff
+                     SELECT l.group_name, l.item_key, avg(l.value - r.value) AS diff,
+                            count(l.value - r.value) AS n_diffs
                      FROM p JOIN x l ON l.run_id = p.left_run
                      JOIN x r ON r.run_id = p.right_run AND r.item_key = l.item_key AND r.group_name = l.group_name
                      GROUP BY ALL ORDER BY l.group_name, l.item_key""", [*params, *used, *pair_params])
@@ -58,6 +60,38 @@ def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tupl
     return diffs, n_pairs
 
 
+def stored_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tuple[pd.DataFrame, dict]:
+    """group_item_diffs' answer from the build's group_pair_items, for a slice whose relaxed form has
+    no run filter (then the pairs are all of the kind's pairs in pair_runs: runs without rows on
+    the slice's items add nothing); the pairs per group from group_score_sums' (run, group) rows."""
+    GROUP_ATTRIBUTES.get(attribute)
+    m = METRICS.get(sl.metric).name  # allow-listed column names only
+    items, params = sl.with_(**{f: () for f in KINDS[kind].relax}).where(scope="item")
+    diffs = store.df(f"""SELECT group_name, item_key, sum_{m} / nullif(n_{m}, 0) AS diff, n_{m} AS n_diffs
+                         FROM group_pair_items
+                         WHERE kind = ? AND attribute = ? AND {items} ORDER BY group_name, item_key""",
+                     [kind, attribute, *params])
+    present = set(store.rows(f"SELECT DISTINCT run_id, group_name FROM group_score_sums WHERE attribute = ? "
+                             f"AND {items}", [attribute, *params]))
+    pairs = store.rows("SELECT left_run, right_run FROM pair_runs WHERE kind = ?", [kind])
+    n_pairs = {g: sum((lr, g) in present and (rr, g) in present for lr, rr in pairs) for g in {g for _, g in present}}
+    return diffs, n_pairs
+
+
+def _normal_intervals(per_item: pd.DataFrame, groups: dict) -> dict:
+    """Per group: mean ± Z·sd/√n of the per-item differences (items are independent units, so this
+    is what the bootstrap over items converges to; large_n's normal approximation)."""
+    out = {}
+    for g, idx in groups.items():
+        d = per_item["diff"].to_numpy()[idx]
+        d = d[~np.isnan(d)]
+        mean = float(d.mean()) if len(d) else None
+        half = large_n.Z * float(d.std(ddof=1)) / np.sqrt(len(d)) if len(d) > 1 else None
+        out[g] = Interval(mean, None if half is None else mean - half, None if half is None else mean + half,
+                          len(d), n_resamples=0)
+    return out
+
+
 def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str = "rlvr_vs_rlhf",
                              n_resamples: int = N_RESAMPLES, seed: int = SEED) -> Result:
     """One row per group: group_name, left_label, right_label, diff, lo, hi, n (items), n_run_pairs,
@@ -66,14 +100,18 @@ def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str 
     if why := item_metric_or_message(sl):
         return Result(None, why)
     k = KINDS[kind]
-    per_item, n_pairs = group_item_diffs(store, sl, attribute, kind)
+    stored = not run_filtered(sl.with_(**{f: () for f in k.relax}))
+    per_item, n_pairs = (stored_item_diffs if stored else group_item_diffs)(store, sl, attribute, kind)
     if not len(per_item):
         return Result(None, f"No {k.left_label} vs {k.right_label} run pairs of this slice scored items "
                             f"rated by a {GROUP_ATTRIBUTES.get(attribute).label.lower()} group.")
     items, n_items = pd.factorize(per_item["item_key"])[0], int(per_item["item_key"].nunique())
     groups = per_item.groupby("group_name", sort=True).indices
-    iv = bootstrap({g: (Mean(per_item["diff"].to_numpy()[idx]), items[idx]) for g, idx in groups.items()},
-                   n_items, n_resamples, seed)
+    # large as paired.py has it: by the run pair x item differences behind the per-item means
+    large = int(per_item["n_diffs"].sum()) > large_n.LARGE_N_ROWS
+    iv = _normal_intervals(per_item, groups) if large else bootstrap(
+        {g: (Mean(per_item["diff"].to_numpy()[idx]), items[idx]) for g, idx in groups.items()},
+        n_items, n_resamples, seed)
     direction = METRICS.get(sl.metric).direction
     rows = []
     for g, idx in groups.items():
@@ -81,7 +119,8 @@ def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str 
         p = float(wilcoxon(d, zero_method="wilcox").pvalue) if np.any(d != 0) else None
         rows.append({"group_name": g, "left_label": k.left_label, "right_label": k.right_label,
                      "diff": iv[g].estimate, "lo": iv[g].lo, "hi": iv[g].hi, "n": iv[g].n,
-                     "n_run_pairs": int(n_pairs.get(g, 0)), "p": p, "verdict": side_verdict(iv[g], direction)})
+                     "n_run_pairs": int(n_pairs.get(g, 0)), "p": p, "verdict": side_verdict(iv[g], direction),
+                     "interval_method": large_n.method_note() if large else large_n.METHOD_BOOTSTRAP})
     out = pd.DataFrame(rows)
     out["p_holm"] = holm(out["p"].tolist())
     out = with_group_flags(store, sl, attribute, out)

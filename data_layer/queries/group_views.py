@@ -52,14 +52,26 @@ def group_options(store: Store, sl: Slice, attribute: str) -> Result:
     return Result.of(df, f"No task of this slice has annotators with {label.lower()} in its demographics.")
 
 
+def few_annotator_groups(store: Store, sl: Slice, attribute: str) -> dict[str, bool]:
+    """{group_name: few_annotators} over the slice's tasks, as group_options has it (fewer than
+    MIN_GROUP_ANNOTATORS in every task), from group_summary alone: the flag does not need
+    group_options' count of distinct people, a join of every rating (~120 ms at 1M rows)."""
+    where, params = _task_filter(sl)
+    return dict(store.rows(f"SELECT group_name, bool_and(few_annotators) FROM group_summary "
+                           f"WHERE attribute = ? AND {where} GROUP BY group_name", [attribute, *params]))
+
+
 def item_group_counts(store: Store, task_id: str, item_id: str, attribute: str) -> Result:
     """One item's label counts per group of `attribute`: group_name, label_name, count, share,
     n_ratings (the group's ratings on the item), thin (fewer than MIN_GROUP_RATINGS)."""
-    df = store.df("""SELECT g.group_name, t.label_names[i] AS label_name, g.counts[i] AS count,
-                            g.probs[i] AS share, g.n_ratings, g.thin
-                     FROM group_dist g JOIN tasks t USING (task_id), range(1, len(t.labels) + 1) r(i)
-                     WHERE g.task_id = ? AND g.item_id = ? AND g.attribute = ?
-                     ORDER BY g.n_ratings DESC, g.group_name, i""", [task_id, item_id, attribute])
+    # unnest in the select list after the filter: a lateral range() per row of group_dist made
+    # DuckDB expand every row before filtering (77 ms at 1M rows against 7 ms)
+    df = store.df("""SELECT group_name, label_name, count, share, n_ratings, thin FROM (
+                         SELECT g.group_name, unnest(t.label_names) AS label_name, unnest(g.counts) AS count,
+                                unnest(g.probs) AS share, g.n_ratings, g.thin, generate_subscripts(g.counts, 1) AS i
+                         FROM group_dist g JOIN tasks t ON t.task_id = g.task_id
+                         WHERE g.task_id = ? AND g.item_id = ? AND g.attribute = ?)
+                     ORDER BY n_ratings DESC, group_name, i""", [task_id, item_id, attribute])
     label = GROUP_ATTRIBUTES.get(attribute).label
     return Result.of(df, f"No annotator of item {item_id!r} has a known {label.lower()} in this store "
                          "(or the task has no per-annotator ratings).")

@@ -14,7 +14,7 @@ from data_layer.groups import GROUP_ATTRIBUTES, UNKNOWN
 from data_layer.metrics import METRICS
 from data_layer.queries import large_n
 from data_layer.queries.common import add_model_type
-from data_layer.queries.group_views import group_options
+from data_layer.queries.group_views import few_annotator_groups
 from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, Mean, bootstrap
 from data_layer.store import Result, Store
@@ -97,13 +97,20 @@ def _beyond(a_lo, a_hi, f_lo, f_hi, direction: str) -> bool | None:
 
 def _alignment_large(store: Store, sl: Slice, attribute: str) -> pd.DataFrame | None:
     """The normal approximation over items (each run x group has one row per item, so sd/√n is the
-    item-level standard error the bootstrap converges to), aggregated in DuckDB. The floor is taken
-    per group over the slice's items from group_dist alone (joining it to every run's rows cost 3x
-    the whole answer at 1M rows); runs that scored every item have exactly those items."""
-    sql, params = rows_sql(sl, attribute, with_floor=False)
-    df = store.df(f"""SELECT run_id, group_name, count(value)::INTEGER AS n, avg(value) AS mean,
-                             stddev_samp(value) AS sd
-                      FROM ({sql}) GROUP BY run_id, group_name ORDER BY run_id, group_name""", params)
+    item-level standard error the bootstrap converges to), from the build's group_score_sums (a few
+    thousand rows; the same n, mean and sd as the aggregate of group_rows, tested). The floor is
+    taken per group over the slice's items from group_dist alone (joining it to every run's rows
+    cost 3x the whole answer at 1M rows); runs that scored every item have exactly those items."""
+    GROUP_ATTRIBUTES.get(attribute)
+    m = METRICS.get(sl.metric).name  # allow-listed column names only
+    runs, params = sl.where()
+    items, item_params = sl.where(scope="item")
+    n, total, squares = f"sum(n_{m})", f"sum(sum_{m})", f"sum(sumsq_{m})"
+    df = store.df(f"""SELECT run_id, group_name, {n}::INTEGER AS n, {total} / nullif({n}, 0) AS mean,
+                             sqrt(greatest({squares} - {total} ^ 2 / nullif({n}, 0), 0) / nullif({n} - 1, 0)) AS sd
+                      FROM group_score_sums WHERE attribute = ? AND {items}
+                        AND run_id IN (SELECT DISTINCT run_id FROM score_sums WHERE {runs})
+                      GROUP BY run_id, group_name ORDER BY run_id, group_name""", [attribute, *item_params, *params])
     if not len(df):
         return None
     df = df.merge(_floors(store, sl, attribute), on="group_name", how="left")
@@ -153,8 +160,7 @@ def _alignment_exact(df: pd.DataFrame, sl: Slice, n_resamples: int, seed: int) -
 
 
 def with_group_flags(store: Store, sl: Slice, attribute: str, out: pd.DataFrame) -> pd.DataFrame:
-    groups = group_options(store, sl, attribute)
-    few = dict(zip(groups.frame["group_name"], groups.frame["few_annotators"], strict=True)) if groups.ok else {}
+    few = few_annotator_groups(store, sl, attribute)
     out["few_annotators"] = out["group_name"].map(few).fillna(False).astype(bool)
     out["unknown"] = out["group_name"] == UNKNOWN
     return out
@@ -186,12 +192,51 @@ def alignment_by_model_type(store: Store, sl: Slice, attribute: str, n_resamples
     item-clustered normal approximation, as large_n), n (rows), n_items, n_runs, floor."""
     if why := item_metric_or_message(sl):
         return Result(None, why)
-    out = _types_clustered(store, sl, attribute)  # cheap in DuckDB; small slices then get the bootstrap
+    # cheap from the build's sums (or in DuckDB under a run filter); small slices then get the bootstrap
+    out = _types_from_sums(store, sl, attribute) if not run_filtered(sl) else _types_clustered(store, sl, attribute)
     if out is None:
         return Result(None, "No run of this slice scored items rated by a group of this attribute.")
     if out["n"].sum() <= large_n.LARGE_N_ROWS:
         out = _types_exact(add_model_type(group_rows(store, sl, attribute)), n_resamples, seed)
     return Result(with_group_flags(store, sl, attribute, out))
+
+
+def run_filtered(sl: Slice) -> bool:
+    """True when the slice filters runs (training, model, size, ...), not only items."""
+    return sl.where()[0] != sl.where(scope="item")[0]
+
+
+def _types_from_sums(store: Store, sl: Slice, attribute: str) -> pd.DataFrame | None:
+    """_types_clustered's answer for a slice without run filters, from group_type_sums: with
+    S_i, C_i per item summed over the type's runs, Σ(S_i - mean C_i)² = ΣS² - 2 mean ΣSC + mean² ΣC²
+    (equal to the per-item aggregate up to rounding, tested); the type's runs from group_score_sums."""
+    GROUP_ATTRIBUTES.get(attribute)
+    m = METRICS.get(sl.metric).name  # allow-listed column names only
+    items, params = sl.where(scope="item")
+    df = store.df(f"""
+        WITH t AS (SELECT training, reasoning, group_name, sum(sum_{m}) / nullif(sum(n_{m}), 0) AS mean,
+                          sum(n_{m}) AS n, sum(k) AS k, sum(ss_{m}) AS ss, sum(sc_{m}) AS sc, sum(cc_{m}) AS cc
+                   FROM group_type_sums WHERE attribute = ? AND {items} GROUP BY ALL),
+        nr AS (SELECT m.training, r.reasoning, g.group_name, count(DISTINCT g.run_id) AS n_runs
+               FROM (SELECT DISTINCT run_id, group_name FROM group_score_sums WHERE attribute = ? AND {items}) g
+               JOIN runs r USING (run_id) JOIN models m USING (model_id) GROUP BY ALL)
+        SELECT t.training, t.reasoning, t.group_name, t.mean, t.n::BIGINT AS n, t.k::INTEGER AS n_items,
+               nr.n_runs::INTEGER AS n_runs, greatest(t.ss - 2 * t.mean * t.sc + t.mean ^ 2 * t.cc, 0) AS ss
+        FROM t JOIN nr USING (training, reasoning, group_name) ORDER BY ALL""",
+                  [attribute, *params, attribute, *params])
+    return _with_clustered_interval(store, sl, attribute, df)
+
+
+def _with_clustered_interval(store: Store, sl: Slice, attribute: str, df: pd.DataFrame) -> pd.DataFrame | None:
+    """se² = k/(k-1) Σ_i (S_i - mean C_i)² / (ΣC)² from the `ss` column; lo, hi, the floor per group."""
+    if not len(df):
+        return None
+    k = df["n_items"].to_numpy(dtype=float)
+    se = np.sqrt(k / np.maximum(k - 1, 1) * df["ss"].to_numpy(dtype=float)) / df["n"].to_numpy(dtype=float)
+    df["lo"], df["hi"] = df["mean"] - large_n.Z * se, df["mean"] + large_n.Z * se
+    df["interval_method"] = large_n.method_note()
+    floors = _floors(store, sl, attribute)[["group_name", "floor"]]
+    return add_model_type(df.drop(columns="ss")).merge(floors, on="group_name", how="left")
 
 
 def _types_clustered(store: Store, sl: Slice, attribute: str) -> pd.DataFrame | None:
@@ -212,14 +257,7 @@ def _types_clustered(store: Store, sl: Slice, attribute: str) -> pd.DataFrame | 
                sum((p.S - t.mean * p.C) ^ 2) AS ss
         FROM per p JOIN tot t USING (training, reasoning, group_name) JOIN nr USING (training, reasoning, group_name)
         GROUP BY ALL ORDER BY ALL""", params)
-    if not len(df):
-        return None
-    k = df["n_items"].to_numpy(dtype=float)
-    se = np.sqrt(k / np.maximum(k - 1, 1) * df["ss"].to_numpy(dtype=float)) / df["n"].to_numpy(dtype=float)
-    df["lo"], df["hi"] = df["mean"] - large_n.Z * se, df["mean"] + large_n.Z * se
-    df["interval_method"] = large_n.method_note()
-    floors = _floors(store, sl, attribute)[["group_name", "floor"]]
-    return add_model_type(df.drop(columns="ss")).merge(floors, on="group_name", how="left")
+    return _with_clustered_interval(store, sl, attribute, df)
 
 
 def _types_exact(df: pd.DataFrame, n_resamples: int, seed: int) -> pd.DataFrame:
