@@ -37,6 +37,8 @@ stop_if_empty(sl)
 metric = METRICS.get(sl.metric)
 scheme = BAND_SCHEMES.get(sl.band_scheme)
 ARROW = {"lower": "↓", "higher": "↑", "zero": "→0"}
+COVERAGE_HELP = ("How many of the slice's items the run has predictions for (in the tasks it was run on): "
+                 "'all 60', or '50 of 60' when its numbers rest on a subset")
 GOOD, BAD = np.array([0x1a, 0x98, 0x50]), np.array([0xe0, 0x82, 0x14])  # green = better, orange = worse
 
 
@@ -59,7 +61,7 @@ def _shade(col: pd.Series, direction: str) -> list[str]:
 def _styled_leaderboard(df: pd.DataFrame):
     metric_cols = [m for m in [sl.metric, *(m.name for m in METRICS if m.name != sl.metric)] if m in df]
     n_cols = [c for c in df.columns if c.startswith("n_")]
-    show = df[["display_name", "model_type", "training", "reasoning", "method", "steering", "n",
+    show = df[["display_name", "model_type", "training", "reasoning", "method", "steering", "n", "coverage",
                *metric_cols, *n_cols, "run_id"]].copy()
     show["training"] = show["training"].map(training_label)
     show["reasoning"] = show["reasoning"].map(lambda r: REASONING_LABELS.get(r, r))
@@ -80,11 +82,14 @@ with panel("Leaderboard", help="One row per run (a model elicited one way). Clic
     styler, config = _styled_leaderboard(board)
     show_table(styler, f"leaderboard-{sl.metric}", height=min(38 + 35 * len(board), 760), column_config={
         **config, "display_name": st.column_config.TextColumn("model", pinned=True),
-        "model_type": "model type", "n": st.column_config.NumberColumn("n", help="scored run × item rows")})
+        "model_type": "model type", "n": st.column_config.NumberColumn("n", help="scored run × item rows"),
+        "coverage": st.column_config.TextColumn("items predicted", help=COVERAGE_HELP)})
     st.caption("↓ lower is better, ↑ higher is better, →0 closer to 0 is better. Aggregate metrics "
                "(var_corr, entropy_spearman, f1) are computed per run within each task and averaged "
                "over tasks weighted by item count; n_<metric> columns appear where a metric's n differs "
-               "from n (e.g. wasserstein is defined on ordinal tasks only). — means undefined.")
+               "from n (e.g. wasserstein is defined on ordinal tasks only). — means undefined. "
+               "items predicted: of the slice's items in the tasks the run was run on.")
+
 
 
 CI = f"{CONFIDENCE:.0%} CI"

@@ -1,0 +1,106 @@
+"""A run that predicts only some items says so where its numbers are shown (the Models leaderboard,
+the Overview). The store is built by
+the real pipeline from a study whose RLHF import run covers 3 of the task's 6 items."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from data_layer.queries.coverage import coverage_text, partial_runs, run_coverage
+from data_layer.queries.leaderboard import leaderboard
+from data_layer.slice import Slice
+from data_layer.store import Store
+from precompute.build import build_store
+from precompute.config import load_study
+from tests.conftest import open_page, point_app_at
+from tests.study_fixture import write_study
+
+RUNS = """
+[[run]]
+source = "import"
+name = "reasoner"
+model_id = "reasoner"
+display_name = "Reasoner"
+training = "rlvr"
+pair_id = "p"
+path = "reasoner.csv"
+
+[[run]]
+source = "import"
+name = "chat"
+model_id = "chat"
+display_name = "Chat"
+training = "rlhf"
+pair_id = "p"
+path = "chat.csv"
+"""
+ALL = ["t1", "t2", "t3", "t4", "t5", "t6"]  # t7 has one rating: dropped by the build
+CHAT = ["t2", "t3", "t6"]  # the partial run's items: easier for the uniform baseline than all six
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("partial")
+    pd.DataFrame({"item_id": ALL, "pos_share": [0.1, 0.8, 0.5, 0.7, 0.2, 0.6]}).to_csv(
+        folder / "reasoner.csv", index=False)
+    pd.DataFrame({"item_id": CHAT, "pos_share": [0.75, 0.35, 0.05]}).to_csv(folder / "chat.csv", index=False)
+    out = folder / "partial.duckdb"
+    build_store(load_study(write_study(folder, RUNS)), out, show_progress=False)
+    return out
+
+
+@pytest.fixture
+def store(store_path):
+    s = Store(store_path)
+    yield s
+    s.close()
+
+
+def test_each_run_says_how_many_of_the_slice_items_it_predicts(store):
+    cov = run_coverage(store, Slice()).set_index("run_id")
+    assert cov.loc["chat", ["items", "items_in_slice", "coverage"]].tolist() == [3, 6, "3 of 6"]
+    assert cov.loc["reasoner", "coverage"] == "all 6"
+    assert set(cov.loc[cov["training"] == "baseline", "coverage"]) == {"all 6"}
+    board = leaderboard(store, Slice()).frame.set_index("run_id")
+    assert board.loc["chat", "coverage"] == "3 of 6" and board.loc["chat", "n"] == 3
+
+
+def test_coverage_follows_the_slice_bands(store):
+    """Within one band: the band's items, and the partial run's items among them, counted by hand."""
+    human = store.df("SELECT item_id, band_fixed AS band FROM human_dist")
+    band = human.loc[human["item_id"] == "t3", "band"].iloc[0]
+    in_band = set(human.loc[human["band"] == band, "item_id"])
+    cov = run_coverage(store, Slice(bands=(band,))).set_index("run_id")
+    assert cov.loc["chat", "items_in_slice"] == len(in_band)
+    assert cov.loc["chat", "items"] == len(in_band & set(CHAT))
+    assert cov.loc["reasoner", "coverage"] == f"all {len(in_band)}"
+
+
+def test_partial_runs_are_named_with_their_counts(store):
+    res = partial_runs(store, Slice())
+    assert res.frame["run_id"].tolist() == ["chat"]
+    assert "Chat: predictions for 3 of 6 items" in res.message
+    assert not partial_runs(store, Slice(models=("reasoner",))).ok  # the full run alone: nothing to say
+
+
+def test_coverage_text():
+    assert coverage_text(1599, 1599) == "all 1,599" and coverage_text(50, 1599) == "50 of 1,599"
+
+
+@pytest.fixture
+def partial_app(store_path, monkeypatch, tmp_path):
+    yield point_app_at(store_path, monkeypatch, tmp_path)
+    import streamlit as st
+    st.cache_resource.clear()
+
+
+def test_models_page_shows_coverage(partial_app):
+    at = open_page("views/models.py")
+    board = at.dataframe[0].value.set_index("run_id")
+    assert board.loc["chat", "coverage"] == "3 of 6" and board.loc["reasoner", "coverage"] == "all 6"
+
+
+def test_overview_says_which_run_covers_fewer_items(partial_app):
+    at = open_page()
+    notes = [i.value for i in at.info if "predictions for 3 of 6 items" in i.value]
+    assert len(notes) == 1
