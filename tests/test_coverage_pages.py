@@ -1,13 +1,15 @@
 """A run that predicts only some items says so where its numbers are shown (the Models leaderboard,
-the Overview). The store is built by
+the Overview), and is compared with the baselines on the items it predicts. The store is built by
 the real pipeline from a study whose RLHF import run covers 3 of the task's 6 items."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from data_layer import aggregates
 from data_layer.queries.coverage import coverage_text, partial_runs, run_coverage
 from data_layer.queries.leaderboard import leaderboard
+from data_layer.queries.same_items import baselines_on_run_items
 from data_layer.slice import Slice
 from data_layer.store import Store
 from precompute.build import build_store
@@ -83,6 +85,45 @@ def test_partial_runs_are_named_with_their_counts(store):
     assert not partial_runs(store, Slice(models=("reasoner",))).ok  # the full run alone: nothing to say
 
 
+def _by_hand(store, metric: str) -> dict[str, tuple[float, int]]:
+    """Each baseline's value on the partial run's items, from item_scores with pandas."""
+    rows = store.df("SELECT * FROM item_scores WHERE training = 'baseline' OR run_id = 'chat'")
+    rows = rows[rows["item_id"].isin(CHAT)]
+    return {run: aggregates.value(metric, part) for run, part in rows.groupby("run_id")}
+
+
+def test_baselines_on_the_run_items_equal_the_hand_computed_means(store):
+    res = baselines_on_run_items(store, Slice(), "chat")
+    got = res.frame.set_index("run_id")
+    assert res.frame["run_id"].iloc[0] == "chat"  # the run first, then the baselines
+    rows = store.df("SELECT run_id, item_id, tvd FROM item_scores WHERE training = 'baseline'")
+    on_chat = rows[rows["item_id"].isin(CHAT)]
+    for run in ("baseline:uniform", "baseline:prior", "baseline:majority"):
+        expected = on_chat.loc[on_chat["run_id"] == run, "tvd"]
+        assert got.loc[run, "mean"] == pytest.approx(expected.mean())
+        assert got.loc[run, "n"] == len(expected) == 3
+    board = leaderboard(store, Slice()).frame.set_index("run_id")
+    assert got.loc["chat", "mean"] == pytest.approx(board.loc["chat", "tvd"])  # the run's own items
+    # the leaderboard's baselines are over all six items: a different number, which is the point
+    assert got.loc["baseline:uniform", "mean"] != pytest.approx(board.loc["baseline:uniform", "tvd"])
+
+
+def test_an_aggregate_metric_on_the_run_items_uses_the_one_definition(store):
+    got = baselines_on_run_items(store, Slice(metric="f1"), "chat").frame.set_index("run_id")
+    expected = _by_hand(store, "f1")
+    assert sum(v is not None for v, _ in expected.values()) >= 2  # not a comparison of blanks
+    for run, (value, n) in expected.items():
+        if value is None:  # uniform: every prediction is 0.5, dropped by F1's rule: undefined, not 0
+            assert pd.isna(got.loc[run, "mean"]) and got.loc[run, "n"] == 0
+        else:
+            assert (got.loc[run, "mean"], got.loc[run, "n"]) == (pytest.approx(value), n)
+
+
+def test_a_run_outside_the_slice_gives_a_message_not_zero(store):
+    res = baselines_on_run_items(store, Slice(training=("rlvr",)), "chat")
+    assert not res.ok and "'chat' has no scored items" in res.message
+
+
 def test_coverage_text():
     assert coverage_text(1599, 1599) == "all 1,599" and coverage_text(50, 1599) == "50 of 1,599"
 
@@ -94,13 +135,22 @@ def partial_app(store_path, monkeypatch, tmp_path):
     st.cache_resource.clear()
 
 
-def test_models_page_shows_coverage(partial_app):
+def test_models_page_shows_coverage_and_the_baselines_on_the_same_items(partial_app, store_path):
     at = open_page("views/models.py")
     board = at.dataframe[0].value.set_index("run_id")
     assert board.loc["chat", "coverage"] == "3 of 6" and board.loc["reasoner", "coverage"] == "all 6"
+    same = next(d.value for d in at.dataframe if "mean" in d.value and len(d.value) == 4)
+    store = Store(store_path)
+    try:
+        expected = baselines_on_run_items(store, Slice(), "chat").frame
+    finally:
+        store.close()
+    assert same["mean"].tolist() == pytest.approx(expected["mean"].tolist())
+    assert same["n"].tolist() == [3, 3, 3, 3]
+    assert any("items Chat predicts" in m.value for m in at.markdown)
 
 
 def test_overview_says_which_run_covers_fewer_items(partial_app):
     at = open_page()
     notes = [i.value for i in at.info if "predictions for 3 of 6 items" in i.value]
-    assert len(notes) == 1
+    assert len(notes) == 1 and "Baselines on the same items" in notes[0]

@@ -12,7 +12,9 @@ from data_layer.facets import METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, 
 from data_layer.metrics import METRICS
 from data_layer.queries import leaderboard, methods, pairs
 from data_layer.queries.common import SMALL_N
+from data_layer.queries.coverage import partial_runs
 from data_layer.queries.paired import NO_INTERVAL_VERDICT, paired_comparisons
+from data_layer.queries.same_items import baselines_on_run_items
 from data_layer.queries.winrates import DEFAULT_COLUMNS, SETTING, win_rates
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.winrate import RULES as WIN_RULES
@@ -31,6 +33,7 @@ from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
 from ui.share import share_link
 from ui.state import page_param, set_page_param
+from ui.text import md_escape as plain
 
 sl = start_page("Models: who predicts human disagreement best?")
 stop_if_empty(sl)
@@ -88,8 +91,43 @@ with panel("Leaderboard", help="One row per run (a model elicited one way). Clic
                "(var_corr, entropy_spearman, f1) are computed per run within each task and averaged "
                "over tasks weighted by item count; n_<metric> columns appear where a metric's n differs "
                "from n (e.g. wasserstein is defined on ordinal tasks only). — means undefined. "
-               "items predicted: of the slice's items in the tasks the run was run on.")
+               "items predicted: of the slice's items in the tasks the run was run on; a run that predicts "
+               "only some is compared with the baselines on its own items below.")
 
+
+def _same_items_table(run_id: str) -> None:
+    """The chosen run and the baselines on the items it predicts, each value with its n."""
+    res = q(baselines_on_run_items, sl, run_id)
+    df = need(res)
+    df = df.assign(training=df["training"].map(training_label))
+    show_table(df[["display_name", "training", "mean", "n"]], f"same-items-{sl.metric}", column_config={
+        "display_name": "model", "training": st.column_config.TextColumn("training"),
+        "mean": st.column_config.NumberColumn(f"{metric.label} {ARROW[metric.direction]}", format="%.4f",
+                                              help=metric.axis_title),
+        "n": st.column_config.NumberColumn("n", help="items the value rests on")})
+    st.caption("The run's own row equals its leaderboard row; the baselines' rows are over its items only, "
+               "where the leaderboard's are over all of the slice's. n: the items each value rests on (an "
+               "aggregate metric drops items its rule leaves out; empty where it is undefined).")
+
+
+partial = q(partial_runs, sl)
+if partial.ok:
+    with panel("Baselines on the same items",
+               help="The leaderboard's baselines are scored on every item of the slice; a run that predicts "
+                    "only some items is scored on those. Here the run and the baselines are scored on the "
+                    "same items: the ones the run predicts."):
+        st.caption(plain(partial.message))
+        runs = partial.frame
+        names = dict(zip(runs["run_id"], runs["display_name"], strict=True))
+        chosen = page_param("same_items", runs["run_id"].iloc[0])
+        if st.session_state.get("w_same_items") not in names:  # first visit, or the slice changed the runs
+            st.session_state["w_same_items"] = chosen if chosen in names else runs["run_id"].iloc[0]
+        run_id = st.selectbox("Run", list(names), format_func=lambda r: f"{names[r]} ({r})", key="w_same_items")
+        set_page_param("same_items", None if run_id == runs["run_id"].iloc[0] else run_id)
+        row = runs[runs["run_id"] == run_id].iloc[0]
+        st.markdown(plain(f"{metric.label} on the {row['items']:,} items {names[run_id]} predicts "
+                          f"(of the slice's {row['items_in_slice']:,}), the baselines on the same items:"))
+        _same_items_table(run_id)
 
 
 CI = f"{CONFIDENCE:.0%} CI"

@@ -143,7 +143,8 @@ with panel(f"{metric.label} by model type and band"):
     _undefined_caption(df)
     partial = q(partial_runs, sl)
     if partial.ok:  # a run's mean over an easy or hard subset of items is not the slice's
-        st.info(plain(partial.message), icon="ℹ️")
+        st.info(plain(partial.message) + " The Models page compares each such run with the baselines "
+                "on its own items (Baselines on the same items).", icon="ℹ️")
 
 with panel("Per task", help="Small multiples: the same chart for each task in the slice, with intervals."):
     by_task = need(q(means_with_intervals, sl, ("model_type", "band", "task_id")), show_note=False)

@@ -4,7 +4,7 @@ one count), and which runs predict only some of the slice's items ("50 of 60")?
 A run's coverage is counted against the slice's items in the tasks the run was run on at all, the
 same count the build and `info` print ("predictions for 50 of 1,599 items"): a run made for one task
 is not called partial because the slice also holds another task. A partial run's means rest on its
-own items only.
+own items only, so they are compared with the baselines on those items (queries/same_items.py).
 """
 from __future__ import annotations
 
