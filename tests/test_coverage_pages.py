@@ -35,9 +35,18 @@ display_name = "Chat"
 training = "rlhf"
 pair_id = "p"
 path = "chat.csv"
+
+[[run]]
+source = "import"
+name = "tuned"
+model_id = "tuned"
+display_name = "Tuned"
+training = "sft"
+path = "tuned.csv"
 """
 ALL = ["t1", "t2", "t3", "t4", "t5", "t6"]  # t7 has one rating: dropped by the build
 CHAT = ["t2", "t3", "t6"]  # the partial run's items: easier for the uniform baseline than all six
+TUNED = ["t1", "t4"]  # a second partial run, to choose on the page
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +55,7 @@ def store_path(tmp_path_factory):
     pd.DataFrame({"item_id": ALL, "pos_share": [0.1, 0.8, 0.5, 0.7, 0.2, 0.6]}).to_csv(
         folder / "reasoner.csv", index=False)
     pd.DataFrame({"item_id": CHAT, "pos_share": [0.75, 0.35, 0.05]}).to_csv(folder / "chat.csv", index=False)
+    pd.DataFrame({"item_id": TUNED, "pos_share": [0.3, 0.6]}).to_csv(folder / "tuned.csv", index=False)
     out = folder / "partial.duckdb"
     build_store(load_study(write_study(folder, RUNS)), out, show_progress=False)
     return out
@@ -80,8 +90,8 @@ def test_coverage_follows_the_slice_bands(store):
 
 def test_partial_runs_are_named_with_their_counts(store):
     res = partial_runs(store, Slice())
-    assert res.frame["run_id"].tolist() == ["chat"]
-    assert "Chat: predictions for 3 of 6 items" in res.message
+    assert res.frame["run_id"].tolist() == ["chat", "tuned"]
+    assert "Chat: predictions for 3 of 6 items" in res.message and "Tuned: predictions for 2 of 6" in res.message
     assert not partial_runs(store, Slice(models=("reasoner",))).ok  # the full run alone: nothing to say
 
 
@@ -154,3 +164,12 @@ def test_overview_says_which_run_covers_fewer_items(partial_app):
     at = open_page()
     notes = [i.value for i in at.info if "predictions for 3 of 6 items" in i.value]
     assert len(notes) == 1 and "Baselines on the same items" in notes[0]
+
+
+def test_the_chosen_run_is_in_the_url(partial_app):
+    at = open_page("views/models.py", {"same_items": "tuned"})
+    assert at.selectbox(key="w_same_items").value == "tuned"
+    same = next(d.value for d in at.dataframe if "mean" in d.value and len(d.value) == 4)
+    assert same["n"].tolist() == [2, 2, 2, 2]
+    at.selectbox(key="w_same_items").set_value("chat").run()
+    assert "same_items" not in at.query_params  # the default (first partial run) keeps links short
