@@ -1,7 +1,7 @@
 """The newcomer's path, for real: build a wheel of the project, install it into a fresh virtual
 environment (no system site-packages, no repository on the path), and from a temporary folder
-outside the clone run `atlas` on a tiny study of one's own: ratings and two imported models that
-form an RLVR/RLHF pair; build the store, start `atlas app`, and read the pair's verdict on the
+outside the clone run `atlas init` on a ratings file and two models' predictions (an RLVR/RLHF
+pair, guessed from their names), build the store, start `atlas app`, and read the pair's verdict on the
 Overview in a real browser.
 
 Dependencies come from PyPI through pip's own cache (a warm cache makes the install take about a
@@ -34,42 +34,6 @@ NOT_SHIPPED = shutil.ignore_patterns(".git", "tests", "bench", ".ci", "build", "
                                      "test-artifacts", ".pytest_cache", ".ruff_cache", ".hypothesis")
 ITEMS = 40  # at least data_layer.verdict.MIN_ITEMS, so the pair gets a verdict
 ANNOTATORS = 6
-
-STUDY = """\
-[study]
-name = "install check"
-
-[[dataset]]
-format = "long"
-task = "toxic"
-path = "ratings.csv"
-labels = ["0", "1"]
-label_names = ["not toxic", "toxic"]
-[dataset.columns]
-item_id = "item_id"
-label = "label"
-annotator_id = "annotator"
-text = "text"
-
-[[run]]
-source = "import"
-name = "reasoner-8b"
-model_id = "reasoner-8b"
-training = "rlvr"
-reasoning = "native"
-pair_id = "8b"
-path = "reasoner.csv"
-task = "toxic"
-
-[[run]]
-source = "import"
-name = "chat-8b"
-model_id = "chat-8b"
-training = "rlhf"
-pair_id = "8b"
-path = "chat.csv"
-task = "toxic"
-"""
 
 
 def write_ratings_and_predictions(work: Path) -> None:
@@ -171,12 +135,18 @@ def test_install_build_and_open_a_study_from_outside_the_clone(tmp_path):
     assert "app" in atlas(venv, work, env, "--help")
 
     write_ratings_and_predictions(work)
-    # `atlas init ratings.csv` will write this study file; until then it is written by hand.
-    (work / "study.toml").write_text(STUDY, encoding="utf-8")
+    # The study file comes from `atlas init`, as a user's would. Its QUESTION comments ask for a licence
+    # (needed only to publish) and confirm what it guessed from the file names: reasoner -> rlvr,
+    # chat -> rlhf, the two paired; those guesses are right here, so nothing is added by hand.
+    said = atlas(venv, work, env, "init", "ratings.csv", "--predictions", "reasoner.csv",
+                 "--predictions", "chat.csv", "--out", "study.toml")
+    assert "I guessed rlvr" in said and "I guessed rlhf" in said
+    study = (work / "study.toml").read_text(encoding="utf-8")
+    assert study.count('pair_id = "pair-1"') == 2 and 'training = "rlvr"' in study and 'training = "rlhf"' in study
     built = atlas(venv, work, env, "build", "--config", "study.toml", "--out", "study.duckdb", "--quiet")
     assert f"1 tasks, {ITEMS} items" in built and "5 runs" in built  # two imported + three baselines
     info = atlas(venv, work, env, "info", "study.duckdb")
-    assert "reasoner-8b" in info and "chat-8b" in info
+    assert "reasoner" in info and "chat" in info
 
     from data_layer.slice import Slice
     from data_layer.store import Store

@@ -12,7 +12,9 @@ from data_layer.facets import METHOD_LABELS, REASONING_LABELS, STEERING_LABELS, 
 from data_layer.metrics import METRICS
 from data_layer.queries import leaderboard, methods, pairs
 from data_layer.queries.common import SMALL_N
+from data_layer.queries.coverage import partial_runs
 from data_layer.queries.paired import NO_INTERVAL_VERDICT, paired_comparisons
+from data_layer.queries.same_items import baselines_on_run_items
 from data_layer.queries.winrates import DEFAULT_COLUMNS, SETTING, win_rates
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.winrate import RULES as WIN_RULES
@@ -38,6 +40,8 @@ stop_if_empty(sl)
 metric = METRICS.get(sl.metric)
 scheme = BAND_SCHEMES.get(sl.band_scheme)
 ARROW = {"lower": "↓", "higher": "↑", "zero": "→0"}
+COVERAGE_HELP = ("How many of the slice's items the run has predictions for (in the tasks it was run on): "
+                 "'all 60', or '50 of 60' when its numbers rest on a subset")
 GOOD, BAD = np.array([0x1a, 0x98, 0x50]), np.array([0xe0, 0x82, 0x14])  # green = better, orange = worse
 
 
@@ -60,7 +64,7 @@ def _shade(col: pd.Series, direction: str) -> list[str]:
 def _styled_leaderboard(df: pd.DataFrame):
     metric_cols = [m for m in [sl.metric, *(m.name for m in METRICS if m.name != sl.metric)] if m in df]
     n_cols = [c for c in df.columns if c.startswith("n_")]
-    show = df[["display_name", "model_type", "training", "reasoning", "method", "steering", "n",
+    show = df[["display_name", "model_type", "training", "reasoning", "method", "steering", "n", "coverage",
                *metric_cols, *n_cols, "run_id"]].copy()
     show["training"] = show["training"].map(training_label)
     show["reasoning"] = show["reasoning"].map(lambda r: REASONING_LABELS.get(r, r))
@@ -81,11 +85,49 @@ with panel("Leaderboard", help="One row per run (a model elicited one way). Clic
     styler, config = _styled_leaderboard(board)
     show_table(styler, f"leaderboard-{sl.metric}", height=min(38 + 35 * len(board), 760), column_config={
         **config, "display_name": st.column_config.TextColumn("model", pinned=True),
-        "model_type": "model type", "n": st.column_config.NumberColumn("n", help="scored run × item rows")})
+        "model_type": "model type", "n": st.column_config.NumberColumn("n", help="scored run × item rows"),
+        "coverage": st.column_config.TextColumn("items predicted", help=COVERAGE_HELP)})
     st.caption("↓ lower is better, ↑ higher is better, →0 closer to 0 is better. Aggregate metrics "
                "(var_corr, entropy_spearman, f1) are computed per run within each task and averaged "
                "over tasks weighted by item count; n_<metric> columns appear where a metric's n differs "
-               "from n (e.g. wasserstein is defined on ordinal tasks only). — means undefined.")
+               "from n (e.g. wasserstein is defined on ordinal tasks only). — means undefined. "
+               "items predicted: of the slice's items in the tasks the run was run on; a run that predicts "
+               "only some is compared with the baselines on its own items below.")
+
+
+def _same_items_table(run_id: str) -> None:
+    """The chosen run and the baselines on the items it predicts, each value with its n."""
+    res = q(baselines_on_run_items, sl, run_id)
+    df = need(res)
+    df = df.assign(training=df["training"].map(training_label))
+    show_table(df[["display_name", "training", "mean", "n"]], f"same-items-{sl.metric}", column_config={
+        "display_name": "model", "training": st.column_config.TextColumn("training"),
+        "mean": st.column_config.NumberColumn(f"{metric.label} {ARROW[metric.direction]}", format="%.4f",
+                                              help=metric.axis_title),
+        "n": st.column_config.NumberColumn("n", help="items the value rests on")})
+    st.caption("The run's own row equals its leaderboard row; the baselines' rows are over its items only, "
+               "where the leaderboard's are over all of the slice's. n: the items each value rests on (an "
+               "aggregate metric drops items its rule leaves out; empty where it is undefined).")
+
+
+partial = q(partial_runs, sl)
+if partial.ok:
+    with panel("Baselines on the same items",
+               help="The leaderboard's baselines are scored on every item of the slice; a run that predicts "
+                    "only some items is scored on those. Here the run and the baselines are scored on the "
+                    "same items: the ones the run predicts."):
+        st.caption(plain_md(partial.message))
+        runs = partial.frame
+        names = dict(zip(runs["run_id"], runs["display_name"], strict=True))
+        chosen = page_param("same_items", runs["run_id"].iloc[0])
+        if st.session_state.get("w_same_items") not in names:  # first visit, or the slice changed the runs
+            st.session_state["w_same_items"] = chosen if chosen in names else runs["run_id"].iloc[0]
+        run_id = st.selectbox("Run", list(names), format_func=lambda r: f"{names[r]} ({r})", key="w_same_items")
+        set_page_param("same_items", None if run_id == runs["run_id"].iloc[0] else run_id)
+        row = runs[runs["run_id"] == run_id].iloc[0]
+        st.markdown(plain_md(f"{metric.label} on the {row['items']:,} items {names[run_id]} predicts "
+                          f"(of the slice's {row['items_in_slice']:,}), the baselines on the same items:"))
+        _same_items_table(run_id)
 
 
 CI = f"{CONFIDENCE:.0%} CI"

@@ -10,6 +10,7 @@ from data_layer.bands import BAND_SCHEMES
 from data_layer.metrics import METRICS
 from data_layer.queries import overview
 from data_layer.queries.common import SMALL_N
+from data_layer.queries.coverage import partial_runs
 from data_layer.queries.intervals import UNDEFINED_NOTE, means_with_intervals
 from data_layer.queries.noise_floor import noise_floor
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
@@ -140,6 +141,10 @@ with panel(f"{metric.label} by model type and band"):
                f"{f', {N_RESAMPLES:,} resamples' * df['method'].iloc[0].startswith('percentile')}); hover for n. ⚠ marks values over fewer "
                f"than {SMALL_N} items.{floor_text}{agg} Bands: {scheme.definition}.")
     _undefined_caption(df)
+    partial = q(partial_runs, sl)
+    if partial.ok:  # a run's mean over an easy or hard subset of items is not the slice's
+        st.info(plain_md(partial.message) + " The Models page compares each such run with the baselines "
+                "on its own items (Baselines on the same items).", icon="ℹ️")
 
 with panel("Per task", help="Small multiples: the same chart for each task in the slice, with intervals."):
     by_task = need(q(means_with_intervals, sl, ("model_type", "band", "task_id")), show_note=False)

@@ -7,6 +7,7 @@ import pandas as pd
 from data_layer.metrics import ITEM_METRICS, METRICS
 from data_layer.queries.aggregates import UNIT_METRICS, per_run_sql
 from data_layer.queries.common import add_model_type
+from data_layer.queries.coverage import run_coverage
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
 
@@ -30,8 +31,9 @@ def _runs(store: Store, sl: Slice) -> pd.DataFrame:
 
 def leaderboard(store: Store, sl: Slice) -> Result:
     """Runs x metrics: the run's facets, n (run x item rows), the mean of every per-item metric,
-    the aggregate metrics (task-weighted, see aggregates) and per-metric n where it differs
-    from n (metrics undefined on some items, e.g. wasserstein on nominal tasks)."""
+    the aggregate metrics (task-weighted, see aggregates), per-metric n where it differs
+    from n (metrics undefined on some items, e.g. wasserstein on nominal tasks), and coverage:
+    items_in_slice (the slice's items in the run's tasks) and `coverage` ("all 60", "50 of 60")."""
     df = _runs(store, sl)
     if not len(df):
         return Result(None, f"No scored items in this slice ({sl.sentence()}). Widen the filters.")
@@ -43,6 +45,7 @@ def leaderboard(store: Store, sl: Slice) -> Result:
     for col in (f"n_{m}" for m in UNIT_METRICS if f"n_{m}" not in same):  # counts, missing where undefined
         if df[col].dtype != "Int64":  # cast only where needed: a frame-wide astype costs 2 ms more
             df[col] = df[col].astype("Int64")
+    df = df.merge(run_coverage(store, sl)[["run_id", "items_in_slice", "coverage"]], on="run_id", how="left")
     df = add_model_type(df)
     df = df.sort_values(sl.metric, ascending=METRICS.get(sl.metric).direction != "higher",
                         key=(lambda s: s.abs()) if METRICS.get(sl.metric).direction == "zero" else None)
