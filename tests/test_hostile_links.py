@@ -219,12 +219,19 @@ def test_echoed_values_are_literal_and_long_ones_cut(server, context):
     settle(pg)
     assert PAYLOADS["markdown image"] in shown(pg.locator('[data-testid="stMain"] [data-testid="stAlert"]'))
 
+    assert not damage(pg) and not context.trapped
+
+    # The long value in a fresh context: on a reused connection the server refuses a 90 KB request
+    # line now and then (400, its limit, not the app's; see the test above).
+    ctx = context.browser.new_context(viewport={"width": 1500, "height": 1800})
+    pg = ctx.new_page()
     pg.goto(f"{server}/items?q={LONG}")
     settle(pg)
     main = pg.locator('[data-testid="stMain"]').inner_text()
     assert "was 90,000 characters long" in main and "4,000" in main
     assert len(re.search(r"q=(A*)", pg.url).group(1)) == 4_000  # the link the page shares is cut too
-    assert not damage(pg) and not context.trapped
+    assert not damage(pg)
+    ctx.close()
 
 
 def test_hostile_store_text_is_literal_on_every_page(server, context):
