@@ -69,6 +69,11 @@ def _cmd_elicit(args) -> int:
     if not 0 <= args.max_unparseable <= 1:
         raise CommandError(2, f"--max-unparseable must be a share between 0 and 1, not {args.max_unparseable}")
     read_study_file(args.config)
+    if args.export_answers:
+        from precompute.elicit.answers import export_answers
+        for path in export_answers(args.config, set(args.run) if args.run else None):
+            print(f"wrote {path}")
+        return 0
     try:
         reports = elicit_study(args.config, set(args.run) if args.run else None, not args.quiet)
     except ElicitError as e:
@@ -176,6 +181,9 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--max-unparseable", type=float, default=0.5, metavar="SHARE",
                    help="fail (exit 7) when more than this share of a run's cached answers are "
                         "unparseable or rejected (default 0.5)")
+    e.add_argument("--export-answers", action="store_true",
+                   help="ask nobody: write the answers file (`answers = ...`) of each run from the cache, "
+                        "without prompts or dataset text, to commit or share; `build` reads it")
     e.add_argument("--quiet", action="store_true", help="no progress bars")
     e.set_defaults(func=_cmd_elicit)
     from precompute.init_study import add_parsers

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from data_layer.registry import suggestion
+from precompute.item_sample import sample_per_band
 from precompute.study import HumanData, RunData, Study, StudyError
 from precompute.study_schema import STUDY, validate_config, with_defaults
 
@@ -81,10 +82,17 @@ def load_human(cfg: dict, path: Path) -> list[HumanData]:
     """The human side of a parsed config (every [[dataset]])."""
     _load_plugins()
     human: list[HumanData] = []
+    meta = cfg.get("study", {})
     for i, section in enumerate(cfg.get("dataset", [])):
         where = f"{path} [[dataset]] #{i + 1}"
         key = "adapter" if "adapter" in section else "format"
-        human += _pick(DATASET_READERS, section, key, where)(section, path.parent)
+        section = dict(section)
+        per_band, scheme = section.pop("sample_per_band", None), section.pop("sample_bands", "fixed")
+        read = _pick(DATASET_READERS, section, key, where)(section, path.parent)
+        if per_band is not None:
+            read = [sample_per_band(hd, per_band, scheme, int(meta.get("seed", 0)),
+                                    int(meta.get("min_annotators", 2))) for hd in read]
+        human += read
     if not human:
         raise StudyError(f"{path}: declares no [[dataset]]")
     return human

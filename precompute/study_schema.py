@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from data_layer.bands import BAND_SCHEMES
 from precompute.study import REASONING, STEERING, TRAININGS, StudyError
 from precompute.study_schema_types import DOC_PATH, Key, Section
 
@@ -41,6 +42,16 @@ STUDY = Section("[study]", "The study", "Settings of the whole study.", (
         default="error", choices=("error", "skip")),
 ))
 
+# keys every [[dataset]] takes, whatever reads it (precompute.item_sample)
+SAMPLE_KEYS = (
+    Key("sample_per_band", "integer", "Keep at most this many items of each disagreement band of each "
+        "task, drawn reproducibly with the study's seed (stratified, so the high band is not crowded out); "
+        "the rest are left out of the study and counted in the task's notes.", default_text="all items",
+        minimum=1),
+    Key("sample_bands", "string", "The banding scheme sample_per_band stratifies by.", default="fixed",
+        choices=tuple(s.name for s in BAND_SCHEMES)),
+)
+
 ADAPTERS = ("chaosnli", "dices", "lewidi2023", "lewidi2025", "popquorn", "emobank")
 FORMATS = ("long", "label-lists", "counts")
 FILE_TYPES = ("csv", "tsv", "json", "jsonl", "parquet")
@@ -52,6 +63,7 @@ DATASET_ADAPTER = Section("[[dataset]] (adapter)", "A named dataset", "`adapter`
         "hf://datasets/OWNER/NAME/FOLDER[@revision].", required=True),
     Key("revision", "string", "Hub revision (branch, tag or commit) for an hf:// path."),
     Key("tasks", "list of strings", "Keep only these of the adapter's tasks.", default_text="all"),
+    *SAMPLE_KEYS,
 ))
 
 TASK_KEYS = (
@@ -98,6 +110,7 @@ DATASET_FORMAT = Section("[[dataset]] (format)", "A file in a generic format",
     Key("annotators_id", "string", "The id column of annotators_path.", default="annotator_id"),
     Key("task", "string or list of tables", "The task id (one task), or one [[dataset.task]] table per "
         "task when one file holds several label columns.", required=True),
+    *SAMPLE_KEYS,
     *TASK_KEYS,
 ))
 
@@ -211,6 +224,10 @@ RUN_ELICITED = Section("[[run]] source = \"elicited\"", "An elicited run",
     Key("chat_template_kwargs", "table", "Passed through to the server.", default_text="{}"),
     Key("cache", "string", "The answer cache (SQLite), relative to the study file.",
         default="elicit-cache.sqlite"),
+    Key("answers", "string", "An answers file (.jsonl.gz, relative to the study file): the run's answers "
+        "without prompts or dataset text, written by `atlas elicit --export-answers`, to commit and share. "
+        "When the file exists, `build` reads the run from it instead of the cache, rebuilding every prompt "
+        "from the datasets and checking it is the one that was answered."),
     Key("seed", "integer", "Seed of the prompts' example draws.", default_text="[study] seed"),
     _CREATED,
 ))

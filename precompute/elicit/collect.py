@@ -7,9 +7,12 @@ without a single valid sample gets no distribution (its failures stay in `genera
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from precompute.elicit.answers import read_answers
 from precompute.elicit.cache import RequestCache
 from precompute.elicit.parse import interpret
 from precompute.elicit.plan import plan_run
@@ -24,13 +27,14 @@ class NotElicited(StudyError):
 def collect_run(spec: ElicitSpec, human: list[HumanData], min_annotators: int = 1) -> RunData:
     plans, pid = plan_run(spec, human, min_annotators)
     labels = {h.task.task_id: h.task.label_names for h in human}
-    if not spec.cache.exists():
-        raise NotElicited(f"run {spec.name!r}: no elicitation cache at {spec.cache}; run "
-                          f"`python -m precompute elicit --config <study.toml> --run {spec.name}` first")
-    with RequestCache(spec.cache) as cache:
-        records = cache.get_many([k for p in plans for k in p.keys])
+    records, source = _answers(spec, plans)
     missing = sum(k not in records for p in plans for k in p.keys)
     total = sum(len(p.keys) for p in plans)
+    if source != spec.cache and missing:
+        raise StudyError(f"run {spec.name!r}: {missing} of {total} samples have no answer in {source}: "
+                         "the prompts rebuilt from the datasets and templates are not the ones that were "
+                         f"answered (first: {_first_missing(plans, records)}); was the dataset or a template "
+                         "changed since the answers were exported?")
     if missing and missing == total:
         raise NotElicited(f"run {spec.name!r}: none of its {total} samples is in {spec.cache}; run "
                           f"`python -m precompute elicit --config <study.toml> --run {spec.name}` first")
@@ -55,6 +59,27 @@ def collect_run(spec: ElicitSpec, human: list[HumanData], min_annotators: int = 
     dist_frame = pd.DataFrame(dists, columns=["task_id", "item_id", "probs", "n_valid", "n_failed",
                                               "covered_mass"])
     return RunData(spec.model, run, dist_frame, pd.DataFrame(gens, columns=GENERATION_COLUMNS))
+
+
+def _answers(spec: ElicitSpec, plans) -> tuple[dict[str, dict], Path]:
+    """The run's answer records and where they came from: its answers file when it has one that
+    exists (the committed artefact), else the request cache."""
+    if spec.answers is not None and spec.answers.exists():
+        return read_answers(spec.answers, spec.name), spec.answers
+    if not spec.cache.exists():
+        where = f"no answers file at {spec.answers} and " if spec.answers is not None else ""
+        raise NotElicited(f"run {spec.name!r}: {where}no elicitation cache at {spec.cache}; run "
+                          f"`python -m precompute elicit --config <study.toml> --run {spec.name}` first")
+    with RequestCache(spec.cache) as cache:
+        return cache.get_many([k for p in plans for k in p.keys]), spec.cache
+
+
+def _first_missing(plans, records: dict) -> str:
+    for p in plans:
+        for i, k in enumerate(p.keys):
+            if k not in records:
+                return f"task {p.task_id!r}, item {p.item_id!r}, sample {i}"
+    return "none"
 
 
 def _distribution(method: str, samples: list, k: int):

@@ -48,6 +48,7 @@ class ElicitSpec:
     response_format: str = "json_schema"
     chat_template_kwargs: dict = field(default_factory=dict, hash=False)
     cache: Path = Path(DEFAULT_CACHE)
+    answers: Path | None = None  # an answers file (precompute.elicit.answers), read instead of the cache
     seed: int = 0
     created_at: str = ""
 
@@ -107,6 +108,7 @@ def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
                                             "none" if reasoning == "native" else "json_schema")),
             chat_template_kwargs=dict(section.get("chat_template_kwargs", {})),
             cache=(base / section["cache"]).resolve(),
+            answers=(base / section["answers"]).resolve() if section.get("answers") else None,
             seed=int(section.get("seed", seed)), created_at=str(section.get("created_at", "")))
     except (TypeError, ValueError) as e:  # includes StudyError from ModelSpec
         raise StudyError(f"{where}: {e}") from e
