@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer.store import StoreError, rebuild_commands
-from ui import data, first_start
+from ui import data, first_start, store_picker
 
 st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
 
@@ -47,6 +47,7 @@ def _unusable_store_page(e: StoreError) -> None:
 
 
 first_start.wait_for_demo_store()  # a fresh start shows the demo build's steps, not a spinner
+store_picker.apply_store_from_url()  # store=KEY in a link picks one of the stores the app knows
 try:
     data.store()
 except StoreError as e:

@@ -165,3 +165,58 @@ def resolve_store() -> StoreLocation:
     return StoreLocation(ensure_demo_store(), "demo",
                          "No store configured (ATLAS_STORE and ATLAS_STORE_REPO unset): "
                          "showing the simulated demo store.")
+
+
+# ---------------------------------------------------------------- the stores the app can switch between
+
+REAL_STUDY_FILENAME = "real-study.duckdb"  # where the README builds examples/real-study (cache_dir())
+
+
+@dataclass(frozen=True)
+class KnownStore:
+    key: str  # what the URL carries (store=KEY)
+    label: str  # what the picker shows before the store's own name is read
+    location: StoreLocation
+
+
+def _slug(text: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+    return "-".join(part for part in slug.split("-") if part) or "store"
+
+
+def user_stores(value: str | None) -> list[tuple[str, Path]]:
+    """`ATLAS_STORES`: the user's own stores as `name=path` entries separated by `;` (a bare path
+    is named after its file). Entries whose file does not exist are kept, so the picker can say so."""
+    out = []
+    for entry in (value or "").split(";"):
+        entry = entry.strip()
+        if not entry:
+            continue
+        name, _, path = entry.rpartition("=") if "=" in entry else ("", "", entry)
+        path = path.strip()
+        out.append(((name.strip() or Path(path).stem), Path(path).expanduser()))
+    return out
+
+
+def known_stores(default: StoreLocation) -> list[KnownStore]:
+    """The configured store first (the one the app opens when a link names none), then the
+    simulated demo, the real study where it has been built, and the user's own (`ATLAS_STORES`);
+    one entry per file."""
+    own = "demo" if default.origin == "demo" else _slug(default.path.stem)
+    found = [KnownStore(own, "Simulated demo" if own == "demo" else default.path.stem, default)]
+    if default.origin != "demo":
+        found.append(KnownStore("demo", "Simulated demo", StoreLocation(demo_store_path(), "demo")))
+    real = cache_dir() / REAL_STUDY_FILENAME
+    if real.exists():
+        found.append(KnownStore("real-study", "Real study", StoreLocation(real, "real-study")))
+    for name, path in user_stores(os.environ.get("ATLAS_STORES")):
+        found.append(KnownStore(_slug(name), name, StoreLocation(path, "ATLAS_STORES")))
+    unique: dict[str, KnownStore] = {}
+    paths = set()
+    for s in found:
+        resolved = s.location.path.resolve() if s.location.path.exists() else s.location.path
+        if s.key in unique or resolved in paths:
+            continue
+        unique[s.key] = s
+        paths.add(resolved)
+    return list(unique.values())

@@ -38,6 +38,10 @@ def point_app_at(store_path: Path, monkeypatch, review_dir: Path | None = None) 
     monkeypatch.setenv("ATLAS_STORE", str(store_path))
     review_dir = Path(review_dir or tempfile.mkdtemp(prefix="atlas-reviews-"))
     monkeypatch.setenv("ATLAS_REVIEW_STORE", str(review_dir / "reviews" / "reviews.sqlite"))
+    # the store picker also offers the real study built into the cache folder and ATLAS_STORES:
+    # neither of a developer's machine may leak into a test
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(review_dir / "cache"))
+    monkeypatch.delenv("ATLAS_STORES", raising=False)
     monkeypatch.chdir(ROOT)
     import streamlit as st
     st.cache_data.clear()

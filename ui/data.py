@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from data_layer.locate import StoreLocation, resolve_store
+from data_layer.locate import KnownStore, StoreLocation, ensure_demo_store, known_stores, resolve_store
 from data_layer.store import Store
 
 
@@ -21,7 +21,26 @@ def _open(path: str) -> Store:
     return Store(path)  # one read-only connection per process; queries take their own cursor
 
 
+@st.cache_resource(show_spinner=False)
+def _known() -> tuple[KnownStore, ...]:
+    return tuple(known_stores(_location()))
+
+
+def stores() -> tuple[KnownStore, ...]:
+    """The stores this app can show (ui.store_picker); the first is the one a link without
+    `store=` opens."""
+    return _known()
+
+
 def location() -> StoreLocation:
+    """The store this session shows: the one picked (URL `store=`, ui.store_picker), else the
+    configured one."""
+    picked = st.session_state.get("store_key")
+    for known in _known():
+        if known.key == picked:
+            if known.location.origin == "demo" and not known.location.path.exists():
+                ensure_demo_store()  # offered beside a configured store, built on first pick
+            return known.location
     return _location()
 
 
@@ -40,4 +59,10 @@ def q(fn: Callable, *args, **kwargs) -> Any:
     """Call a data_layer query function `fn(store, *args, **kwargs)` through the cache.
     Arguments must be hashable values (slices are frozen dataclasses)."""
     return _cached_call(str(location().path), f"{fn.__module__}.{fn.__name__}", args,
+                        tuple(sorted(kwargs.items())))
+
+
+def q_at(where: StoreLocation, fn: Callable, *args, **kwargs) -> Any:
+    """`q` against another known store than the session's (the store picker's labels)."""
+    return _cached_call(str(where.path), f"{fn.__module__}.{fn.__name__}", args,
                         tuple(sorted(kwargs.items())))

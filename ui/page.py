@@ -14,6 +14,7 @@ from ui.no_runs import note_if_no_model_runs
 from ui.reviews import with_judged
 from ui.sidebar import render_sidebar
 from ui.state import clean_url
+from ui.store_picker import render_store_picker, store_caption
 from ui.text import plain_md
 
 SIMULATED_BANNER = (
@@ -25,6 +26,7 @@ SIMULATED_BANNER = (
 
 def start_page(title: str) -> Slice:
     cut = clean_url()  # before anything reads the URL
+    render_store_picker()  # first in the sidebar: everything below depends on the store
     sl = with_judged(render_sidebar(page=title))  # the review store says which items are judged
     if cut:
         st.warning(plain_md("Part of the link was too long and was cut: " + "; ".join(cut) + "."), icon="✂️")
@@ -37,5 +39,6 @@ def start_page(title: str) -> Slice:
         st.info(SIMULATED_BANNER, icon="🧪")
     st.title(title)
     st.caption(plain_md(sl.sentence()))
+    store_caption()
     note_if_no_model_runs()  # every page: a store of ratings alone is not broken, it awaits runs
     return sl

@@ -36,3 +36,12 @@ def run_facet_options(store: Store) -> pd.DataFrame:
 
 def is_simulated(store: Store) -> bool:
     return bool(store.scalar("SELECT bool_or(simulated) FROM build_info"))
+
+
+def store_identity(store: Store) -> dict:
+    """The store's name and kind for the picker and every page's header: the study name it was
+    built from, whether it is simulated, and when it was built."""
+    row = store.df("SELECT any_value(study_name) AS name, bool_or(simulated) AS simulated, "
+                   "max(built_at) AS built_at FROM build_info").iloc[0]
+    return {"name": row["name"] or "Unnamed study", "simulated": bool(row["simulated"]),
+            "built_at": str(row["built_at"] or "")[:10]}
