@@ -137,3 +137,19 @@ def test_sample_per_band_is_validated(tmp_path):
                                                      'adapter = "popquorn"\npath = "x"\nsample_per_band = 0'))
     with pytest.raises(StudyError, match="sample_per_band.*at least 1"):
         read_config(cfg_path)
+
+
+def test_the_data_page_counts_answers_and_shows_the_sample(elicited, tmp_path, monkeypatch):
+    from tests.conftest import open_page, point_app_at, shown
+    text = elicited.read_text().replace('task_id = "toy"', 'task_id = "toy"\nsample_per_band = 1')
+    elicited.write_text(text)
+    out = tmp_path / "sampled.duckdb"
+    assert main(["build", "--config", str(elicited), "--out", str(out), "--quiet"]) == 0
+    point_app_at(out, monkeypatch, tmp_path)
+    at = open_page("views/data.py")
+    notes = [shown(c.value) for c in at.caption if shown(c.value).startswith("Note: ")]
+    assert any("sampled 3 of 7 items, at most 1 per band of 'fixed'" in n for n in notes)
+    tables = [t.value for t in at.dataframe if "Items without a distribution" in t.value.columns]
+    assert len(tables) == 1
+    row = tables[0].set_index("Run").loc["scripted"]
+    assert row["Samples"] == 3 * 3 and row["No label"] == 0 and row["Items asked"] == 3

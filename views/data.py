@@ -8,19 +8,27 @@ import pandas as pd
 import streamlit as st
 
 from data_layer.bands import BAND_SCHEMES
-from data_layer.queries import datacards
+from data_layer.queries import datacards, run_answers
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
 from ui.share import share_link
+from ui.state import current_slice
 from ui.text import plain_md
+
+ANSWER_COLUMNS = {"run_id": "Run", "method": "Method", "reasoning": "Reasoning", "samples": "Samples",
+                  "failed": "No label", "failed_share": "Share without label",
+                  "truncated": "Cut off by max_tokens", "items_asked": "Items asked",
+                  "items_without_answer": "Items without a distribution"}
 
 start_page("Data, bands and metrics")
 
-tab_tasks, tab_bands, tab_metrics, tab_build = st.tabs(["Tasks", "Banding schemes", "Metrics", "Build"])
+tab_tasks, tab_bands, tab_metrics, tab_answers, tab_build = st.tabs(
+    ["Tasks", "Banding schemes", "Metrics", "Model answers", "Build"])
 
 with tab_tasks:
     cards = q(datacards.task_cards)
+    notes = q(datacards.task_notes)
     if not cards.ok:
         st.info(plain_md(cards.message))
     else:
@@ -30,6 +38,8 @@ with tab_tasks:
                 st.caption(plain_md(f"{t.task_id} · dataset {t.dataset} · {t.scale} scale"))
                 if isinstance(t.description, str):
                     st.text(t.description)
+                for note in notes.get(t.task_id, ()):  # e.g. the items a stratified sample left out
+                    st.caption(plain_md(f"Note: {note}"))
                 c = st.columns(4)
                 c[0].metric("Items", f"{t.n_items:,}")
                 c[1].metric("Ratings", f"{t.n_ratings:,}")
@@ -86,6 +96,19 @@ with tab_metrics:
             if m.citation:
                 st.caption(f"Source: {m.citation}")
     download_csv(glossary, "metrics.csv", "Download the glossary as CSV")
+
+with tab_answers:
+    st.caption("Every answer an elicited run's model gave is kept, parsed or not. An answer gives no label "
+               "when it cannot be parsed in the requested form or the server rejected the request; an item "
+               "whose samples all failed has no model distribution and is left out of that run's scores.")
+    answers = q(run_answers.answer_failures, current_slice())
+    if not answers.ok:
+        st.info(plain_md(answers.message))
+    else:
+        shown_answers = answers.frame.rename(columns=ANSWER_COLUMNS)
+        st.dataframe(shown_answers, hide_index=True, width="stretch", column_config={
+            ANSWER_COLUMNS["failed_share"]: st.column_config.NumberColumn(format="percent")})
+        download_csv(answers.frame, "model-answers.csv")
 
 with tab_build:
     info = q(datacards.build_info)

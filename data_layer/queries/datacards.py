@@ -42,6 +42,15 @@ def build_info(store: Store) -> Result:
     return Result.of(df, "The store has no build record.")
 
 
+def task_notes(store: Store) -> dict[str, tuple[str, ...]]:
+    """What the dataset readers did to each task (filters, quirks, the items a stratified sample
+    left out), from the newest build report: {task_id: notes}."""
+    info = build_info(store)
+    report = info.frame["report"].iloc[0] if info.ok else None
+    tasks = (report or {}).get("tasks", {})
+    return {t: tuple(str(n) for n in v.get("notes") or ()) for t, v in tasks.items() if isinstance(v, dict)}
+
+
 def metric_glossary() -> pd.DataFrame:
     """The METRICS registry as a table (no store needed): one row per metric."""
     return pd.DataFrame([{"name": m.name, "label": m.label, "direction": m.direction_text,
