@@ -60,6 +60,7 @@ def test_answers_file_holds_no_prompt_and_rebuilds_the_same_store(elicited, tmp_
     lines = [json.loads(x) for x in raw.splitlines()]
     assert lines[0]["run"] == "scripted" and lines[0]["prompt_id"].startswith("p-")
     assert len(lines) - 1 == 6 * 3  # six items with >= 2 ratings, three samples each
+    assert "[item text]" in lines[0]["redacted"]
     from_cache = tmp_path / "from-cache.duckdb"
     (tmp_path / "answers" / "scripted.jsonl.gz").rename(tmp_path / "held-back.gz")
     assert main(["build", "--config", str(elicited), "--out", str(from_cache), "--quiet"]) == 0
@@ -153,3 +154,17 @@ def test_the_data_page_counts_answers_and_shows_the_sample(elicited, tmp_path, m
     assert len(tables) == 1
     row = tables[0].set_index("Run").loc["scripted"]
     assert row["Samples"] == 3 * 3 and row["No label"] == 0 and row["Items asked"] == 3
+
+
+def test_quotes_of_the_item_are_redacted_and_short_ones_kept():
+    from precompute.elicit.answers import REDACTED, redact
+    item = "Shut up, nobody asked for your stupid opinion, you absolute clown."
+    record = {"choice": {"message": {"content": json.dumps(
+        {"reasoning": f"The text says '{item[:50]}' which is rude. 'Shut up' is short.",
+         "shares": {"A": 0.2, "B": 0.8}})}}}
+    out = redact(record, [item])
+    content = out["choice"]["message"]["content"]
+    assert item[:50] not in content and REDACTED in content and "'Shut up' is short" in content
+    assert json.loads(content)["shares"] == {"A": 0.2, "B": 0.8}  # still the answer it was
+    assert redact({"x": "unrelated answer text, long enough to be checked"}, [item]) == \
+        {"x": "unrelated answer text, long enough to be checked"}

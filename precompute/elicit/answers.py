@@ -7,6 +7,10 @@ record. `build` rebuilds every prompt from the datasets and templates, recompute
 the answer stored under it, so a prompt that changed (other dataset version, other template) is
 found and named instead of being matched to an answer given to another prompt.
 
+A model's answer may quote its item (reasoning traces often repeat the text): verbatim quotes of 30
+or more characters of the item's text or context are replaced by "[item text]" on export, and the
+export checks that this does not change how the answer is read.
+
 Format: gzip-compressed JSON lines, one line per sample, sorted by task, item and sample; the first
 line is a header {"answers_file": 1, "run": ..., "prompt_id": ..., "settings": ...}.
 Written by `atlas elicit --config STUDY --export-answers` for every run that sets `answers`.
@@ -15,27 +19,73 @@ from __future__ import annotations
 
 import gzip
 import json
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from precompute.config import load_human, read_config
 from precompute.elicit.cache import RequestCache
+from precompute.elicit.parse import interpret
 from precompute.elicit.plan import plan_run
 from precompute.elicit.spec import ElicitSpec, parse_spec
-from precompute.study import StudyError
+from precompute.study import HumanData, StudyError
 
 FORMAT_VERSION = 1
 
 
-def write_answers(spec: ElicitSpec, plans, pid: str, cache: RequestCache, out: Path) -> int:
+REDACTED = "[item text]"
+MIN_QUOTE = 30  # characters: a model quoting this much of an item verbatim is redistributing it
+
+
+def redact(value, sources: list[str]):
+    """`value` (an answer record, nested) with every verbatim quote of MIN_QUOTE or more characters
+    of a source (the item's text and context) replaced by REDACTED."""
+    if isinstance(value, dict):
+        return {k: redact(v, sources) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, sources) for v in value]
+    if not isinstance(value, str) or len(value) < MIN_QUOTE:
+        return value
+    for source in sources:
+        if len(source) < MIN_QUOTE:
+            continue
+        blocks = SequenceMatcher(None, value, source, autojunk=False).get_matching_blocks()
+        for b in sorted((b for b in blocks if b.size >= MIN_QUOTE), key=lambda b: -b.a):
+            value = value[:b.a] + REDACTED + value[b.a + b.size:]
+    return value
+
+
+def item_sources(human: list[HumanData]) -> dict[tuple[str, str], list[str]]:
+    out = {}
+    for hd in human:
+        ctx = hd.items["context"] if "context" in hd.items.columns else [None] * len(hd.items)
+        for item_id, text, context in zip(hd.items["item_id"].astype(str), hd.items["text"], ctx, strict=True):
+            out[(hd.task.task_id, item_id)] = [str(text)] + ([context] if isinstance(context, str) else [])
+    return out
+
+
+def _same_reading(spec: ElicitSpec, labels: list[str], a: dict, b: dict) -> bool:
+    x = interpret(spec.method, a, len(labels), labels, spec.reasoning)
+    y = interpret(spec.method, b, len(labels), labels, spec.reasoning)
+    return (x.ok, x.label, None if x.probs is None else list(x.probs)) == \
+        (y.ok, y.label, None if y.probs is None else list(y.probs))
+
+
+def write_answers(spec: ElicitSpec, plans, pid: str, cache: RequestCache, out: Path,
+                  human: list[HumanData]) -> int:
     """Write one run's answers file (atomically); returns the number of samples written. Every
-    planned sample must be cached: a partial answers file would make `build` fail later."""
+    planned sample must be cached: a partial answers file would make `build` fail later. Verbatim
+    quotes of an item (a reasoning trace often repeats the text) are replaced by REDACTED, checked
+    not to change what `build` reads from the answer."""
     keys = [k for p in plans for k in p.keys]
     rows = _cache_rows(cache, keys)
     missing = len(keys) - len(rows)
     if missing:
         raise StudyError(f"run {spec.name!r}: {missing} of {len(keys)} samples are not in {spec.cache}; "
                          "run `atlas elicit` for it before exporting its answers")
-    header = {"answers_file": FORMAT_VERSION, "run": spec.name, "prompt_id": pid,
+    sources = item_sources(human)
+    labels = {h.task.task_id: list(h.task.label_names) for h in human}
+    header = {"answers_file": FORMAT_VERSION, "redacted": f"verbatim quotes of {MIN_QUOTE}+ characters of an "
+              f"item's text or context are replaced by {REDACTED}", "run": spec.name, "prompt_id": pid,
               "model": spec.api_model, "method": spec.method, "reasoning": spec.reasoning,
               "settings": {**spec.settings(), "temperature": spec.temperature, "n_samples": spec.n_samples}}
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -46,6 +96,11 @@ def write_answers(spec: ElicitSpec, plans, pid: str, cache: RequestCache, out: P
         for p in sorted(plans, key=lambda p: (p.task_id, p.item_id)):
             for i, k in enumerate(p.keys):
                 record, latency, created = rows[k]
+                kept = redact(record, sources[(p.task_id, p.item_id)])
+                if not _same_reading(spec, labels[p.task_id], record, kept):
+                    raise StudyError(f"run {spec.name!r}, task {p.task_id!r}, item {p.item_id!r}, sample {i}: "
+                                     "removing the quoted item text would change how the answer is read")
+                record = kept
                 line = {"task_id": p.task_id, "item_id": p.item_id, "sample": i, "key": k,
                         "record": record, "latency_s": latency, "created_at": created}
                 gz.write((json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n").encode())
@@ -80,7 +135,7 @@ def export_answers(config: str | Path, only: set[str] | None = None) -> list[Pat
         spec = parse_spec(section, path.parent, int(meta.get("seed", 0)))
         plans, pid = plan_run(spec, human, int(meta.get("min_annotators", 2)))
         with RequestCache(spec.cache) as cache:
-            write_answers(spec, plans, pid, cache, spec.answers)
+            write_answers(spec, plans, pid, cache, spec.answers, human)
         written.append(spec.answers)
     return written
 
