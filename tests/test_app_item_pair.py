@@ -10,7 +10,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from data_layer.queries import item_focus
+from data_layer.queries import item_focus, item_order, items
+from data_layer.queries.item_order import ItemOrder
+from data_layer.slice import Slice
 from tests.conftest import open_page, shown
 
 ITEM = {"task": "demo-offensive", "item": "demo-offensive-0007"}
@@ -43,6 +45,13 @@ def test_the_pair_of_the_link_is_named_first_with_its_gap_from_the_stored_scores
     headline = next(t for t in texts if t.startswith("**Gap (RLVR − RLHF) by Jensen–Shannon divergence"))
     assert f"{v - f:+.3f} ({v:.3f} vs {f:.3f})" in headline and "(lower is better)" in headline
     assert ("RLVR run" if v < f else "RLHF run") in headline
+    # the same number as the item's gap cell in the Items list under this order
+    order = ItemOrder(sort="gap", rlvr=RLVR, rlhf=RLHF)
+    sl = Slice(metric="jsd")
+    near = item_order.neighbours(demo_store, sl, order, ITEM["task"], ITEM["item"]).frame
+    pos = int(near.loc[near["step"] == 0, "pos"].iloc[0])
+    listed = items.items_page(demo_store, sl, order, page=(pos - 1) // 25 + 1).frame
+    assert listed.loc[listed["item_id"] == ITEM["item"], "gap"].iloc[0] == pytest.approx(v - f, abs=1e-12)
     gaps = next(d.value for d in at.dataframe if "gap" in d.value.columns)
     by = gaps.set_index("label")
     tvd_gap = _score(demo_store, RLVR, "tvd") - _score(demo_store, RLHF, "tvd")
@@ -90,9 +99,17 @@ def test_without_a_pair_the_page_says_what_it_shows(app_env):
     assert "Humans and the runs shown first" in [s.value for s in at.subheader]
     assert any("the run closest to the humans and the farthest, by Total variation distance" in t for t in texts)
     assert any("there is no pair gap" in t for t in texts) and not any(t.startswith("**Gap") for t in texts)
+    assert at.get("plotly_chart") and len(json.loads(at.get("plotly_chart")[0].proto.spec)["data"]) == 3
     ranked = next(d.value for d in at.dataframe if "value" in d.value.columns)
     assert list(ranked["value"]) == sorted(ranked["value"])  # closest to the humans first
     assert set(ranked["model_type"].str.split(" · ").str[0]) == {"RLVR"}
+
+
+def test_a_slice_wide_metric_compares_the_runs_by_a_per_item_one(app_env):
+    texts = _texts(open_page("views/item.py", {**ITEM, "metric": "var_corr"}))
+    assert "Variance correlation is computed over a whole slice, not per item; on this item the runs are " \
+           "compared by Total variation distance." in texts
+    assert any(t.startswith("**Gap (RLVR − RLHF) by Total variation distance") for t in texts)
 
 
 def test_picked_runs_come_first_and_travel_with_the_steps(app_env):
@@ -103,6 +120,14 @@ def test_picked_runs_come_first_and_travel_with_the_steps(app_env):
     assert len(figure["data"]) == 3 and figure["data"][1]["name"].startswith("baseline:uniform")
     assert any(t.startswith("**Most likely label of each stated distribution") for t in _texts(at))
     assert _next_link(at)["runs"] == picked and _next_link(at)["pair"] == f"{RLVR}~{RLHF}"
+    at = open_page("views/item.py", {**ITEM, "runs": f"no-such-run,{RLHF}"})  # only the runs that apply travel
+    assert any(t.startswith("The runs picked for this view (1 picked run did not score") for t in _texts(at))
+    assert _next_link(at)["runs"] == RLHF
+    at = open_page("views/item.py", {**ITEM, "runs": picked})
+    two = [RLHF, "sim-chat-8b|logprob|none|zero"]  # one model, two methods: two series, told apart
+    names = [t["name"] for t in json.loads(open_page("views/item.py", {**ITEM, "runs": ",".join(two)})
+                                           .get("plotly_chart")[0].proto.spec)["data"]]
+    assert len(names) == 3 and names[1].endswith("verbalized · zero-shot") and names[2].endswith("logprob · zero-shot")
     at.multiselect(key="item_pick_runs").set_value([]).run()  # emptied: back to the pair
     assert "runs" not in at.query_params
     assert "RLVR vs RLHF on this item" in [s.value for s in at.subheader]

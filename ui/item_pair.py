@@ -39,11 +39,12 @@ def _chart(long: pd.DataFrame, labels: list, colours: dict, patterns: dict):
 def focus_chart(human: pd.DataFrame, n_annotators: int, rows: pd.DataFrame, focus: q_focus.Focus) -> None:
     """Humans and the focus runs, one bar each per label, coloured by model type (humans dark)."""
     labels = [plain_chart(n) for n in human["label_name"]]  # Plotly renders HTML in store text
+    short = [f"{r['display_name']} ({r['model_type']})" for _, r in rows.iterrows()]
     series = [("Humans", f"Humans (n={n_annotators})", list(human["share"]))]
-    for _, r in rows.iterrows():
+    for name, (_, r) in zip(short, rows.iterrows(), strict=True):
         side = _side(focus, r["run_id"])
-        series.append((r["model_type"], plain_chart(f"{side + ': ' if side else ''}{r['display_name']} "
-                                                    f"({r['model_type']})"), list(r["probs"])))
+        name = name if short.count(name) == 1 else q_focus.run_label(r)  # two runs of one model: tell them apart
+        series.append((r["model_type"], plain_chart(f"{side + ': ' if side else ''}{name}"), list(r["probs"])))
     long = pd.concat([pd.DataFrame({"who": who, "label": labels, "share": shares})
                       for _, who, shares in series], ignore_index=True)
     colours, patterns, seen = {}, {}, {}

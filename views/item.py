@@ -47,9 +47,17 @@ if not detail.ok:
 item = detail.frame.iloc[0]
 
 # ------------------------------------------------------------------ previous / next
+human, models = page.human, page.models
+metric_name = sl.metric if METRICS.get(sl.metric).level == "item" else "tvd"  # the runs need a per-item measure
+focus = None  # the runs shown first (data_layer/queries/item_focus.py)
+if human.ok and models.ok:
+    pairs = q(q_items.pair_choices, sl)
+    picked = page_param("runs")  # q_focus.PICKED_KEY, spelled out so that tests/test_hostile_links.py attacks it
+    focus = q_focus.choose_focus(models.frame, order, q_focus.picked_runs(picked),
+                                 pairs.frame if pairs.ok else None, metric_name)
+
 near = page.neighbours
-picked = q_focus.picked_runs(page_param(q_focus.PICKED_KEY))
-links = {**sl.to_params(), **order.to_params(), **({q_focus.PICKED_KEY: ",".join(picked)} if picked else {})}
+links = {**sl.to_params(), **order.to_params(), **(focus.to_params() if focus else {})}  # steps keep the focus
 back = item_nav.list_params(sl, order, item_nav.position(near), task_id, item_id)
 item_nav.step_links(near, links, back, "top")
 
@@ -67,15 +75,14 @@ if isinstance(item["context"], str) and item["context"]:
             language=None, wrap_lines=True)
 
 # ------------------------------------------------------------------ the runs that brought you here
-human, models = page.human, page.models
-if human.ok and models.ok:
-    metric_name = sl.metric if METRICS.get(sl.metric).level == "item" else "tvd"  # a per-item ranking
-    pairs = q(q_items.pair_choices, sl)
-    focus = q_focus.choose_focus(models.frame, order, picked, pairs.frame if pairs.ok else None, metric_name)
+if focus is not None:
     shown_runs = models.frame.set_index("run_id").loc[list(focus.runs)].reset_index()
     names = dict(zip(models.frame["run_id"], models.frame["display_name"], strict=True))
     st.subheader("RLVR vs RLHF on this item" if focus.is_pair else "Humans and the runs shown first")
     st.caption(plain(focus.sentence))
+    if metric_name != sl.metric:
+        st.caption(f"{METRICS.get(sl.metric).label} is computed over a whole slice, not per item; on this "
+                   f"item the runs are compared by {METRICS.get(metric_name).label}.")
     gaps = q_focus.pair_gaps(models.frame, focus, metric_name)
     item_pair.gap_headline(gaps, names, focus)
     item_pair.focus_chart(human.frame, int(item["n_annotators"]), shown_runs, focus)

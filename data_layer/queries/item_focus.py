@@ -71,7 +71,7 @@ def choose_focus(models: pd.DataFrame, order: ItemOrder, picked: tuple[str, ...]
         pair = (sides.get("rlvr"), sides.get("rlhf")) if len(chosen) == 2 and set(sides) == {"rlvr", "rlhf"} \
             else (None, None)
         return Focus(chosen, "picked", "The runs picked for this view" + (
-            f" ({missing} picked run{'s' * (missing > 1)} did not score this item or is outside the slice)"
+            f" ({missing} picked run{'s' * (missing > 1)} did not score this item in this slice)"
             if missing else "") + ".", *pair)
     if order.rlvr in here and order.rlhf in here:
         return Focus((order.rlvr, order.rlhf), "pair", "The RLVR–RLHF pair whose gap orders the Items list: "
