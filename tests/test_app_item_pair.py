@@ -64,6 +64,13 @@ def test_the_pair_of_the_link_is_named_first_with_its_gap_from_the_stored_scores
         "Humans (n=10)", "RLVR: Sim-R1-Distill-8B (simulated) (RLVR · thinking)",
         "RLHF: Sim-Chat-8B (simulated) (RLHF · no CoT)"]
     assert [t["marker"]["color"] for t in figure["data"][1:]] == ["#D55E00", "#0072B2"]
+    said = next(t for t in texts if t.startswith("Shares of each label."))  # the chart's text alternative
+    key = "(SELECT item_key FROM human_dist WHERE task_id = ? AND item_id = ?)"
+    shares = [demo_store.rows(f"SELECT probs FROM human_dist WHERE item_key = {key}", [*ITEM.values()])[0][0]]
+    shares += [demo_store.rows(f"SELECT probs FROM item_runs WHERE run_id = ? AND item_key = {key}",
+                               [run, *ITEM.values()])[0][0] for run in (RLVR, RLHF)]
+    for trace, probs in zip(figure["data"], shares, strict=True):
+        assert f"{trace['name']}: not offensive {probs[0]:.2f}, offensive {probs[1]:.2f}" in said
     assert _next_link(at)["pair"] == f"{RLVR}~{RLHF}" and _next_link(at)["sort"] == "gap"
 
 

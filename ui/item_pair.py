@@ -37,22 +37,29 @@ def _chart(long: pd.DataFrame, labels: list, colours: dict, patterns: dict):
 
 
 def focus_chart(human: pd.DataFrame, n_annotators: int, rows: pd.DataFrame, focus: q_focus.Focus) -> None:
-    """Humans and the focus runs, one bar each per label, coloured by model type (humans dark)."""
-    labels = [plain_chart(n) for n in human["label_name"]]  # Plotly renders HTML in store text
+    """Humans and the focus runs, one bar each per label, coloured by model type (humans dark),
+    and the same numbers in a sentence under it (the chart's text alternative)."""
     short = [f"{r['display_name']} ({r['model_type']})" for _, r in rows.iterrows()]
     series = [("Humans", f"Humans (n={n_annotators})", list(human["share"]))]
     for name, (_, r) in zip(short, rows.iterrows(), strict=True):
         side = _side(focus, r["run_id"])
         name = name if short.count(name) == 1 else q_focus.run_label(r)  # two runs of one model: tell them apart
-        series.append((r["model_type"], plain_chart(f"{side + ': ' if side else ''}{name}"), list(r["probs"])))
-    long = pd.concat([pd.DataFrame({"who": who, "label": labels, "share": shares})
+        series.append((r["model_type"], f"{side + ': ' if side else ''}{name}", list(r["probs"])))
+    labels = [plain_chart(n) for n in human["label_name"]]  # Plotly renders HTML in store text
+    long = pd.concat([pd.DataFrame({"who": plain_chart(who), "label": labels, "share": shares})
                       for _, who, shares in series], ignore_index=True)
     colours, patterns, seen = {}, {}, {}
     for kind, who, _ in series:
+        who = plain_chart(who)
         colours[who] = HUMAN_COLOUR if kind == "Humans" else colour_for(kind)
         patterns[who] = PATTERNS[min(seen.get(colours[who], 0), len(PATTERNS) - 1)]
         seen[colours[who]] = seen.get(colours[who], 0) + 1
     st.plotly_chart(built_once(_chart, long, labels, colours, patterns), width="stretch")
+    said = "; ".join(f"{who}: " + ", ".join(f"{label} {share:.2f}" for label, share
+                                              in zip(human["label_name"], shares, strict=True))
+                     for _, who, shares in series)
+    st.caption(plain(f"Shares of each label. {said}. Bar colours mark the model type (the same on every "
+                     "page); humans are dark."))
 
 
 def gap_headline(gaps, names: dict, focus: q_focus.Focus) -> None:

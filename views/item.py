@@ -86,7 +86,6 @@ if focus is not None:
     gaps = q_focus.pair_gaps(models.frame, focus, metric_name)
     item_pair.gap_headline(gaps, names, focus)
     item_pair.focus_chart(human.frame, int(item["n_annotators"]), shown_runs, focus)
-    st.caption("Bar colours mark the model type (the same on every page); humans are dark.")
     item_pair.gap_table(gaps)
     item_pair.side_by_side(shown_runs, page.generations, focus, list(human.frame["label_name"]))
     item_pair.other_runs(models.frame, focus, metric_name)
