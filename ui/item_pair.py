@@ -82,7 +82,7 @@ def gap_table(gaps) -> None:
             "rlvr": st.column_config.NumberColumn("RLVR", format="%.3f"),
             "rlhf": st.column_config.NumberColumn("RLHF", format="%.3f"),
             "gap": st.column_config.NumberColumn("Gap (RLVR − RLHF)", format="%+.3f"),
-            "better": "Closer to the humans", "means": "What a positive gap means"})
+            "better": "Better on this item", "means": "What a positive gap means"})
 
 
 def _answers(counts) -> None:

@@ -97,7 +97,7 @@ def _closer(rlvr: float, rlhf: float, direction: str) -> str:
 
 GAP_MEANS = {"lower": "positive: the RLVR run is further from the humans",
              "higher": "positive: the RLVR run is better",
-             "zero": "compare each side's distance from 0 (the better column says which is closer)"}
+             "zero": "compare each side's distance from 0 (the Better column says which is closer to 0)"}
 
 
 def pair_gaps(models: pd.DataFrame, focus: Focus, first: str) -> Result:
