@@ -1,6 +1,7 @@
 """Navigation that keeps its place, in a real browser (`streamlit run` + headless Chromium):
 Previous/Next on the Item page move the address bar and the browser history, Back/Forward walk
-the steps, a reload keeps the item, "Back to the list" restores the Items page's order, pair and
+the steps, the list's RLVR–RLHF pair stays in the address bar and heads the Item page, a reload
+keeps the item, "Back to the list" restores the Items page's order, pair and
 page and marks the row, and an opened sample section stays open on the next item.
 Screenshots at 1440x900 and 390x844 go to test-artifacts/screenshots/."""
 from __future__ import annotations
@@ -57,14 +58,21 @@ def test_steps_follow_the_address_bar_and_history_and_back_to_the_list(server, d
     first = shown_item(pg)
     assert query(pg)["item"] == first and query(pg)["sort"] == "gap" and query(pg)["pair"] == listed["pair"]
 
+    # The pair that orders the list is what the item page shows first, named, with its gap.
+    main = pg.locator('[data-testid="stMain"]')
+    assert main.get_by_role("heading", name="RLVR vs RLHF on this item").count() == 1
+    assert "The RLVR–RLHF pair whose gap orders the Items list" in main.inner_text()
+    pg.screenshot(path=str(SHOTS / "item-pair-first-1440.png"))
+
     seen = [first] + [step(pg, "Next item →") for _ in range(3)]
     assert len(set(seen)) == 4, seen
+    assert query(pg)["pair"] == listed["pair"], "the steps keep the pair"
 
     # Back and Forward walk the steps; the address bar follows; a reload keeps the item.
     for expected in (seen[2], seen[1]):
         pg.go_back()
         settle(pg)
-        assert shown_item(pg) == expected and query(pg)["item"] == expected
+        assert shown_item(pg) == expected and query(pg)["item"] == expected and query(pg)["pair"] == listed["pair"]
     pg.go_forward()
     settle(pg)
     assert shown_item(pg) == seen[2] and query(pg)["item"] == seen[2]
@@ -107,6 +115,9 @@ def test_phone_item_page_keeps_the_steps_reachable(server, browser):  # noqa: F8
     pg.goto(f"{server}/item?task=demo-offensive&item=demo-offensive-0040&tasks=demo-offensive&sort=gap")
     settle(pg)
     pg.screenshot(path=str(SHOTS / "item-navigation-top-390.png"))
+    pair = pg.get_by_role("heading", name="RLVR vs RLHF on this item")
+    pair.scroll_into_view_if_needed()
+    pg.screenshot(path=str(SHOTS / "item-pair-first-390.png"), full_page=False)
     nxt = pg.get_by_role("link", name="Next item →")
     assert nxt.count() == 2  # at the top and at the end of the page
     nxt.last.scroll_into_view_if_needed()

@@ -1,20 +1,20 @@
-"""Item: one item in full — its text (always literal), the humans' labels, every model run's
-distribution and metrics, the raw samples, and previous/next within the current slice."""
+"""Item: one item in full — its text (always literal); first, the runs that brought the user here
+(the Items list's RLVR–RLHF pair, a default pair, or the runs picked in the URL) with their gap,
+answers and reasoning side by side (ui/item_pair.py); the humans' labels, every model run's
+metrics, the raw samples, and previous/next within the current slice."""
 from __future__ import annotations
 
 import json
 
-import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from data_layer.bands import BAND_SCHEMES
-from data_layer.facets import METHOD_LABELS, STEERING_LABELS, colour_for
 from data_layer.metrics import ITEM_METRICS, METRICS
+from data_layer.queries import item_focus as q_focus
 from data_layer.queries import item_order as q_order
 from data_layer.queries import item_page as q_page
-from ui import item_nav
-from ui.charts import built_once
+from data_layer.queries import items as q_items
+from ui import item_nav, item_pair
 from ui.data import q
 from ui.export import download_csv
 from ui.item_groups import show_item_groups
@@ -22,20 +22,13 @@ from ui.page import start_page
 from ui.review_panels import item_review_panel
 from ui.share import share_link
 from ui.state import page_param, push_url
-from ui.text import plain_chart
 from ui.text import plain_md as plain
 
-HUMAN_COLOUR = "#333333"
 MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders quickly
 
 sl = start_page("Item")
 task_id, item_id = page_param("task"), page_param("item")
 push_url()  # the address bar names the item shown, and each step is a history entry
-
-
-def run_name(row) -> str:
-    return (f"{row['display_name']} · {row['model_type']} · {METHOD_LABELS.get(row['method'], row['method'])}"
-            f" · {STEERING_LABELS.get(row['steering'], row['steering'])}")
 
 
 if not task_id or not item_id:
@@ -54,8 +47,17 @@ if not detail.ok:
 item = detail.frame.iloc[0]
 
 # ------------------------------------------------------------------ previous / next
+human, models = page.human, page.models
+metric_name = sl.metric if METRICS.get(sl.metric).level == "item" else "tvd"  # the runs need a per-item measure
+focus = None  # the runs shown first (data_layer/queries/item_focus.py)
+if human.ok and models.ok:
+    pairs = q(q_items.pair_choices, sl)
+    picked = page_param("runs")  # q_focus.PICKED_KEY, spelled out so that tests/test_hostile_links.py attacks it
+    focus = q_focus.choose_focus(models.frame, order, q_focus.picked_runs(picked),
+                                 pairs.frame if pairs.ok else None, metric_name)
+
 near = page.neighbours
-links = {**sl.to_params(), **order.to_params()}
+links = {**sl.to_params(), **order.to_params(), **(focus.to_params() if focus else {})}  # steps keep the focus
 back = item_nav.list_params(sl, order, item_nav.position(near), task_id, item_id)
 item_nav.step_links(near, links, back, "top")
 
@@ -71,39 +73,32 @@ if isinstance(item["context"], str) and item["context"]:
     ctx = json.loads(item["context"])
     st.code(json.dumps(ctx, indent=2, ensure_ascii=False) if not isinstance(ctx, str) else ctx,
             language=None, wrap_lines=True)
+
+# ------------------------------------------------------------------ the runs that brought you here
+if focus is not None:
+    shown_runs = models.frame.set_index("run_id").loc[list(focus.runs)].reset_index()
+    names = dict(zip(models.frame["run_id"], models.frame["display_name"], strict=True))
+    st.subheader("RLVR vs RLHF on this item" if focus.is_pair else "Humans and the runs shown first")
+    st.caption(plain(focus.sentence))
+    if metric_name != sl.metric:
+        st.caption(f"{METRICS.get(sl.metric).label} is computed over a whole slice, not per item; on this "
+                   f"item the runs are compared by {METRICS.get(metric_name).label}.")
+    gaps = q_focus.pair_gaps(models.frame, focus, metric_name)
+    item_pair.gap_headline(gaps, names, focus)
+    item_pair.focus_chart(human.frame, int(item["n_annotators"]), shown_runs, focus)
+    item_pair.gap_table(gaps)
+    item_pair.side_by_side(shown_runs, page.generations, focus, list(human.frame["label_name"]))
+    item_pair.other_runs(models.frame, focus, metric_name)
+
+# ------------------------------------------------------------------ humans
+st.subheader("The annotation: humans' labels, annotators, guideline")
 if isinstance(item["metadata"], str) and item["metadata"]:
     with st.expander("Item metadata"):
         st.code(json.dumps(json.loads(item["metadata"]), indent=2, ensure_ascii=False), language=None)
 if isinstance(item["guideline"], str) and item["guideline"]:
     st.caption("Annotation guideline")
     st.text(item["guideline"])
-
-# ------------------------------------------------------------------ distributions
-def _distributions(long: pd.DataFrame, labels: list, colours: dict):
-    fig = px.bar(long, x="label", y="share", color="who", barmode="group", color_discrete_map=colours,
-                 category_orders={"label": labels, "who": list(colours)}, hover_data={"type": True},
-                 labels={"share": "Share of labels", "label": "Label", "who": "Humans / model run"})
-    fig.update_layout(height=max(520, 22 * len(colours) + 120), font_size=15, legend=dict(font_size=12),
-                      yaxis_range=[0, 1], margin=dict(t=30))
-    return fig
-
-
-human, models = page.human, page.models
-st.subheader("Human and model distributions")
 if human.ok:
-    labels = [plain_chart(name) for name in human.frame["label_name"]]  # Plotly renders HTML in them
-    series = [pd.DataFrame({"who": f"Humans (n={int(item['n_annotators'])})", "label": labels,
-                            "share": human.frame["share"], "type": "Humans"})]
-    if models.ok:
-        for _, r in models.frame.iterrows():
-            series.append(pd.DataFrame({"who": plain_chart(run_name(r)), "label": labels,
-                                        "share": list(r["probs"]), "type": plain_chart(r["model_type"])}))
-    long = pd.concat(series, ignore_index=True)
-    colours = {w: (HUMAN_COLOUR if t == "Humans" else colour_for(t))
-               for w, t in long[["who", "type"]].drop_duplicates().itertuples(index=False)}
-    st.plotly_chart(built_once(_distributions, long, labels, colours), width="stretch")
-    st.caption("Bar colours mark the model type (the same on every page); hover a bar for the run. "
-               "Humans are the first, dark bar of each label.")
     cols = st.columns([1, 2])
     with cols[0]:
         st.markdown("**Human labels**")
@@ -127,7 +122,7 @@ else:
 st.subheader("Per-model metrics")
 if models.ok:
     metric = METRICS.get(sl.metric)
-    table = models.frame.assign(run=[run_name(r) for _, r in models.frame.iterrows()])
+    table = models.frame.assign(run=[q_focus.run_label(r) for _, r in models.frame.iterrows()])
     table = table[["run", "model_type", "method", "steering", "n_valid", "n_failed", *ITEM_METRICS]]
     st.caption(f"One row per model run of the slice. Slice metric: {metric.label} "
                f"({metric.direction_text}); definitions are on the Data page.")
@@ -144,7 +139,7 @@ gens = page.generations
 if gens.ok:
     st.caption("Each run's raw answers and reasoning traces, shown as plain text. Click a run to open it.")
     for run_id, g in gens.frame.groupby("run_id", sort=False):
-        head = f"{run_name(g.iloc[0])} — {len(g)} sample{'s' * (len(g) > 1)}"
+        head = f"{q_focus.run_label(g.iloc[0])} — {len(g)} sample{'s' * (len(g) > 1)}"
         # lazy: a run's samples are drawn only once its expander is opened (they were most of the
         # page's elements, and of its CPU, for every visitor whether or not they looked)
         with st.expander(plain(head), expanded=item_nav.was_open(run_id), key=f"samples_{run_id}",
