@@ -101,3 +101,13 @@ def test_logprob_without_reasoning_reads_the_first_token_whatever_was_sampled():
     a, b = 2.718281828 ** -2.0, 2.718281828 ** -3.0
     assert s.ok and s.probs == pytest.approx([a / (a + b), b / (a + b)])
     assert s.covered_mass == pytest.approx(a + b)
+
+
+def test_a_constrained_answer_cut_after_its_letter_is_read():
+    # Gemma 3 270M, sampling with max_tokens = 12: '{ "answer": "A"' then padding until the limit
+    from precompute.elicit.parse import parse_choice_text
+    names = ["entailment", "neutral", "contradiction"]
+    assert parse_choice_text('{ "answer": "A"', 3, names) == (0, None)
+    assert parse_choice_text('{ "answer" : "C"\n', 3, names) == (2, None)
+    assert parse_choice_text('{ "answer": "', 3, names)[0] is None  # the letter itself was cut
+    assert parse_choice_text('{ "answer": "D"', 3, names)[1] == "option 'D' is not one of ['A', 'B', 'C']"

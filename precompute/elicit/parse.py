@@ -14,6 +14,8 @@ from dataclasses import dataclass
 THINK = re.compile(r"^\s*<think>(.*?)(</think>|$)", re.S)
 ANSWER = re.compile(r"answer\s*(?:is)?\s*[:：]?\s*\**\s*\(?([A-Z])\b", re.I)
 LONE = re.compile(r"^\W*\(?([A-Z])\)?(?:[.):,\"'\s]|$)")
+# {"answer": "B" cut off by max_tokens before its closing brace: the letter itself is complete
+CUT_JSON_ANSWER = re.compile(r"""^\s*\{\s*["']answer["']\s*:\s*["']([A-Z])["']""")
 PAIR = re.compile(r"[\"']?\b([A-Z])\b[\"']?\s*[:=]\s*(-?\d+(?:\.\d+)?)\s*(%?)")
 
 
@@ -64,8 +66,11 @@ def parse_choice_text(text: str, k: int, label_names: list[str]) -> tuple[int | 
     valid = [chr(65 + i) for i in range(k)]
     found = ANSWER.findall(text)
     structured = _json_answer(text)
+    cut = CUT_JSON_ANSWER.match(text)
     if structured is not None:
         letter = structured
+    elif cut:
+        letter = cut.group(1)
     elif found:
         letter = found[-1].upper()
     else:
