@@ -95,10 +95,13 @@ def _counted(choices: Choices, field: str, labels: dict[str, str]) -> dict[str, 
             for v, label in labels.items()}
 
 
-def _initial_slice(choices: Choices) -> Slice:
+def _initial_slice(choices: Choices, page_changed: bool) -> Slice:
     """The slice of the previous run in this session, or on a fresh visit the one in the link
-    (unknown values are dropped with a warning rather than failing the page)."""
-    if "slice" in st.session_state:
+    (unknown values are dropped with a warning rather than failing the page). A page opened by a
+    link that names a slice (the Overview's "top-gap items of a band", a review set's Items view)
+    takes the link's slice: the sidebar's own page links carry no parameters."""
+    linked = page_changed and any(k in st.query_params for k in SLICE_PARAM_KEYS)
+    if "slice" in st.session_state and not linked:
         return st.session_state["slice"]
     try:
         sl = slice_from_url()
@@ -158,7 +161,7 @@ def _reset_filters() -> None:
 def render_sidebar(page: str = "") -> Slice:
     choices = _choices(str(location().path))
     page_changed, st.session_state["sidebar_page"] = st.session_state.get("sidebar_page") != page, page
-    initial = _initial_slice(choices)
+    initial = _initial_slice(choices, page_changed)
     _seed_widgets(initial, force=page_changed or st.session_state.pop("sidebar_reset", False))
     with st.sidebar:
         st.header("Slice")
