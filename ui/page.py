@@ -33,7 +33,8 @@ def simulated_banner() -> None:
 def start_page(title: str, uses_store: bool = True) -> Slice:
     """The sidebar, notes about where the data comes from, the title and the slice sentence.
     `uses_store=False` for a page whose content depends on neither the store nor the slice
-    (shipped reference figures): it shows neither the simulated-data line nor the slice sentence."""
+    (shipped reference figures): it shows neither the simulated-data line nor the slice sentence
+    (the notice of a store without model runs stays: the page compares the store's runs too)."""
     cut = clean_url()  # before anything reads the URL
     sl = with_judged(render_sidebar(page=title))  # the review store says which items are judged
     if cut:
@@ -48,5 +49,5 @@ def start_page(title: str, uses_store: bool = True) -> Slice:
     st.title(title)
     if uses_store:
         st.caption(plain_md(sl.sentence()))
-        note_if_no_model_runs()  # a store of ratings alone is not broken, it awaits runs
+    note_if_no_model_runs()  # every page: a store of ratings alone is not broken, it awaits runs
     return sl
