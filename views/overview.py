@@ -56,7 +56,9 @@ def _gap_chart(per_band: list[tuple[str, Verdict]], metric_name: str) -> go.Figu
     fig.add_vline(x=0, line_color="#111", line_width=2)
     worse = {"lower": "right", "higher": "left"}.get(metric.direction)
     title = f"RLVR − RLHF sibling, {metric.label}" + (f" (RLVR worse to the {worse})" if worse else "")
-    fig.update_xaxes(title_text=title, tickformat="+.2~f", zeroline=False)
+    ends = [0.0, *(v.lo for _, v in rows), *(v.hi for _, v in rows)]
+    pad = 0.1 * (max(ends) - min(ends) or 1e-3)  # 0 always in view, off the frame's edge
+    fig.update_xaxes(title_text=title, tickformat="+.2~f", zeroline=False, range=[min(ends) - pad, max(ends) + pad])
     fig.update_yaxes(categoryorder="array", categoryarray=[plain_chart(b) for b, _ in rows][::-1])
     fig = finish(fig, height=170 + 60 * len(rows), legend_title="")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
@@ -65,10 +67,11 @@ def _gap_chart(per_band: list[tuple[str, Verdict]], metric_name: str) -> go.Figu
 
 def _top_gap_links(per_band: list[tuple[str, Verdict]]) -> None:
     """One link per band to the Items page: this slice narrowed to the band, sorted by the gap."""
-    st.markdown("**The items behind each band's gap** (Items page, largest RLVR − RLHF gap first):")
+    st.markdown("**The items behind each band's gap** (Items page, largest gap first, for one sibling pair "
+                "that you can change there):")
     cols = st.columns(len(per_band))
     for col, (band, v) in zip(cols, per_band, strict=True):
-        col.page_link("views/items.py", label=f"{plain_md(band)} band ({v.n:,} items)",
+        col.page_link("views/items.py", label=f"{plain_md(band)} band: {v.n:,} items by gap",
                       icon=":material/table_rows:",
                       query_params={**sl.with_(bands=(band,)).to_params(), "sort": "gap"})
 
