@@ -1,5 +1,5 @@
 """Simulated models: explicit, documented parameters turn a human distribution into a
-model distribution, plus per-sample outputs and short reasoning texts.
+model distribution, plus per-sample outputs and short reasoning texts (each ending on the answer it comes with).
 
 For item i with observed human shares h (K labels), a simulated model with parameters
 (sharpening s, noise κ, label bias b) predicts:
