@@ -10,6 +10,7 @@ from data_layer.bands import BAND_SCHEMES
 from data_layer.facets import FACETS
 from data_layer.groups import GROUP_ATTRIBUTES, GROUP_MEASURES, MIN_GROUP_ANNOTATORS, MIN_GROUP_RATINGS
 from data_layer.metrics import METRICS
+from data_layer.terms import TERMS
 
 
 def _cell(text: str) -> str:
@@ -18,7 +19,8 @@ def _cell(text: str) -> str:
 
 def glossary_markdown() -> str:
     lines = ["# Glossary", "", "Generated from the registries by `python -m data_layer.glossary`; "
-             "do not edit by hand.", "", "## Metrics", "",
+             "do not edit by hand.", "", "## Terms", "", "| term | meaning |", "| --- | --- |",
+             *(f"| {_cell(t.label)} | {_cell(t.description)} |" for t in TERMS), "", "## Metrics", "",
              "| name | label | level | direction | definition | description |",
              "| --- | --- | --- | --- | --- | --- |"]
     for m in METRICS:

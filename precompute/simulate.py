@@ -1,5 +1,5 @@
 """Simulated models: explicit, documented parameters turn a human distribution into a
-model distribution, plus per-sample outputs and short reasoning texts.
+model distribution, plus per-sample outputs and short reasoning texts (each ending on the answer it comes with).
 
 For item i with observed human shares h (K labels), a simulated model with parameters
 (sharpening s, noise κ, label bias b) predicts:
@@ -86,16 +86,56 @@ def latent(h: np.ndarray, sim: SimRun, rng: np.random.Generator) -> np.ndarray:
     return _dirichlet(kappa * base + 0.01, rng)
 
 
-def _reasoning_text(sim: SimRun, names: list[str], p: np.ndarray) -> str | None:
+# Simulated reasoning: each trace weighs the answer it ends on against one alternative and states
+# that answer last ("My answer: X."), so a trace never argues for one label and answers another.
+# The phrasing rotates with the sample index, so the samples of one item read differently.
+_RLVR_TRACES = [
+    "Let me think. The key cue points to {answer}. Could it be {other}? Checking again... No, {answer} fits best.",
+    "First impression: {other}. But re-reading the wording, the stronger signal is {answer}. Verified.",
+    "Weighing {other} against {answer}: the tone settles it. {answer} is the better fit.",
+    "Step by step: the literal content suggests {other}; the intent suggests {answer}. Intent wins here.",
+    "Hmm, {answer} or {other}? Checking each part once more... {answer} is consistent with all of it.",
+]
+_RLHF_TRACES = [
+    "Readers could see this as {answer}, though some would reasonably say {other}. On balance I lean to {answer}.",
+    "Some annotators would pick {other}, but I think more would pick {answer}.",
+    "This one is open to interpretation: {other} is plausible, {answer} slightly more so.",
+    "Taking the context into account, {answer} seems the most common reading; {other} is a fair minority view.",
+]
+_UNDECIDED = "I keep going back and forth between {answer} and {other} and cannot settle on one."
+
+
+def _trace(sim: SimRun, answer: str, other: str, turn: int, decided: bool = True) -> str | None:
+    """One simulated reasoning trace ending on `answer` (None for a run without reasoning)."""
     if sim.reasoning == "none":
         return None
-    order = np.argsort(-p)
-    top, second = names[order[0]], names[order[1]]
-    if sim.model.training == "rlvr":
-        return (f"Let me think. The key cue points to {top}. Could it be {second}? Checking again... "
-                f"No, {top} is the correct answer.")
-    return (f"Readers could see this as {top}, but some would reasonably say {second}. "
-            f"I estimate most annotators pick {top}, with a sizeable minority for {second}.")
+    if not decided:  # an unparseable sample: the trace names no final answer either
+        return _UNDECIDED.format(answer=answer, other=other)
+    forms = _RLVR_TRACES if sim.model.training == "rlvr" else _RLHF_TRACES
+    return forms[turn % len(forms)].format(answer=answer, other=other) + f" My answer: {answer}."
+
+
+def _alternative(p: np.ndarray, answer: int, rng: np.random.Generator) -> int:
+    """A label other than `answer` to weigh against it, likelier when the model gives it more mass."""
+    w = np.where(np.arange(len(p)) == answer, 0.0, p + 1e-6)
+    return int(rng.choice(len(p), p=w / w.sum()))
+
+
+def _traces(out: Simulated, gens: pd.DataFrame, names: list[str], sim: SimRun) -> list[str | None]:
+    """Per generation row: sampling traces end on that sample's drawn answer, one-shot methods'
+    traces on the label the stored distribution ranks first. A generator of its own (seeded by
+    the run) so that the texts never change the simulated numbers."""
+    if sim.reasoning == "none":
+        return [None] * len(gens)
+    rng = np.random.default_rng([_stable(sim.run_id), 7])
+    rows, turns = gens["row"].to_numpy(), gens["sample_idx"].to_numpy()
+    if out.draws is not None:
+        answers, decided = out.draws.ravel(), ~out.failed.ravel()
+    else:
+        answers, decided = out.probs.argmax(axis=1)[rows], np.ones(len(rows), dtype=bool)
+    start = rng.integers(1000, size=len(out.probs))  # each item starts the rotation somewhere else
+    return [_trace(sim, names[a], names[_alternative(out.latent[r], a, rng)], start[r] + t, d)
+            for r, a, t, d in zip(rows, answers, turns, decided, strict=True)]
 
 
 @dataclass
@@ -151,10 +191,9 @@ def simulate_run(hd: HumanData, sim: SimRun, rng: np.random.Generator,
     names = hd.task.label_names
     gens = {"verbalized": _verbalized_rows, "sampling": _sampling_rows,
             "logprob": _logprob_rows}[sim.method](out, names, sim)
+    gens["reasoning_text"] = _traces(out, gens, names, sim)
     gens["item_id"] = ids[gens.pop("row").to_numpy()]
     gens["task_id"] = hd.task.task_id
-    reasoning = [_reasoning_text(sim, names, row) for row in out.latent]
-    gens["reasoning_text"] = [reasoning[i] for i in pd.Index(ids).get_indexer(gens["item_id"])]
     return dists, gens
 
 

@@ -70,7 +70,7 @@ def test_bands_changing_a_filter_changes_counts(app_env):
 
 def test_overview_states_the_result_for_aggregate_metrics(app_env):
     at = _open("overview", {"metric": "var_corr"})
-    headline = shown(at.markdown[2].value)
+    headline = next(shown(m.value) for m in at.markdown if "n=" in shown(m.value))  # the model-type sentence
     assert "Variance correlation" in headline and "higher is better" in headline and "n=" in headline
     assert "no per-item noise floor" in " ".join(c.value for c in at.caption)
 
@@ -78,7 +78,8 @@ def test_overview_states_the_result_for_aggregate_metrics(app_env):
 def test_overview_explains_an_undefined_aggregate_instead_of_charting(app_env):
     at = _open("overview", {"metric": "var_corr", "models": "baseline:uniform", "tasks": "demo-nli"})
     assert sum("undefined on these items" in i.value for i in at.info) == 1  # a constant prediction
-    assert len(at.get("plotly_chart")) == 0
+    charts = [json.loads(c.proto.spec)["layout"]["xaxis"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert all(t.startswith("RLVR − RLHF sibling") for t in charts)  # only the verdict's gap chart
     assert any("ignores the slice's" in c.value for c in at.caption)  # the verdict pairs other models
 
 
@@ -87,24 +88,29 @@ def _store(app_env):
     return Store(app_env)
 
 
+def _verdict_md(at) -> str:
+    """The Overview's verdict: the one markdown heading of the page's first panel."""
+    return next(m.value for m in at.markdown if m.value.startswith("#### "))
+
+
 def test_overview_sentence_is_the_verdict_with_its_n_and_interval(app_env):
     from data_layer.slice import Slice
     from data_layer.verdict import verdict, verdicts_by_band
     at = _open("overview")
     v = verdict(_store(app_env), Slice())
-    sentence = shown(at.markdown[0].value)
+    sentence = shown(_verdict_md(at))
     assert sentence == f"#### {v.sentence}" and v.word in sentence
     assert f"{v.n:,} items" in sentence and f"{v.lo:+.3f} to {v.hi:+.3f}" in sentence
-    by_band = shown(at.markdown[1].value)
+    by_band = shown(next(m.value for m in at.markdown if m.value.startswith("**By band**")))
     for band, bv in verdicts_by_band(_store(app_env), Slice()):
         assert f"**{band}**" in by_band and f"{bv.lo:+.3f} to {bv.hi:+.3f}" in by_band and f"n = {bv.n:,}" in by_band
-    assert "How the sentence is decided" in at.expander[0].label
-    assert "only when the whole interval lies on one side of zero" in at.expander[0].caption[0].value
+    rules = next(e for e in at.expander if "How the sentence is decided" in e.label)
+    assert "only when the whole interval lies on one side of zero" in rules.caption[0].value
     # the sentence follows the slice
     at.multiselect(key="w_tasks").set_value(["demo-nli"]).run()
     v2 = verdict(_store(app_env), Slice(tasks=("demo-nli",)))
-    assert shown(at.markdown[0].value) == f"#### {v2.sentence}" != sentence and "320 items" in at.markdown[0].value
-    assert f"{v2.lo:+.3f} to {v2.hi:+.3f}" in shown(at.markdown[0].value)
+    assert shown(_verdict_md(at)) == f"#### {v2.sentence}" != sentence and "320 items" in _verdict_md(at)
+    assert f"{v2.lo:+.3f} to {v2.hi:+.3f}" in shown(_verdict_md(at))
 
 
 def test_overview_shows_intervals_and_the_noise_floor(app_env):
@@ -117,7 +123,7 @@ def test_overview_shows_intervals_and_the_noise_floor(app_env):
     assert (table["hi"] > table["lo"]).all()
     floor = noise_floor(_store(app_env), Slice(metric="jsd"), True).frame.set_index("band")["noise_floor"]
     assert (table["noise_floor"].round(12) == table["band"].map(floor).round(12)).all()
-    main, per_task = at.get("plotly_chart")[:2]
+    main, per_task = at.get("plotly_chart")[1:3]  # after the paired-gap chart
     assert '"error_y"' in main.proto.spec and '"arrayminus"' in main.proto.spec
     spec = json.loads(main.proto.spec)
     assert any((t.get("name") or "").startswith("Noise floor") for t in spec["data"])
@@ -140,7 +146,7 @@ def test_overview_per_task_chart_puts_each_task_under_its_title(app_env):
     from data_layer.queries.intervals import means_with_intervals
     from data_layer.slice import Slice
     at = _open("overview", {"metric": "kl"})
-    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    spec = json.loads(at.get("plotly_chart")[2].proto.spec)  # after the paired-gap and the main chart
     layout = spec["layout"]
     want = means_with_intervals(_store(app_env), Slice(metric="kl"), ("model_type", "band", "task_id")).frame
     want = want.set_index(["task_id", "model_type", "band"])["mean"]
@@ -227,7 +233,7 @@ def test_bands_chart_has_intervals_and_the_noise_floor_per_band(app_env):
 def test_empty_slice_explains_once_instead_of_charting(app_env, page):
     at = _open(page, {"models": "sim-base-8b", "method": "verbalized"})  # never run verbalized
     assert not at.get("plotly_chart") and not at.dataframe
-    assert [i.value for i in at.info if "Nothing is scored" in i.value] and len(at.info) == 2  # + banner
+    assert [i.value for i in at.info if "Nothing is scored" in i.value] and len(at.info) == 1  # the simulated-data line is an expander now
 
 
 def test_bands_keeps_the_human_side_when_no_run_matches(app_env):

@@ -142,6 +142,7 @@ def test_sample_per_band_is_validated(tmp_path):
 
 def test_the_data_page_counts_answers_and_shows_the_sample(elicited, tmp_path, monkeypatch):
     from tests.conftest import open_page, point_app_at, shown
+    from tests.test_app_tables import shown_headers
     text = elicited.read_text().replace('task_id = "toy"', 'task_id = "toy"\nsample_per_band = 1')
     elicited.write_text(text)
     out = tmp_path / "sampled.duckdb"
@@ -150,10 +151,11 @@ def test_the_data_page_counts_answers_and_shows_the_sample(elicited, tmp_path, m
     at = open_page("views/data.py")
     notes = [shown(c.value) for c in at.caption if shown(c.value).startswith("Note: ")]
     assert any("sampled 3 of 7 items, at most 1 per band of 'fixed'" in n for n in notes)
-    tables = [t.value for t in at.dataframe if "Items without a distribution" in t.value.columns]
+    tables = [t for t in at.dataframe if "items_without_answer" in t.value.columns]
     assert len(tables) == 1
-    row = tables[0].set_index("Run").loc["scripted"]
-    assert row["Samples"] == 3 * 3 and row["No label"] == 0 and row["Items asked"] == 3
+    assert "Items without a distribution" in shown_headers(tables[0])
+    row = tables[0].value.set_index("run_id").loc["scripted"]
+    assert row["samples"] == 3 * 3 and row["failed"] == 0 and row["items_asked"] == 3
 
 
 def test_quotes_of_the_item_are_redacted_and_short_ones_kept():

@@ -131,8 +131,9 @@ def test_page_renders_table1_charts_and_no_match_note(app_env):
     at = _page()
     assert "Published results" in at.title[0].value
     table = at.dataframe[0].value
-    assert {"comparison", "win rate (%)", "settings", "Wilcoxon p"} <= set(table.columns)
-    assert table["settings"].max() == 50
+    from tests.test_app_tables import shown_headers
+    assert {"Comparison", "Win rate (%)", "Settings", "Wilcoxon p"} <= set(shown_headers(at.dataframe[0]).values())
+    assert table["n"].max() == 50  # n: matched settings
     assert any("ties count as wins" in shown(c.value) for c in at.caption)
     assert any("no task from the paper's datasets" in shown(i.value) for i in at.info)
     assert len(at.get("plotly_chart")) == 3
@@ -143,10 +144,10 @@ def test_page_filters_come_from_the_url(app_env):
     at = _page({"pub_dataset": "GHC", "pub_size": "8,70", "pub_method": "verbal"})
     assert at.multiselect(key="w_pub_dataset").value == ["GHC"]
     assert at.multiselect(key="w_pub_size").value == [8.0, 70.0]
-    assert at.dataframe[0].value["settings"].max() == 2 * 2  # 2 pairs x 2 steerings
+    assert at.dataframe[0].value["n"].max() == 2 * 2  # settings: 2 pairs x 2 steerings
     at.multiselect(key="w_pub_dataset").set_value(["GHC", "HS2"]).run()
     assert at.query_params["pub_dataset"] == "GHC,HS2"
-    assert at.dataframe[0].value["settings"].max() == 2 * 2 * 2
+    assert at.dataframe[0].value["n"].max() == 2 * 2 * 2
 
 
 def test_page_shows_matching_store_beside(ghc_store, monkeypatch):

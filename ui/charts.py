@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from data_layer.column_names import VALUE_LABELS, column_label
 from data_layer.facets import MODEL_TYPE_COLOURS, colour_for
 from ui.export import download_csv
 
@@ -93,9 +94,38 @@ def show_chart(fig: go.Figure | dict, name: str, **kwargs):
     return st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name), **kwargs)
 
 
+MISSING = "—"  # what an empty cell shows (st.dataframe's own placeholder reads "None")
+
+
+def human_table(frame, column_config: dict | None = None):
+    """(frame, column_config) for the screen: facet values under their registry labels (a
+    Styler keeps its own display values) and every column the page did not name under its
+    human name from data_layer.column_names; None in the config hides a column, as in Streamlit."""
+    config = dict(column_config or {})
+    styled = isinstance(getattr(frame, "data", None), pd.DataFrame)
+    data = frame.data if styled else frame
+    if not styled:
+        frame = frame.assign(**{c: [f(v) if isinstance(v, str) else v for v in frame[c]]
+                                for c, f in VALUE_LABELS.items() if c in frame.columns})
+    for c in data.columns:
+        given = config.get(c, {})
+        if given is None or isinstance(given, str):
+            continue
+        if not given.get("label"):
+            config[c] = {**given, "label": column_label(c)}
+    return frame, config
+
+
+def data_table(frame, **kwargs):
+    """st.dataframe with human column names and values, and a dash for missing values."""
+    frame, config = human_table(frame, kwargs.pop("column_config", None))
+    kwargs.setdefault("hide_index", True)
+    return st.dataframe(frame, column_config=config, placeholder=MISSING, **kwargs)
+
+
 def show_table(frame, name: str, **kwargs) -> None:
-    """st.dataframe (a frame or a pandas Styler) plus the CSV download of its raw values."""
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    """A human-named table (a frame or a pandas Styler) plus the CSV download of its raw values."""
+    data_table(frame, width="stretch", **kwargs)
     raw = frame.data if isinstance(getattr(frame, "data", None), pd.DataFrame) else frame
     download_csv(raw, f"{slug(name)}.csv")
 

@@ -17,14 +17,25 @@ from ui.state import clean_url
 from ui.store_picker import render_store_picker, store_caption
 from ui.text import plain_md
 
-SIMULATED_BANNER = (
-    "**Simulated demo data.** Every model and annotator here is simulated by our own code to show "
-    "what the dashboard reveals; nothing here is evidence. To look at real data, build a store with "
-    "`atlas build --config study.toml --out my.duckdb` and start the app on it with "
-    "`atlas app --store my.duckdb`.")
+SIMULATED_LINE = "Simulated demo data: every model and annotator here is simulated; nothing here is evidence."
+SIMULATED_DETAILS = (
+    "Every model and annotator here is simulated by our own code to show what the dashboard reveals "
+    "(RLVR models are given sharper distributions than their RLHF siblings on purpose). To look at real "
+    "data, build a store with `atlas build --config study.toml --out my.duckdb` and start the app on it "
+    "with `atlas app --store my.duckdb`.")
 
 
-def start_page(title: str) -> Slice:
+def simulated_banner() -> None:
+    """One line on the page; what it means and how to use real data one click away."""
+    with st.expander(SIMULATED_LINE, icon=":material/science:"):
+        st.markdown(SIMULATED_DETAILS)
+
+
+def start_page(title: str, uses_store: bool = True) -> Slice:
+    """The sidebar, notes about where the data comes from, the title and the slice sentence.
+    `uses_store=False` for a page whose content depends on neither the store nor the slice
+    (shipped reference figures): it shows neither the simulated-data line nor the slice sentence
+    (the notice of a store without model runs stays: the page compares the store's runs too)."""
     cut = clean_url()  # before anything reads the URL
     render_store_picker()  # first in the sidebar: everything below depends on the store
     sl = with_judged(render_sidebar(page=title))  # the review store says which items are judged
@@ -33,12 +44,13 @@ def start_page(title: str) -> Slice:
     where = data.location()
     if where.warning:  # e.g. the Hub could not be reached and the app fell back
         st.warning(plain_md(where.note), icon="⚠️")
-    elif where.origin == "hub":  # which published dataset and commit the numbers come from
+    elif where.origin == "hub" and uses_store:  # which published dataset and commit the numbers come from
         st.caption(plain_md(where.note))
-    if data.q(is_simulated):
-        st.info(SIMULATED_BANNER, icon="🧪")
+    if uses_store and data.q(is_simulated):
+        simulated_banner()
     st.title(title)
-    st.caption(plain_md(sl.sentence()))
-    store_caption()
+    if uses_store:
+        st.caption(plain_md(sl.sentence()))
+    store_caption()  # every page: which store, simulated or real
     note_if_no_model_runs()  # every page: a store of ratings alone is not broken, it awaits runs
     return sl

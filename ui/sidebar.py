@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from data_layer.bands import BAND_SCHEMES
@@ -11,7 +12,7 @@ from data_layer.facets import FACETS, METHOD_LABELS, REASONING_LABELS, STEERING_
 from data_layer.metrics import METRICS
 from data_layer.queries import options
 from data_layer.registry import UnknownName
-from data_layer.slice import Slice, SliceError
+from data_layer.slice import SLICE_PARAM_KEYS, Slice, SliceError
 from reviews.vocabulary import ANNOTATION_ERROR
 from ui.data import location, q
 from ui.group_controls import group_controls, seed_group_widgets
@@ -27,15 +28,21 @@ _RUN_FACETS = [("training", "training", training_label), ("reasoning", "reasonin
 
 @dataclass(frozen=True)
 class Choices:
-    """The sidebar's options and their labels with counts, made once per store and shared by every
-    session and render (counting them from the runs table took 10-20 ms of pandas per render)."""
+    """The sidebar's options, made once per store and shared by every session and render
+    (building them from the runs table with pandas took 10-20 ms per render). Run counts depend
+    on the other filters, so they are counted per render from the numpy columns kept here."""
     tasks: tuple[str, ...]
     task_labels: dict[str, str]
-    facets: dict[str, tuple[list[str], dict[str, str]]]  # field -> (options, option -> label)
+    facets: dict[str, tuple[list[str], dict[str, str]]]  # field -> (options, option -> label without count)
     sizes: tuple[float, ...]
     models: tuple[str, ...]
     model_names: dict[str, str]
     known: dict[str, frozenset]  # slice field -> values the store has
+    run_values: dict[str, np.ndarray]  # slice field ("models", "size" too) -> one value per run
+
+
+def _runs(n: int) -> str:
+    return f"{n} run{'s' * (n != 1)}"
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -43,9 +50,8 @@ def _choices(store_path: str) -> Choices:
     tasks, runs = q(options.task_options), q(options.run_facet_options)
     facets = {}
     for field, col, label in _RUN_FACETS:
-        counts = runs[col].value_counts()
-        opts = sorted(str(v) for v in counts.index)
-        facets[field] = (opts, {v: f"{label(v) or v} ({counts.get(v, 0)} runs)" for v in opts})
+        opts = sorted(str(v) for v in runs[col].dropna().unique())
+        facets[field] = (opts, {v: label(v) or v for v in opts})
     models = runs.drop_duplicates("model_id")
     known = {"tasks": frozenset(tasks["task_id"]), "models": frozenset(runs["model_id"]),
              **{field: frozenset(runs[col]) for field, col, _ in _RUN_FACETS}}
@@ -54,13 +60,48 @@ def _choices(store_path: str) -> Choices:
                                 zip(tasks["task_id"], tasks["name"], tasks["n_items"], strict=True)},
                    facets=facets, sizes=tuple(sorted(float(v) for v in runs["params_b"].dropna().unique())),
                    models=tuple(str(m) for m in models["model_id"]),
-                   model_names=dict(zip(models["model_id"], models["display_name"], strict=True)), known=known)
+                   model_names=dict(zip(models["model_id"], models["display_name"], strict=True)), known=known,
+                   run_values={**{field: runs[col].astype(str).to_numpy() for field, col, _ in _RUN_FACETS},
+                               "models": runs["model_id"].astype(str).to_numpy(),
+                               "size": runs["params_b"].to_numpy(dtype=float)})
 
 
-def _initial_slice(choices: Choices) -> Slice:
+def _matching(choices: Choices, leave_out: str) -> np.ndarray:
+    """Which runs match the sidebar's current run filters other than `leave_out`, so that an
+    option's count says how many runs choosing it would add to the other choices."""
+    values = choices.run_values
+    keep = np.ones(len(values["models"]), dtype=bool)
+    for field in [f for f, _, _ in _RUN_FACETS] + ["models"]:
+        chosen = st.session_state.get(f"w_{field}") or []
+        if field != leave_out and chosen:
+            keep &= np.isin(values[field], chosen)
+    sizes = choices.sizes
+    lo, hi = st.session_state.get("w_size_slider", (None, None))
+    if leave_out != "size" and len(sizes) > 1 and lo is not None and (lo, hi) != (sizes[0], sizes[-1]):
+        with np.errstate(invalid="ignore"):  # a run of unknown size is outside any narrowed range
+            keep &= (values["size"] >= lo) & (values["size"] <= hi)
+    return keep
+
+
+def _counted(choices: Choices, field: str, labels: dict[str, str]) -> dict[str, str]:
+    """Option -> 'label (n runs)', n counted among the runs the other filters leave; an option
+    that would leave nothing says so."""
+    keep = _matching(choices, field)
+    values, counts = choices.run_values[field][keep], {}
+    if len(values):
+        counts = dict(zip(*np.unique(values, return_counts=True), strict=True))
+    narrowed = " with the other filters" if keep.sum() < len(keep) else ""
+    return {v: f"{label} ({_runs(int(counts.get(v, 0)))}{'' if counts.get(v) else narrowed})"
+            for v, label in labels.items()}
+
+
+def _initial_slice(choices: Choices, page_changed: bool) -> Slice:
     """The slice of the previous run in this session, or on a fresh visit the one in the link
-    (unknown values are dropped with a warning rather than failing the page)."""
-    if "slice" in st.session_state:
+    (unknown values are dropped with a warning rather than failing the page). A page opened by a
+    link that names a slice (the Overview's "top-gap items of a band", a review set's Items view)
+    takes the link's slice: the sidebar's own page links carry no parameters."""
+    linked = page_changed and any(k in st.query_params for k in SLICE_PARAM_KEYS)
+    if "slice" in st.session_state and not linked:
         return st.session_state["slice"]
     try:
         sl = slice_from_url()
@@ -105,13 +146,26 @@ def _size_range(sizes: list[float]) -> tuple[float | None, float | None]:
     return (None if picked[0] == sizes[0] else picked[0]), (None if picked[1] == sizes[-1] else picked[1])
 
 
+def _reset_filters() -> None:
+    """Every filter back to "all" (tasks, bands, run facets, size, models, group, review
+    verdicts), in the session and the URL; the banding scheme and the metric are choices of
+    view, not filters, and stay."""
+    sl = st.session_state.get("slice", Slice())
+    st.session_state["slice"] = Slice(band_scheme=sl.band_scheme, metric=sl.metric)
+    for key in SLICE_PARAM_KEYS:  # the group widgets would otherwise take the link's group back
+        if key in st.query_params:
+            del st.query_params[key]
+    st.session_state["sidebar_reset"] = True
+
+
 def render_sidebar(page: str = "") -> Slice:
     choices = _choices(str(location().path))
     page_changed, st.session_state["sidebar_page"] = st.session_state.get("sidebar_page") != page, page
-    initial = _initial_slice(choices)
-    _seed_widgets(initial, force=page_changed)
+    initial = _initial_slice(choices, page_changed)
+    _seed_widgets(initial, force=page_changed or st.session_state.pop("sidebar_reset", False))
     with st.sidebar:
         st.header("Slice")
+        reset_slot = st.empty()  # filled once this run's slice is known (disabled when nothing is filtered)
         if st.session_state.get("url_problem"):
             st.warning(plain_md(st.session_state.pop("url_problem")))
         st.multiselect(FACETS.get("task").label, list(choices.tasks), key="w_tasks",
@@ -128,11 +182,13 @@ def render_sidebar(page: str = "") -> Slice:
                        format_func=lambda b: f"{b} ({bc.get(b, 0)} items)", help=scheme.definition)
         for field, col, _ in _RUN_FACETS:
             opts, labels = choices.facets[field]
-            st.multiselect(FACETS.get(col).label, opts, key=f"w_{field}", format_func=labels.__getitem__,
+            st.multiselect(FACETS.get(col).label, opts, key=f"w_{field}",
+                           format_func=_counted(choices, field, labels).__getitem__,
                            placeholder="All", help=FACETS.get(col).description)
         size_min, size_max = _size_range(list(choices.sizes))
+        model_labels = _counted(choices, "models", {m: choices.model_names.get(m, m) for m in choices.models})
         st.multiselect("Models", list(choices.models), key="w_models", placeholder="All models",
-                       format_func=lambda m: choices.model_names.get(m, m))
+                       format_func=model_labels.__getitem__)
         st.selectbox("Metric", METRICS.names(), key="w_metric",
                      format_func=lambda m: f"{METRICS.get(m).label} ({METRICS.get(m).direction_text})",
                      help="\n\n".join(f"**{m.label}**: {m.description}" for m in METRICS))
@@ -148,6 +204,10 @@ def render_sidebar(page: str = "") -> Slice:
                bands=tuple(st.session_state["w_bands"]), models=tuple(st.session_state["w_models"]),
                size_min=size_min, size_max=size_max, metric=st.session_state["w_metric"],
                **{field: tuple(st.session_state[f"w_{field}"]) for field, _, _ in _RUN_FACETS})
+    reset_slot.button("Reset filters", key="w_reset", on_click=_reset_filters, icon=":material/filter_alt_off:",
+                      disabled=sl == Slice(band_scheme=sl.band_scheme, metric=sl.metric),
+                      help="Clear every filter (tasks, bands, training, reasoning, method, steering, source, "
+                           "size, models, annotator group, left-out items); the banding scheme and metric stay.")
     write_slice(sl)
     st.session_state["slice"] = sl
     return sl

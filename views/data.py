@@ -9,17 +9,13 @@ import streamlit as st
 
 from data_layer.bands import BAND_SCHEMES
 from data_layer.queries import datacards, run_answers
+from ui.charts import data_table
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
 from ui.share import share_link
 from ui.state import current_slice
 from ui.text import plain_md
-
-ANSWER_COLUMNS = {"run_id": "Run", "method": "Method", "reasoning": "Reasoning", "samples": "Samples",
-                  "failed": "No label", "failed_share": "Share without label",
-                  "truncated": "Cut off by max_tokens", "items_asked": "Items asked",
-                  "items_without_answer": "Items without a distribution"}
 
 start_page("Data, bands and metrics")
 
@@ -73,7 +69,7 @@ with tab_bands:
             st.code(scheme.definition, language=None, wrap_lines=True)
             edges = q(datacards.band_edges, scheme.name)
             if edges.ok:
-                st.dataframe(edges.frame, hide_index=True, height=35 * (len(edges.frame) + 1) + 3,
+                data_table(edges.frame, height=35 * (len(edges.frame) + 1) + 3,
                              column_config={
                     "lower": st.column_config.NumberColumn(format="%.3f"),
                     "upper": st.column_config.NumberColumn(format="%.3f")})
@@ -105,9 +101,8 @@ with tab_answers:
     if not answers.ok:
         st.info(plain_md(answers.message))
     else:
-        shown_answers = answers.frame.rename(columns=ANSWER_COLUMNS)
-        st.dataframe(shown_answers, hide_index=True, width="stretch", column_config={
-            ANSWER_COLUMNS["failed_share"]: st.column_config.NumberColumn(format="percent")})
+        data_table(answers.frame, width="stretch", column_config={
+            "failed_share": st.column_config.NumberColumn(format="percent")})
         download_csv(answers.frame, "model-answers.csv")
 
 with tab_build:
@@ -121,20 +116,19 @@ with tab_build:
         facts = {"Built at": str(b["built_at"]), "Study": b["study_name"], "Seed": b["seed"],
                  "Schema version": int(b["schema_version"]), "Config hash": b["config_hash"],
                  "Git commit": b["git_commit"] or "unknown", "Simulated data": "yes" if b["simulated"] else "no"}
-        st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
-                     hide_index=True, column_config={"": st.column_config.TextColumn(width=150),
+        data_table(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
+                   column_config={"": st.column_config.TextColumn(width=150),
                                                      "value": st.column_config.TextColumn(width=420)})
         download_csv(info.frame, "build-info.csv", "Download the build record as CSV")
         if b["packages"]:
             st.markdown("**Packages**")
-            st.dataframe(pd.DataFrame({"package": list(b["packages"]), "version": list(b["packages"].values())}),
-                         hide_index=True)
+            data_table(pd.DataFrame({"package": list(b["packages"]), "version": list(b["packages"].values())}))
         if b["report"]:
             runs = b["report"].get("runs", {})
             if runs:
                 st.markdown("**Runs in the build report**")
                 frame = pd.DataFrame.from_dict(runs, orient="index").rename_axis("run").reset_index()
-                st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3)
+                data_table(frame, width="stretch", height=35 * (len(frame) + 1) + 3)
                 download_csv(frame, "build-runs.csv")
             with st.expander("Full build report (JSON)"):
                 st.code(json.dumps(b["report"], indent=2, ensure_ascii=False), language="json")

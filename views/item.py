@@ -15,6 +15,7 @@ from data_layer.queries import item_order as q_order
 from data_layer.queries import item_page as q_page
 from data_layer.queries import items as q_items
 from ui import item_nav, item_pair
+from ui.charts import data_table
 from ui.data import q
 from ui.export import download_csv
 from ui.item_groups import show_item_groups
@@ -102,14 +103,14 @@ if human.ok:
     cols = st.columns([1, 2])
     with cols[0]:
         st.markdown("**Human labels**")
-        st.dataframe(human.frame, hide_index=True, column_config={
+        data_table(human.frame, column_config={
             "share": st.column_config.ProgressColumn("share", format="%.2f", min_value=0, max_value=1)})
         download_csv(human.frame, f"{item_id}-human.csv")
     with cols[1]:
         st.markdown("**Annotators**")
         ann = page.annotations
         if ann.ok:
-            st.dataframe(ann.frame, hide_index=True, height=min(400, 35 * (len(ann.frame) + 1) + 3))
+            data_table(ann.frame, height=min(400, 35 * (len(ann.frame) + 1) + 3))
             download_csv(ann.frame, f"{item_id}-annotators.csv")
         else:
             st.info(plain(ann.message))
@@ -126,8 +127,8 @@ if models.ok:
     table = table[["run", "model_type", "method", "steering", "n_valid", "n_failed", *ITEM_METRICS]]
     st.caption(f"One row per model run of the slice. Slice metric: {metric.label} "
                f"({metric.direction_text}); definitions are on the Data page.")
-    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3, column_config={
-        m: st.column_config.NumberColumn(METRICS.get(m).name, format="%.3f", help=METRICS.get(m).axis_title)
+    data_table(table, width="stretch", height=35 * (len(table) + 1) + 3, column_config={
+        m: st.column_config.NumberColumn(METRICS.get(m).label, format="%.3f", help=METRICS.get(m).axis_title)
         for m in ITEM_METRICS})
     download_csv(table, f"{item_id}-model-metrics.csv")
 else:

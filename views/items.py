@@ -8,6 +8,7 @@ import streamlit as st
 from data_layer.facets import colour_for
 from data_layer.metrics import METRICS
 from data_layer.queries import items
+from ui.charts import data_table
 from ui.data import q
 from ui.export import download_csv
 from ui.group_columns import add_group_columns
@@ -155,9 +156,9 @@ if not per_item:
 st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
             f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")
 shown = mark_came_from(df, table[cols])  # the row "Back to the list" returned to, tinted
-event = st.dataframe(shown, column_config={**column_config(run, rlvr, rlhf), **group_config}, hide_index=True,
-                     width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",
-                     height=35 * (len(table) + 1) + 3)
+event = data_table(shown, column_config={**column_config(run, rlvr, rlhf), **group_config},
+                   width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",
+                   height=35 * (len(table) + 1) + 3)
 if event.selection.rows:
     row = df.iloc[event.selection.rows[0]]
     st.switch_page("views/item.py", query_params={"task": row["task_id"], "item": row["item_id"],

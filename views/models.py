@@ -74,8 +74,8 @@ def _styled_leaderboard(df: pd.DataFrame):
     styler = show.style.format({names[m]: "{:.3f}" for m in metric_cols}, na_rep="—")
     for m in metric_cols:
         styler = styler.apply(_shade, subset=[names[m]], direction=METRICS.get(m).direction)
-    config = {names[m]: st.column_config.NumberColumn(names[m], help=METRICS.get(m).axis_title)
-              for m in metric_cols}
+    config = {names[m]: st.column_config.NumberColumn(f"{METRICS.get(m).label} {ARROW[METRICS.get(m).direction]}",
+                                                      help=METRICS.get(m).axis_title) for m in metric_cols}
     return styler, config
 
 
@@ -88,9 +88,10 @@ with panel("Leaderboard", help="One row per run (a model elicited one way). Clic
         "model_type": "model type", "n": st.column_config.NumberColumn("n", help="scored run × item rows"),
         "coverage": st.column_config.TextColumn("items predicted", help=COVERAGE_HELP)})
     st.caption("↓ lower is better, ↑ higher is better, →0 closer to 0 is better. Aggregate metrics "
-               "(var_corr, entropy_spearman, f1) are computed per run within each task and averaged "
-               "over tasks weighted by item count; n_<metric> columns appear where a metric's n differs "
-               "from n (e.g. wasserstein is defined on ordinal tasks only). — means undefined. "
+               f"({', '.join(m.label for m in METRICS if m.level == 'aggregate')}) are computed per run "
+               "within each task and averaged over tasks weighted by item count; “n (metric)” columns appear "
+               "where a metric's n differs from n (e.g. Wasserstein distance is defined on ordinal tasks "
+               "only). — means undefined. "
                "items predicted: of the slice's items in the tasks the run was run on; a run that predicts "
                "only some is compared with the baselines on its own items below.")
 

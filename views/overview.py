@@ -14,22 +14,66 @@ from data_layer.queries.coverage import partial_runs
 from data_layer.queries.intervals import UNDEFINED_NOTE, means_with_intervals
 from data_layer.queries.noise_floor import noise_floor
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
+from data_layer.terms import define
 from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
 from ui.charts import built_once, finish, row_spacing, show_chart, show_table, type_colours, type_order
 from ui.data import q
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
 from ui.share import share_link
-from ui.text import plain_chart_frame, plain_md
+from ui.text import plain_chart, plain_chart_frame, plain_md
 
 sl = start_page("Are reasoning models worse at predicting human disagreement?")
 stop_if_empty(sl)
 metric = METRICS.get(sl.metric)
 scheme = BAND_SCHEMES.get(sl.band_scheme)
 CI = f"{CONFIDENCE:.0%} CI"
+# Defined where they first appear (data_layer.terms, also in the glossary)
+PAIRS_HELP = define("rlvr", "rlhf", "sibling_pair", "paired_gap")
+TRAINING_TERMS, COT_TERM = define("rlvr", "rlhf"), define("cot")
+TYPES_HELP = define("model_type", "noise_floor")
 NOISE_NAME = "Noise floor (a perfect model would still score about this)"
 AGG_NOTE = ("computed within each run × task and averaged over them, weighted by item counts, per model "
             "type and band (not per item), so there is no per-item noise floor")
+
+
+def _gap_chart(per_band: list[tuple[str, Verdict]], metric_name: str) -> go.Figure:
+    """The paired gap (RLVR − RLHF sibling) per band: a dot with its interval, black where the
+    interval excludes 0, grey where it does not; bands top to bottom in scheme order."""
+    metric = METRICS.get(metric_name)  # an argument: built_once keys on it
+    rows = [(b, v) for b, v in per_band if v.diff is not None and v.lo is not None]
+    fig = go.Figure()
+    for clear, colour, name in ((True, "#111", "interval excludes 0"), (False, "#8a8a8a", "interval includes 0")):
+        part = [(b, v) for b, v in rows if (v.word not in (None, "no clear difference")) == clear]
+        fig.add_trace(go.Scatter(
+            x=[v.diff for _, v in part], y=[plain_chart(b) for b, _ in part], mode="markers", name=name,
+            marker=dict(size=16, color=colour, symbol="circle" if clear else "circle-open", line_width=3),
+            error_x=dict(type="data", array=[v.hi - v.diff for _, v in part],
+                         arrayminus=[v.diff - v.lo for _, v in part], thickness=3, width=7, color=colour),
+            customdata=[[v.n, v.lo, v.hi] for _, v in part],
+            hovertemplate="%{y}: %{x:+.3f} (" + CI + " %{customdata[1]:+.3f} to %{customdata[2]:+.3f})"
+                          "<br>n=%{customdata[0]:,} items<extra></extra>"))
+    fig.add_vline(x=0, line_color="#111", line_width=2)
+    worse = {"lower": "right", "higher": "left"}.get(metric.direction)
+    title = f"RLVR − RLHF sibling, {metric.label}" + (f" (RLVR worse to the {worse})" if worse else "")
+    ends = [0.0, *(v.lo for _, v in rows), *(v.hi for _, v in rows)]
+    pad = 0.1 * (max(ends) - min(ends) or 1e-3)  # 0 always in view, off the frame's edge
+    fig.update_xaxes(title_text=title, tickformat="+.2~f", zeroline=False, range=[min(ends) - pad, max(ends) + pad])
+    fig.update_yaxes(categoryorder="array", categoryarray=[plain_chart(b) for b, _ in rows][::-1])
+    fig = finish(fig, height=170 + 60 * len(rows), legend_title="")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def _top_gap_links(per_band: list[tuple[str, Verdict]]) -> None:
+    """One link per band to the Items page: this slice narrowed to the band, sorted by the gap."""
+    st.markdown("**The items behind each band's gap** (Items page, largest gap first, for one sibling pair "
+                "that you can change there):")
+    cols = st.columns(len(per_band))
+    for col, (band, v) in zip(cols, per_band, strict=True):
+        col.page_link("views/items.py", label=f"{plain_md(band)} band: {v.n:,} items by gap",
+                      icon=":material/table_rows:",
+                      query_params={**sl.with_(bands=(band,)).to_params(), "sort": "gap"})
 
 
 def _band_line(band: str, v: Verdict) -> str:
@@ -44,7 +88,10 @@ def _band_line(band: str, v: Verdict) -> str:
 
 with panel():
     answer = q(verdict, sl)
+    st.caption("**Comparison 1 · sibling pairs**: each RLVR model against the RLHF model built on the same "
+               "base, elicited the same way.", help=PAIRS_HELP)
     st.markdown(f"#### {plain_md(answer.sentence)}")
+    st.caption(f"{TRAINING_TERMS} **{metric.label}** ({metric.direction_text}): {metric.description}")
     relaxed = [name for name, on in (("training", sl.training), ("reasoning", sl.reasoning),
                                      ("model", sl.models)) if on]
     if relaxed:
@@ -54,6 +101,10 @@ with panel():
     if len(per_band) > 1:  # one band: the sentence above is that band
         st.markdown(f"**By band** (RLVR − RLHF sibling, {metric.label}, {metric.direction_text}):\n"
                     + "\n".join(_band_line(b, v) for b, v in per_band))
+    if any(v.lo is not None for _, v in per_band):
+        show_chart(built_once(_gap_chart, per_band, sl.metric), f"overview-paired-gap-{sl.metric}")
+    if per_band:
+        _top_gap_links(per_band)
     with st.expander("How the sentence is decided"):
         st.caption(RULES)
 
@@ -128,6 +179,9 @@ floor_res = q(noise_floor, sl, True)
 with panel(f"{metric.label} by model type and band"):
     df = need(res, show_note=False)
     fig = built_once(_bars, df, False, sl.metric, sl.band_scheme, floor_res.frame)
+    st.caption("**Comparison 2 · model types**: every run of a kind pooled, whatever its base model (not "
+               f"paired), so its ranking can differ from the sibling verdict above. {COT_TERM}",
+               help=TYPES_HELP)
     st.markdown(plain_md(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False)))
     show_chart(fig, f"overview-{sl.metric}-by-band")
     agg = f" {metric.label} is {AGG_NOTE}." if metric.level == "aggregate" else ""

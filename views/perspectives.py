@@ -10,7 +10,7 @@ from data_layer.facets import colour_for
 from data_layer.groups import GROUP_ATTRIBUTES, GROUP_MEASURES, MIN_GROUP_ANNOTATORS
 from data_layer.metrics import METRICS
 from data_layer.queries import annotator_agreement as q_ann
-from data_layer.queries import group_pairs, group_views, perspectives
+from data_layer.queries import group_pairs, group_views, items, perspectives
 from data_layer.queries.paired import KINDS
 from data_layer.slice import Slice
 from ui.charts import finish, show_chart, show_table, type_order
@@ -70,8 +70,8 @@ with panel("Distance to each group", help=measure_help("group_distance")):
     show_chart(finish(fig, height=max(420, 28 * a["run"].nunique() + 140), legend_title=plain_chart(label)), "group-distance")
     st.caption(f"Each dot: a run's mean {metric.label.lower()} to one group's own label distribution on the "
                "items that group rated (at least 2 ratings), with its 95% interval over items (bootstrap; on "
-               "large slices its normal approximation, as `interval_method` says). "
-               f"`beyond_floor`: the run is closer to the group than the group is to everyone else ({measure_help('group_floor')})")
+               "large slices its normal approximation, as the “Interval method” column says). "
+               f"“Beyond the noise floor”: the run is closer to the group than the group is to everyone else ({measure_help('group_floor')})")
     show_table(a[["run", "model_type", "group_name", "mean", "lo", "hi", "n", "floor", "floor_lo", "floor_hi",
                   "beyond_floor", "few_annotators", "unknown", "run_id"]], f"group-distance-{attribute}-{sl.metric}")
 
@@ -128,13 +128,15 @@ if who and where:
 with panel("Agreement with the rest of the crowd", help=measure_help("annotator_loo_agreement")):
     crowd = need(q(q_ann.annotator_agreement, sl))
     show_table(crowd, "annotators-loo-agreement")
-    st.caption(f"`few_items`: fewer than {q_ann.MIN_ITEMS} rated items in the slice.")
+    st.caption(f"“Few items”: fewer than {q_ann.MIN_ITEMS} rated items in the slice.")
 
 with panel("Annotators each run matches best and worst", help=measure_help("annotator_model_agreement")):
     agree = need(q(q_ann.annotator_model_agreement, sl))
     runs = agree.drop_duplicates("run_id")
-    run_names = dict(zip(runs["run_id"], runs["display_name"] + " · " + runs["model_type"] + " · " + runs["run_id"],
-                         strict=True))
+    labels = q(items.run_choices, sl)  # "model · type · method · steering", as on the Items page
+    labels = dict(zip(labels.frame["run_id"], labels.frame["label"], strict=True)) if labels.ok else {}
+    run_names = {r: labels.get(r, f"{d} · {t} · {r}")
+                 for r, d, t in zip(runs["run_id"], runs["display_name"], runs["model_type"], strict=True)}
     run_url = page_param("arun")
     if st.session_state.get("p_run") not in run_names:
         st.session_state["p_run"] = run_url if run_url in run_names else next(iter(run_names))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from data_layer.queries import published as pub
 from data_layer.winrate import RULES
-from ui.charts import built_once
+from ui.charts import built_once, data_table
 from ui.data import q
 from ui.page import start_page
 from ui.share import share_link
@@ -27,7 +27,7 @@ CONTROLS = [("datasets", "Dataset", "pub_dataset", DATASET_NAMES), ("subsets", "
                                                                  STEERING_NAMES)]
 DEFAULTS = {"methods": "verbal"}  # the paper's Table 1 and main results use verbalized figures
 
-start_page("Published results: Ni et al. (EACL 2026)")
+start_page("Published results: Ni et al. (EACL 2026)", uses_store=False)
 st.markdown("Per-model figures of **Ni et al.**, transcribed from the paper's "
             "Tables 5 and 6 and shipped with the project (`reference_data/`). These are the paper's "
             "numbers on real models, not this store's data; the sidebar slice does not apply here.")
@@ -96,8 +96,8 @@ st.caption(RULES + " Matched setting = dataset × model pair × method × steeri
            "uses verbalized figures only (50 settings); choose both methods to include sampling.")
 wr = q(pub.published_win_rates, filt)
 if wr.ok:
-    st.dataframe(wr.frame.rename(columns={"win_rate": "win rate (%)", "n": "settings", "p": "Wilcoxon p"}),
-                 hide_index=True, width="stretch")
+    data_table(wr.frame, width="stretch", column_config={
+        "win_rate": st.column_config.NumberColumn("Win rate (%)"), "n": st.column_config.NumberColumn("Settings")})
 else:
     st.info(plain_md(wr.message))
 
@@ -108,14 +108,14 @@ if mine.ok:
                "the same dataset, subset, metric, setting (RLVR = R1, RLHF without / with CoT), method and "
                "steering: mean, min and max over the paper's model pairs. DistAlign = TVD on a binary task; "
                "HighVar = the highvar band.")
-    st.dataframe(mine.frame, hide_index=True, width="stretch")
+    data_table(mine.frame, width="stretch")
 else:
     st.info(plain_md(mine.message))
 
 with st.expander("All figures passing the filters"):
     figs = q(pub.published_figures, filt)
     if figs.ok:
-        st.dataframe(figs.frame, hide_index=True, width="stretch")
+        data_table(figs.frame, width="stretch")
     else:
         st.info(plain_md(figs.message))
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from data_layer.queries import review_items
 from reviews.minutes import NOT_REVIEWED, minutes_markdown, minutes_table, verdict_counts
+from ui.charts import data_table
 from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
@@ -94,11 +95,11 @@ def show_minutes(set_id: int) -> None:
     st.markdown("**Verdicts by the model type they are about and the item's band**")
     counts = verdict_counts(table)
     if len(counts):
-        st.dataframe(counts, hide_index=True)
+        data_table(counts)
     else:
         st.caption("No verdicts yet.")
     st.markdown("**Minutes**")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
+    data_table(table, width="stretch", column_config={
         "link": st.column_config.LinkColumn("permalink", display_text="open item"),
         "notes": st.column_config.TextColumn("notes", width="large")})
     markdown = minutes_markdown(review_set, table, page_url(None, {"set": str(set_id)}), len(members))
@@ -113,7 +114,7 @@ def show_minutes(set_id: int) -> None:
     removed = read(rs.set_items, set_id, True, fallback=pd.DataFrame())
     if removed is not None and len(removed):
         with st.expander(f"{len(removed)} item{'s' * (len(removed) > 1)} removed from the set"):
-            st.dataframe(removed[["task_id", "item_id", "removed_by", "removed_at"]], hide_index=True)
+            data_table(removed[["task_id", "item_id", "removed_by", "removed_at"]])
     share_link("Link to these minutes")
 
 
