@@ -11,7 +11,7 @@ import streamlit as st
 from data_layer.facets import colour_for
 from data_layer.metrics import METRICS
 from data_layer.queries import item_focus as q_focus
-from ui.charts import built_once
+from ui.charts import built_once, data_table
 from ui.state import page_param, set_page_param
 from ui.text import plain_chart
 from ui.text import plain_md as plain
@@ -77,7 +77,7 @@ def gap_table(gaps) -> None:
     with st.expander("The gap by every per-item metric"):
         st.caption("Gap = RLVR value − RLHF value on this item, the number the Items list sorts by "
                    "under the chosen metric. Definitions are on the Data page.")
-        st.dataframe(gaps.frame.drop(columns="metric"), hide_index=True, width="stretch", column_config={
+        data_table(gaps.frame.drop(columns="metric"), width="stretch", column_config={
             "label": "Metric", "direction": "Direction",
             "rlvr": st.column_config.NumberColumn("RLVR", format="%.3f"),
             "rlhf": st.column_config.NumberColumn("RLHF", format="%.3f"),
@@ -141,7 +141,7 @@ def other_runs(models: pd.DataFrame, focus: q_focus.Focus, metric_name: str) -> 
     with st.expander(f"All {len(ranked)} runs on this item, closest to the humans first"):
         st.caption(f"Distance to the human distribution by {metric.label} ({metric.direction_text}); "
                    "the distribution column draws each run's label shares.")
-        st.dataframe(ranked.drop(columns="run_id"), hide_index=True, width="stretch", column_config={
+        data_table(ranked.drop(columns="run_id"), width="stretch", column_config={
             "run": "Run", "model_type": "Model type", "n_valid": "Valid samples",
             "value": st.column_config.NumberColumn(metric.label, format="%.3f", help=metric.axis_title),
             "probs": st.column_config.BarChartColumn("Distribution", y_min=0, y_max=1)})
