@@ -111,3 +111,17 @@ def test_a_constrained_answer_cut_after_its_letter_is_read():
     assert parse_choice_text('{ "answer" : "C"\n', 3, names) == (2, None)
     assert parse_choice_text('{ "answer": "', 3, names)[0] is None  # the letter itself was cut
     assert parse_choice_text('{ "answer": "D"', 3, names)[1] == "option 'D' is not one of ['A', 'B', 'C']"
+
+
+def test_a_constrained_cot_answer_keeps_its_reasoning_as_the_trace():
+    from precompute.elicit.parse import interpret
+    content = '{"reasoning": "The premise says \\"two dogs\\"; so B.", "shares": {"A": 0.2, "B": 0.8}}'
+    s = interpret("verbalized", {"choice": {"message": {"content": content}, "finish_reason": "stop"}},
+                  2, ["no", "yes"], "cot")
+    assert s.reasoning_text == 'The premise says "two dogs"; so B.' and s.probs == [0.2, 0.8]
+    cut = interpret("verbalized", {"choice": {"message": {"content": '{"reasoning": "Half a tho'},
+                                              "finish_reason": "length"}}, 2, ["no", "yes"], "cot")
+    assert cut.reasoning_text == "Half a tho" and not cut.ok
+    plain = interpret("verbalized", {"choice": {"message": {"content": content}, "finish_reason": "stop"}},
+                      2, ["no", "yes"], "none")
+    assert plain.reasoning_text is None  # only a CoT run's JSON carries a trace

@@ -203,11 +203,28 @@ def _answer_position(content: list[dict], letters: list[str], after_reasoning: b
     return letter_positions[-1] if letter_positions else None
 
 
+JSON_REASONING = re.compile(r'^\s*\{\s*"reasoning"\s*:\s*"((?:[^"\\]|\\.)*)', re.S)
+
+
+def json_reasoning(answer: str) -> str | None:
+    """The chain of thought of a constrained CoT answer ({"reasoning": "...", "shares"/"answer": ...},
+    our response_format puts it first), also when the JSON was cut off inside it."""
+    m = JSON_REASONING.match(answer)
+    if not m:
+        return None
+    try:
+        return json.loads(f'"{m.group(1)}"').strip() or None
+    except ValueError:  # cut inside an escape sequence
+        return m.group(1).strip() or None
+
+
 def interpret(method: str, record: dict, k: int, label_names: list[str], reasoning: str) -> Sample:
     """One cached record ({"choice": ..., "usage": ...}) -> Sample."""
     choice = record.get("choice") or {}
     usage = record.get("usage") or {}
     answer, thought, unfinished = split_reasoning(choice.get("message") or {})
+    if thought is None and reasoning == "cot":
+        thought = json_reasoning(answer)
     finish = choice.get("finish_reason")
     s = Sample(answer, thought, finish, usage.get("prompt_tokens"), usage.get("completion_tokens"))
     if record.get("error"):
