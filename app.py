@@ -19,6 +19,8 @@ PAGES = [
     st.Page("views/items.py", title="Items", icon=":material/table_rows:", url_path="items"),
     st.Page("views/item.py", title="Item", icon=":material/description:", url_path="item"),
     st.Page("views/perspectives.py", title="Perspectives", icon=":material/groups:", url_path="perspectives"),
+    # one annotator's items and agreement (task=...&annotator=...); without them, a chooser
+    st.Page("views/annotator.py", title="Annotator", icon=":material/person:", url_path="annotator"),
     st.Page("views/published.py", title="Published results", icon=":material/menu_book:",
             url_path="published"),
     st.Page("views/data.py", title="Data", icon=":material/dataset:", url_path="data"),

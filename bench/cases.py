@@ -15,6 +15,7 @@ from data_layer.bands import entropy_bins
 from data_layer.metrics import ITEM_METRICS
 from data_layer.queries import (
     annotator_agreement,
+    annotator_page,
     bands,
     compare,
     coverage,
@@ -201,9 +202,8 @@ def _groups(store: Store) -> list[Case]:
     if not found:
         return []
     task, attr = found[0]
-    item_id, annotator, dataset = store.rows(
-        "SELECT a.item_id, a.annotator_id, t.dataset FROM annotations a JOIN tasks t USING (task_id) "
-        "WHERE a.task_id = ? ORDER BY a.item_id, a.annotator_id LIMIT 1", [task])[0]
+    item_id, annotator = store.rows("SELECT item_id, annotator_id FROM annotations WHERE task_id = ? "
+                                    "ORDER BY item_id, annotator_id LIMIT 1", [task])[0]
     group = store.scalar("SELECT min(group_name) FROM group_summary WHERE task_id = ? AND attribute = ?", [task, attr])
     sl, one = Slice(), Slice(tasks=(task,))
     page = tuple(store.rows("SELECT task_id, item_id FROM human_dist ORDER BY entropy_rank_desc LIMIT 25"))
@@ -222,8 +222,9 @@ def _groups(store: Store) -> list[Case]:
             ("perspectives", "annotator_agreement: all", lambda: annotator_agreement.annotator_agreement(store, sl)),
             ("perspectives", "annotator_model_agreement: all",
              lambda: annotator_agreement.annotator_model_agreement(store, sl)),
-            ("perspectives", "annotator_items: one annotator",
-             lambda: annotator_agreement.annotator_items(store, sl, dataset, annotator))]
+            ("annotator", "annotator_items: one annotator",
+             lambda: annotator_page.annotator_items(store, sl, task, annotator)),
+            ("annotator", "locate: one annotator", lambda: annotator_page.locate(store, task, annotator))]
 
 
 def query_cases(store: Store) -> list[Case]:
@@ -240,7 +241,7 @@ def page_cases(store: Store) -> list[tuple[str, dict[str, str]]]:
     return [("views/overview.py", {}), ("views/models.py", {}), ("views/bands.py", {}),
             ("views/items.py", {}), ("views/items.py", {"page": "100"}), ("views/items.py", {"q": ctx.word}),
             ("views/item.py", {"task": ctx.task, "item": ctx.item}), ("views/data.py", {}),
-            ("views/published.py", {}), ("views/perspectives.py", {})]
+            ("views/published.py", {}), ("views/perspectives.py", {}), ("views/annotator.py", {})]
 
 
 @dataclass

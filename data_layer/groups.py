@@ -133,6 +133,7 @@ class GroupMeasure:
 
 
 GROUP_MEASURES: Registry[GroupMeasure] = Registry("group measure")
+
 for _m in [
     GroupMeasure("group_distance", "Distance to a group", "How far a run's label distribution is from the "
                  "label distribution of one annotator group on the same items, in the slice's metric (any "
@@ -168,3 +169,9 @@ for _m in [
                  "Leonardelli et al. 2025 (LeWiDi 2025 task B error rate)"),
 ]:
     GROUP_MEASURES.register(_m)
+
+
+def measure_help(name: str) -> str:
+    """A group measure's tooltip: its description, definition and citation (registry text)."""
+    m = GROUP_MEASURES.get(name)
+    return f"{m.description} Definition: {m.definition}. ({m.citation})"

@@ -48,12 +48,18 @@ def test_perspectives_click_through_and_reopen_a_group_view(server, page):  # no
     wait_ready(page, TITLE)
     assert re.search(r"By age band, total variation distance: .*\(7 groups compared\)", main.inner_text())
 
-    # An annotator's own page of items.
+    # An annotator's own page (views/annotator.py), opened from the best/worst matched lists.
     page.get_by_role("link", name=re.compile(r"^Open annotator sim-ann-")).first.click()
-    page.wait_for_function("() => location.search.includes('annotator=sim-ann-')")
+    page.wait_for_url(re.compile(r"/annotator\?"))
+    wait_ready(page, "Annotator")
+    params = query(page)
+    who = params["annotator"]
+    assert params["task"] == "demo-offensiveness-scale" and params["groupby"] == "age"
+    text = main.inner_text()
+    assert f"Annotator {who} · " in text and "Leave-one-out agreement" in text and "Their items" in text
+    page.get_by_role("link", name="Perspectives: all annotators").last.click()  # back, same slice
+    page.wait_for_url(re.compile(r"/perspectives\?"))
     wait_ready(page, TITLE)
-    who = query(page)["annotator"]
-    assert f"Annotator {who} (demo)" in main.inner_text() and "simulated=True" in main.inner_text()
 
     # A group's view from its link: the Items page with the group's distribution beside the crowd's.
     page.get_by_role("link", name="65+ on the Items page").click()

@@ -50,7 +50,7 @@ PAYLOADS = {
 }
 # The pages by URL ("" is the default page at the root; /overview is its twin).
 PAGES = {"": "overview", "overview": "overview", "bands": "bands", "models": "models", "items": "items",
-         "item": "item", "published": "published", "data": "data"}
+         "item": "item", "published": "published", "data": "data", "annotator": "annotator"}
 # Slice keys that fail the whole slice when wrong: each is sent on its own, so that the keys
 # whose unknown values are dropped one by one (tasks, models, ...) are exercised too.
 WHOLE_SLICE_KEYS = ("scheme", "metric", "size", "bands")

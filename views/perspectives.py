@@ -1,13 +1,13 @@
 """Perspectives: whose disagreement? Which annotator group each model sides with, whether reasoning
-moves a model toward or away from a group, and individual annotators (an annotator's own items when
-`annotator` and `adataset` are in the URL)."""
+moves a model toward or away from a group, and individual annotators (each opens their own page,
+views/annotator.py)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from data_layer.facets import colour_for
-from data_layer.groups import GROUP_ATTRIBUTES, GROUP_MEASURES, MIN_GROUP_ANNOTATORS
+from data_layer.groups import GROUP_ATTRIBUTES, MIN_GROUP_ANNOTATORS, measure_help
 from data_layer.metrics import METRICS
 from data_layer.queries import annotator_agreement as q_ann
 from data_layer.queries import group_pairs, group_views, items, perspectives
@@ -38,11 +38,6 @@ if not sl.group_by:
 if why := perspectives.item_metric_or_message(sl):
     st.info(plain(why))
     st.stop()
-
-
-def measure_help(name: str) -> str:
-    m = GROUP_MEASURES.get(name)
-    return f"{m.description} Definition: {m.definition}. ({m.citation})"
 
 
 with panel(f"Groups by {plain(label.lower())}", help=GROUP_ATTRIBUTES.get(attribute).description):
@@ -113,17 +108,8 @@ with panel("Does reasoning move a model toward or away from a group?", help=meas
     show_table(diffs, f"group-paired-{kind}-{attribute}-{sl.metric}")
 
 st.header("Individual annotators")
-who, where = page_param("annotator"), page_param("adataset")
-if who and where:
-    with panel(plain(f"Annotator {who} ({where})"), help=measure_help("annotator_loo_agreement")):
-        mine = need(q(q_ann.annotator_items, sl, where, who))
-        st.caption(plain("Demographics: " + (", ".join(f"{k}={v}" for k, v in mine.attrs["demographics"].items())
-                                             or "none recorded")))
-        show_table(mine.assign(crowd_probs=mine["crowd_probs"].map(list)), f"annotator-{where}-{who}", column_config={
-            "crowd_probs": st.column_config.BarChartColumn("crowd", y_min=0, y_max=1),
-            "text": st.column_config.TextColumn("text", width="medium")})
-        st.page_link("views/perspectives.py", label="Back to all annotators", icon=":material/arrow_back:",
-                     query_params={**sl.to_params()})
+st.caption("Each annotator's own page (their items, labels and agreement) opens from the lists of the "
+           "annotators each run matches best and worst below, or from the Annotator page's chooser.")
 
 with panel("Agreement with the rest of the crowd", help=measure_help("annotator_loo_agreement")):
     crowd = need(q(q_ann.annotator_agreement, sl))
@@ -147,11 +133,11 @@ with panel("Annotators each run matches best and worst", help=measure_help("anno
     for col, title, frame in ((cols[0], "Best matched", best), (cols[1], "Worst matched", worst)):
         with col:
             st.markdown(f"**{plain(title)}**")
-            show_table(frame[["annotator_id", "dataset", "model_agreement", "n_items"]], f"{title}-{run}")
+            show_table(frame[["annotator_id", "dataset", "task_id", "model_agreement", "n_known", "n_items"]], f"{title}-{run}")
             for r in frame.itertuples():
-                st.page_link("views/perspectives.py", label=plain(f"Open annotator {r.annotator_id}"),
-                             query_params={**sl.to_params(), "annotator": str(r.annotator_id),
-                                           "adataset": str(r.dataset), "arun": run})
+                st.page_link("views/annotator.py", label=plain(f"Open annotator {r.annotator_id}"),
+                             icon=":material/person:", query_params={
+                                 **sl.to_params(), "task": str(r.task_id), "annotator": str(r.annotator_id)})
     st.caption("Per-annotator labels predicted by a run (LeWiDi 2025 task B) are not imported yet; agreement "
                "here is with each run's most likely label.")
 
