@@ -20,6 +20,7 @@ import pytest
 from data_layer.slice import SLICE_PARAM_KEYS
 from tests.conftest import ROOT
 from tests.hostile_store import (
+    ANNOTATOR_ID,
     ANSWER,
     ITEM_TEXT,
     LABEL_NAMES,
@@ -237,7 +238,9 @@ def test_echoed_values_are_literal_and_long_ones_cut(server, context):
 def test_hostile_store_text_is_literal_on_every_page(server, context):
     pg = context.new_page()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for path in ["", "bands", "models", "items", f"item?task={TASK_ID}&item=hostile-00", "published", "data"]:
+    annotator = f"annotator?task={TASK_ID}&annotator={quote(ANNOTATOR_ID, safe='')}"
+    for path in ["", "bands", "models", "items", f"item?task={TASK_ID}&item=hostile-00", "published", "data",
+                 annotator]:
         pg.goto(f"{server}/{path}")
         settle(pg)
         if pg.locator('[data-testid="stMain"] .js-plotly-plot').count():
@@ -261,6 +264,8 @@ def test_hostile_store_text_is_literal_on_every_page(server, context):
             assert any(v.startswith(RLVR_NAME) for v in picked), picked  # the run picker names it literally
         if path == "data":
             assert TASK_NAME in main
+        if path == annotator:  # the id and task name in its heading; its items, labels and runs in tables
+            assert f"Annotator {ANNOTATOR_ID} · {TASK_NAME}" in main and "Their items" in main
     assert not context.trapped, context.trapped
 
 
