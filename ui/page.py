@@ -14,13 +14,19 @@ from ui.no_runs import note_if_no_model_runs
 from ui.reviews import with_judged
 from ui.sidebar import render_sidebar
 from ui.state import clean_url
-from ui.text import plain_md
+from ui.text import clip, plain_md
 
 SIMULATED_BANNER = (
     "**Simulated demo data.** Every model and annotator here is simulated by our own code to show "
     "what the dashboard reveals; nothing here is evidence. To look at real data, build a store with "
     "`atlas build --config study.toml --out my.duckdb` and start the app on it with "
     "`atlas app --store my.duckdb`.")
+
+
+def name_tab(name: str) -> None:
+    """The browser tab's title: `name` (plain text, never markup) and the app's name. app.py
+    names each page's tab after the page; a page that shows one thing (an item) names it."""
+    st.set_page_config(page_title=f"{clip(name, 80)} · Disagreement Atlas")
 
 
 def start_page(title: str) -> Slice:

@@ -9,27 +9,29 @@ import plotly.express as px
 import streamlit as st
 
 from data_layer.bands import BAND_SCHEMES
-from data_layer.facets import METHOD_LABELS, STEERING_LABELS, colour_for
+from data_layer.facets import METHOD_LABELS, STEERING_LABELS
 from data_layer.metrics import ITEM_METRICS, METRICS
 from data_layer.queries import item_order as q_order
 from data_layer.queries import item_page as q_page
 from ui import item_nav
-from ui.charts import built_once
+from ui.charts import built_once, finish
+from ui.colours import HUMAN as HUMAN_COLOUR
+from ui.colours import colour_for
 from ui.data import q
 from ui.export import download_csv
 from ui.item_groups import show_item_groups
-from ui.page import start_page
+from ui.page import name_tab, start_page
 from ui.review_panels import item_review_panel
 from ui.share import share_link
 from ui.state import page_param, push_url
 from ui.text import plain_chart
 from ui.text import plain_md as plain
 
-HUMAN_COLOUR = "#333333"
 MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders quickly
 
 sl = start_page("Item")
 task_id, item_id = page_param("task"), page_param("item")
+name_tab(f"{item_id} · Item" if item_id else "Item")  # the browser tab names the item (plain text)
 push_url()  # the address bar names the item shown, and each step is a history entry
 
 
@@ -83,8 +85,10 @@ def _distributions(long: pd.DataFrame, labels: list, colours: dict):
     fig = px.bar(long, x="label", y="share", color="who", barmode="group", color_discrete_map=colours,
                  category_orders={"label": labels, "who": list(colours)}, hover_data={"type": True},
                  labels={"share": "Share of labels", "label": "Label", "who": "Humans / model run"})
-    fig.update_layout(height=max(520, 22 * len(colours) + 120), font_size=15, legend=dict(font_size=12),
-                      yaxis_range=[0, 1], margin=dict(t=30))
+    fig.update_layout(yaxis_range=[0, 1])
+    # the legend under the plot (on the right it left a phone 64 px of plot), as tall as its rows
+    fig = finish(fig, legend_title="Humans / model run", legend_px=340)
+    fig.update_layout(height=380 + fig.layout.margin.b, font_size=15, legend_font_size=12, margin_t=30)
     return fig
 
 
