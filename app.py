@@ -7,9 +7,12 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer.store import StoreError, rebuild_commands
-from ui import data, first_start, store_picker
+from ui import data, first_start, store_picker, style
+from ui.page import name_tab
 
-st.set_page_config(page_title="Disagreement Atlas", page_icon="🗺️", layout="wide")
+# No page_title here: each page's browser tab is named after the page (ui.page.start_page).
+st.set_page_config(page_icon="🗺️", layout="wide")
+style.inject()
 
 PAGES = [
     st.Page("views/overview.py", title="Overview", icon=":material/insights:", url_path="home",
@@ -56,4 +59,6 @@ except StoreError as e:
     _unusable_store_page(e)
     st.stop()
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+name_tab(page.title)  # each page its own browser tab title (the Item page adds the item's id)
+page.run()

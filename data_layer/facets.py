@@ -69,14 +69,20 @@ def model_type_label(training: str, reasoning: str) -> str:
     return f"{TRAINING_LABELS.get(training, training)} · {REASONING_LABELS.get(reasoning, reasoning)}"
 
 
-# One colour per model type, the same on every page (Okabe–Ito, colour-blind safe).
+# One colour per model type, the same on every page, and used for nothing else (ui/colours.py
+# holds every other colour of the app). Okabe–Ito hues (colour-blind safe), darkened where the
+# original fell under WCAG's 3:1 contrast for graphics against the white plot background (its
+# yellow was 1.32:1, its sky blue 2.31:1): RLVR warm (vermillion, rust, dark gold), RLHF cool
+# (blue, lighter blue, teal), other trainings pink/wine, baselines grey. Every value is >= 3.6:1
+# on white (tests/test_colours.py checks).
 MODEL_TYPE_COLOURS = {
-    "RLVR · thinking": "#D55E00", "RLVR · CoT": "#E69F00", "RLVR · no CoT": "#F0E442",
-    "RLHF · no CoT": "#0072B2", "RLHF · CoT": "#56B4E9", "RLHF · thinking": "#009E73",
-    "SFT · no CoT": "#CC79A7", "Base · no CoT": "#CC79A7", "Fine-tuned · no CoT": "#882255",
-    "Baseline": "#999999",
+    "RLVR · thinking": "#D55E00", "RLVR · CoT": "#A63A00", "RLVR · no CoT": "#9A7400",
+    "RLHF · no CoT": "#0072B2", "RLHF · CoT": "#3C8DC4", "RLHF · thinking": "#00856A",
+    "SFT · no CoT": "#B4468F", "Base · no CoT": "#B4468F", "Fine-tuned · no CoT": "#882255",
+    "Baseline": "#767676",
 }
-FALLBACK_COLOURS = ["#117733", "#44AA99", "#88CCEE", "#DDCC77", "#AA4499", "#332288"]
+# Model types the study names but the table above does not (hues away from RLVR's and RLHF's).
+FALLBACK_COLOURS = ["#117733", "#2C7F75", "#5C5C8A", "#8C5A3C", "#332288", "#4B5320"]
 
 
 def colour_for(model_type: str) -> str:

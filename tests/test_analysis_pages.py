@@ -238,7 +238,7 @@ def test_empty_slice_explains_once_instead_of_charting(app_env, page):
 
 def test_bands_keeps_the_human_side_when_no_run_matches(app_env):
     at = _open("bands", {"models": "sim-base-8b", "method": "verbalized"})
-    assert len(at.get("plotly_chart")) == 1  # the human entropy histogram
+    assert len(at.get("plotly_chart")) == 2  # the human entropy histogram and its phone twin
     assert sum("No scored items" in i.value for i in at.info) == 3
 
 

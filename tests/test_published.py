@@ -136,7 +136,7 @@ def test_page_renders_table1_charts_and_no_match_note(app_env):
     assert table["n"].max() == 50  # n: matched settings
     assert any("ties count as wins" in shown(c.value) for c in at.caption)
     assert any("no task from the paper's datasets" in shown(i.value) for i in at.info)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 3 * 2  # each with its phone twin (ui.charts.show_chart)
     assert at.query_params["pub_method"] == "verbal"
 
 

@@ -1,6 +1,8 @@
 """Chart and table conventions shared by the analysis pages: one colour per model type (in one
-order), fonts large enough to read from the back of a room, PNG export from the chart toolbar,
-a CSV download under every table."""
+order), fonts large enough to read from the back of a room, legends under the plot (a legend on
+the right shrank plots to 60-120 px on a 390 px phone), a narrow twin with one facet per row for
+phones, a sentence that says what each chart shows, PNG export from the chart toolbar, a CSV
+download under every table."""
 from __future__ import annotations
 
 import hashlib
@@ -13,10 +15,14 @@ import plotly.io as pio
 import streamlit as st
 
 from data_layer.column_names import VALUE_LABELS, column_label
-from data_layer.facets import MODEL_TYPE_COLOURS, colour_for
+from ui import style
+from ui.colours import MODEL_TYPE_COLOURS, colour_for
 from ui.export import download_csv
+from ui.text import plain_md
 
 FONT_SIZE = 18
+NARROW_FONT_SIZE = 14
+NARROW_WRAP = 28  # characters per line of a title on a phone (centred on a ~250 px plot)
 # st.plotly_chart serialises a figure with plotly.io.to_json on every render. With orjson
 # installed, plotly's default, every value is first walked in Python (clean_to_json_compatible):
 # 7.6 ms for the 3,000-point collapse scatter against 2.5 ms with the standard json encoder.
@@ -50,11 +56,67 @@ def type_style(types: Iterable[str]) -> dict:
     return {"color_discrete_map": type_colours(types), "category_orders": {"model_type": type_order(types)}}
 
 
-def finish(fig: go.Figure, height: int = 520, legend_title: str = "Model type") -> go.Figure:
-    fig.update_layout(template="plotly_white", font_size=FONT_SIZE, height=height,
-                      legend_title_text=legend_title, legend_font_size=16, hoverlabel_font_size=16,
-                      margin=dict(l=10, r=10, t=40, b=10))
+def wrap(text: str, width: int) -> str:
+    """Plotly text broken into lines of at most about `width` characters at spaces (<br>: give
+    it text that is code-written or already plain_chart-escaped)."""
+    lines, line = [], ""
+    for word in str(text).split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "<br>".join([*lines, line])
+
+
+def finish(fig: go.Figure, height: int = 520, legend_title: str = "Model type", narrow: bool = False,
+           legend_px: int | None = None) -> go.Figure:
+    """The shared layout. The legend sits under the plot, horizontal, on every screen: on the
+    right it took half of a phone's width. `narrow` (the phone twin): smaller fonts, and long
+    axis and facet titles wrapped rather than clipped. `legend_px`: the width the legend is laid
+    out in (a phone's by default for the narrow twin, a desktop's otherwise)."""
+    font = NARROW_FONT_SIZE if narrow else FONT_SIZE
+    fig.update_layout(template="plotly_white", font_size=font, height=height,
+                      legend=dict(title_text=legend_title, orientation="h", x=0, xanchor="left", xref="container",
+                                  y=0, yanchor="bottom", yref="container", font_size=font - 2,
+                                  title_side="top left"),
+                      hoverlabel_font_size=16, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))  # facet titles: value only
+    if narrow:
+        for axis in [*fig.select_xaxes(), *fig.select_yaxes()]:
+            if axis.title.text:
+                axis.title.text = wrap(axis.title.text, NARROW_WRAP)
+        fig.for_each_annotation(lambda a: a.update(text=wrap(a.text, NARROW_WRAP)))
+        if fig.layout.title.text:
+            fig.layout.title.text = wrap(fig.layout.title.text, NARROW_WRAP + 8)
+    if fig.layout.title.text:  # room above the plot for every line of the title
+        fig.update_layout(margin_t=30 + (font + 8) * (1 + fig.layout.title.text.count("<br>")),
+                          title=dict(yref="container", y=1, yanchor="top", pad_t=10))
+    return _room_for_legend(fig, legend_px or (NARROW_PX if narrow else WIDE_PX), font - 2)
+
+
+NARROW_PX, WIDE_PX = 340, 1000  # a phone's plot width, and a desktop's (at least)
+
+
+def _room_for_legend(fig: go.Figure, width: int, font: int) -> go.Figure:
+    """A bottom margin that holds the x axis (ticks and title) and, under it, the legend's rows:
+    plotly does not make room for a legend placed in the margin itself."""
+    names = list(dict.fromkeys(t.name for t in fig.data if t.showlegend is not False and t.name))
+    title_lines = max([1 + (a.title.text or "").count("<br>") for a in fig.select_xaxes()] or [1])
+    axis = 40 + 24 * title_lines if any(a.title.text for a in fig.select_xaxes()) else 40
+    if not names:
+        fig.update_layout(margin_b=axis, showlegend=False)
+        return fig
+    # an entry is its symbol (40 px) and its text (about 0.6 em a character)
+    entries = [40 + 0.6 * font * len(n) for n in names]
+    rows, used = 1, 0.0
+    for w in entries:
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    fig.update_layout(margin_b=axis + 12 + (rows + (1 if fig.layout.legend.title.text else 0)) * (font + 10))
     return fig
 
 
@@ -88,10 +150,32 @@ def built_once(build: Callable[..., go.Figure], *args, also: tuple = ()) -> Kept
     return _kept_figure(key, build, args, tuple(also))
 
 
-def show_chart(fig: go.Figure | dict, name: str, **kwargs):
+def show_chart(fig: go.Figure | dict, name: str, narrow: go.Figure | dict | None = None,
+               summary: str | None = None, **kwargs):
     """Render a plotly figure with the shared PNG export config (and our own fonts rather than
-    the Streamlit theme's); returns the selection state when `on_select` is passed."""
-    return st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name), **kwargs)
+    the Streamlit theme's); returns the selection state when `on_select` is passed.
+    `narrow`: the same chart laid out for a phone (one facet per row). Plotly cannot know the
+    screen's width, so both are sent and CSS (ui/style.py) shows the one that fits.
+    `summary`: a sentence computed from the chart's data (text from the store in it is escaped
+    here), shown under the chart as its text alternative."""
+    if narrow is None:
+        event = st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name), **kwargs)
+    else:
+        with st.container(key=style.WIDE_KEY + slug(name)):
+            event = st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name), **kwargs)
+        with st.container(key=style.NARROW_KEY + slug(name)):
+            twin = {**kwargs, "key": kwargs["key"] + "_narrow"} if "key" in kwargs else kwargs
+            narrow_event = st.plotly_chart(narrow, width="stretch", theme=None, config=chart_config(name), **twin)
+        if "on_select" in kwargs and (narrow_event.get("selection") or {}).get("points"):
+            event = narrow_event  # a click on the phone's twin
+    if summary:
+        chart_summary(summary)
+    return event
+
+
+def chart_summary(sentence: str) -> None:
+    """A chart's text alternative: what it shows, in a sentence made from its data."""
+    st.caption("**In words:** " + plain_md(sentence))
 
 
 MISSING = "—"  # what an empty cell shows (st.dataframe's own placeholder reads "None")

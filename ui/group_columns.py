@@ -8,10 +8,9 @@ import streamlit as st
 from data_layer.groups import GROUP_ATTRIBUTES, MIN_GROUP_RATINGS
 from data_layer.queries import group_views
 from data_layer.slice import Slice
+from ui.colours import GROUP as GROUP_COLOUR
 from ui.data import q
 from ui.text import plain_md
-
-GROUP_COLOUR = "#7F3C8D"
 
 
 def add_group_columns(sl: Slice, page: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, list[str], dict]:

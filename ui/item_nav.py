@@ -10,12 +10,13 @@ import streamlit as st
 from data_layer.queries import item_order as q_order
 from data_layer.slice import Slice
 from data_layer.store import Result
+from ui.colours import CAME_FROM_ROW
 from ui.text import plain_md
 
 ITEMS_PAGE_SIZE = 25  # rows per page of the Items table; also places an item on its page
 CAME_FROM = "from"  # Items-page URL key: the item ("task/item") whose row the list marks
 OPEN_SECTIONS = "item_open_sections"  # run ids whose samples the user opened (kept across items)
-CAME_FROM_TINT = "background-color: #fff3c4"  # a pale marker that is no model type's colour
+CAME_FROM_TINT = f"background-color: {CAME_FROM_ROW}"  # a pale marker that is no model type's colour
 
 
 def list_params(sl: Slice, order: q_order.ItemOrder, pos: int | None, task_id: str, item_id: str) -> dict:

@@ -8,15 +8,15 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from data_layer.facets import colour_for
 from data_layer.metrics import METRICS
 from data_layer.queries import item_focus as q_focus
 from ui.charts import built_once, data_table
+from ui.colours import HUMAN as HUMAN_COLOUR
+from ui.colours import colour_for
 from ui.state import page_param, set_page_param
 from ui.text import plain_chart
 from ui.text import plain_md as plain
 
-HUMAN_COLOUR = "#333333"
 PATTERNS = ["", "/", "x", "."]  # second run of the same model type: hatched, so it is not told by colour alone
 PICK_WIDGET = "item_pick_runs"
 LONG_TRACE_CHARS, LONG_TRACE_PX = 900, 360  # traces longer than this scroll in a box this high

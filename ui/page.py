@@ -15,7 +15,7 @@ from ui.reviews import with_judged
 from ui.sidebar import render_sidebar
 from ui.state import clean_url
 from ui.store_picker import render_store_picker, store_caption
-from ui.text import plain_md
+from ui.text import clip, plain_md
 
 SIMULATED_LINE = "Simulated demo data: every model and annotator here is simulated; nothing here is evidence."
 SIMULATED_DETAILS = (
@@ -29,6 +29,12 @@ def simulated_banner() -> None:
     """One line on the page; what it means and how to use real data one click away."""
     with st.expander(SIMULATED_LINE, icon=":material/science:"):
         st.markdown(SIMULATED_DETAILS)
+
+
+def name_tab(name: str) -> None:
+    """The browser tab's title: `name` (plain text, never markup) and the app's name. app.py
+    names each page's tab after the page; a page that shows one thing (an item) names it."""
+    st.set_page_config(page_title=f"{clip(name, 80)} · Disagreement Atlas")
 
 
 def start_page(title: str, uses_store: bool = True) -> Slice:

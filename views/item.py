@@ -19,7 +19,7 @@ from ui.charts import data_table
 from ui.data import q
 from ui.export import download_csv
 from ui.item_groups import show_item_groups
-from ui.page import start_page
+from ui.page import name_tab, start_page
 from ui.review_panels import item_review_panel
 from ui.share import share_link
 from ui.state import page_param, push_url
@@ -29,6 +29,7 @@ MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders 
 
 sl = start_page("Item")
 task_id, item_id = page_param("task"), page_param("item")
+name_tab(f"{item_id} · Item" if item_id else "Item")  # the browser tab names the item (plain text)
 push_url()  # the address bar names the item shown, and each step is a history entry
 
 

@@ -5,10 +5,11 @@ import math
 
 import streamlit as st
 
-from data_layer.facets import colour_for
 from data_layer.metrics import METRICS
 from data_layer.queries import items
 from ui.charts import data_table
+from ui.colours import HUMAN as HUMAN_COLOUR
+from ui.colours import colour_for
 from ui.data import q
 from ui.export import download_csv
 from ui.group_columns import add_group_columns
@@ -20,7 +21,6 @@ from ui.state import page_param, set_page_param
 from ui.text import plain_md
 
 PAGE_SIZE = ITEMS_PAGE_SIZE
-HUMAN_COLOUR = "#333333"
 ORDER_LABELS = {True: "largest first", False: "smallest first"}
 
 sl = start_page("Items")
@@ -155,14 +155,34 @@ if not per_item:
                "per-item values; pick a per-item metric in the sidebar to sort by divergence or gap.")
 st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
             f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")
+
+
+def _open_item(task_id: str, item_id: str) -> None:
+    st.switch_page("views/item.py", query_params={"task": task_id, "item": item_id,
+                                                  **sl.to_params(), **order.to_params()})
+
+
+def _picked() -> None:
+    """The keyboard's way in (the table's rows take mouse clicks only): the picked row is kept
+    for this run and the picker emptied, so that coming back to the list does not reopen it."""
+    i = st.session_state.get("it_open")
+    if i is not None and i < len(df):
+        st.session_state["it_open_item"] = (df["task_id"].iloc[i], df["item_id"].iloc[i])
+    st.session_state["it_open"] = None
+
+
+if picked := st.session_state.pop("it_open_item", None):
+    _open_item(*picked)
+st.selectbox("Open an item of this page (type part of its id or text, then Enter)", list(range(len(df))),
+             index=None, key="it_open", on_change=_picked, placeholder="Choose an item to open",
+             format_func=lambda i: f"{df['item_id'].iloc[i]} · {str(df['snippet'].iloc[i] or '')[:70]}")
 shown = mark_came_from(df, table[cols])  # the row "Back to the list" returned to, tinted
 event = data_table(shown, column_config={**column_config(run, rlvr, rlhf), **group_config},
                    width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",
                    height=35 * (len(table) + 1) + 3)
 if event.selection.rows:
     row = df.iloc[event.selection.rows[0]]
-    st.switch_page("views/item.py", query_params={"task": row["task_id"], "item": row["item_id"],
-                                                  **sl.to_params(), **order.to_params()})
+    _open_item(row["task_id"], row["item_id"])
 
 nav = st.columns([1, 2, 3], vertical_alignment="bottom")
 nav[0].number_input("Page", min_value=1, max_value=n_pages, step=1, key="it_page")

@@ -28,6 +28,8 @@ from ui.charts import (
     type_order,
     type_style,
 )
+from ui.charts import wrap as wrap_text
+from ui.colours import BETTER, GAP_LINE, INK, NOT_SIGNIFICANT, WORSE
 from ui.data import q
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
@@ -42,11 +44,12 @@ scheme = BAND_SCHEMES.get(sl.band_scheme)
 ARROW = {"lower": "↓", "higher": "↑", "zero": "→0"}
 COVERAGE_HELP = ("How many of the slice's items the run has predictions for (in the tasks it was run on): "
                  "'all 60', or '50 of 60' when its numbers rest on a subset")
-GOOD, BAD = np.array([0x1a, 0x98, 0x50]), np.array([0xe0, 0x82, 0x14])  # green = better, orange = worse
+# better violet, worse grey: green and orange would read as model types (ui/colours.py)
+GOOD, BAD = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in (BETTER, WORSE))
 
 
 def _shade(col: pd.Series, direction: str) -> list[str]:
-    """CSS backgrounds: the column's best value deep green, its worst orange, white in between."""
+    """CSS backgrounds: the column's best value violet, its worst grey, white in between."""
     x = col.abs() if direction == "zero" else col
     lo, hi = x.min(), x.max()
     out = []
@@ -80,7 +83,7 @@ def _styled_leaderboard(df: pd.DataFrame):
 
 
 with panel("Leaderboard", help="One row per run (a model elicited one way). Click a column header "
-                               "to sort. Green is better, orange worse, by each metric's direction."):
+                               "to sort. Violet is better, grey worse, by each metric's direction."):
     board = need(q(leaderboard.leaderboard, sl))
     styler, config = _styled_leaderboard(board)
     show_table(styler, f"leaderboard-{sl.metric}", height=min(38 + 35 * len(board), 760), column_config={
@@ -133,7 +136,7 @@ if partial.ok:
 
 CI = f"{CONFIDENCE:.0%} CI"
 GROUPINGS = {"band": "per band", "task_id": "per task"}
-SIG, NOT_SIG = "#111111", "#9a9a9a"  # interval excludes zero / includes it (not model-type colours)
+SIG, NOT_SIG = INK, NOT_SIGNIFICANT  # interval excludes zero / includes it (not model-type colours)
 
 
 def _side_named(r) -> str:
@@ -164,11 +167,11 @@ def _diff_axis_title() -> str:
             f"{'right' if left_better_when == 'negative' else 'left'} side better ▶")
 
 
-def _forest(df: pd.DataFrame, by: str) -> go.Figure:
+def _forest(df: pd.DataFrame, by: str, narrow: bool = False) -> go.Figure:
     df = plain_chart_frame(df, ["comparison", "reading", by])  # names from the store, shown by Plotly
     groups = [g for g in scheme.bands if g in set(df[by])] if by == "band" else sorted(df[by].unique())
     comps = list(dict.fromkeys(df["comparison"]))
-    wrap = len(groups) if len(groups) <= 3 else 2 if len(groups) == 4 else 3
+    wrap = 1 if narrow else len(groups) if len(groups) <= 3 else 2 if len(groups) == 4 else 3
     df = df.assign(sig=[r.endswith(" better") for r in df["reading"]],
                    err_hi=(df["hi"] - df["diff"]).fillna(0), err_lo=(df["diff"] - df["lo"]).fillna(0))
     fig = px.scatter(df, x="diff", y="comparison", facet_col=by, facet_col_wrap=wrap, text="reading",
@@ -177,26 +180,40 @@ def _forest(df: pd.DataFrame, by: str) -> go.Figure:
                      category_orders={by: groups, "comparison": comps[::-1], "sig": [True, False]},
                      custom_data=["n", "lo", "hi", "reading"], facet_row_spacing=row_spacing(len(groups), wrap, 0.08), facet_col_spacing=0.07,
                      labels={"diff": "", "comparison": "", "sig": ""})
-    fig.update_traces(marker_size=15, textposition="top center", textfont_size=13,
+    fig.update_traces(marker_size=13 if narrow else 15, textposition="top center", textfont_size=12 if narrow else 13,
                       error_x=dict(thickness=3, width=7),
                       hovertemplate="%{y}: %{x:+.3f} (" + CI + " %{customdata[1]:+.3f} to "
                                     "%{customdata[2]:+.3f})<br>n=%{customdata[0]:,} items<br>"
                                     "%{customdata[3]}<extra></extra>")
     fig.for_each_trace(lambda t: t.update(name="interval excludes 0" if t.name == "True"
                                           else "interval includes 0"))
-    fig.add_vline(x=0, line_color="#111", line_width=2)
+    fig.add_vline(x=0, line_color=INK, line_width=2)
     reach = 1.35 * float(np.nanmax([*df["hi"].abs(), *df["lo"].abs(), *df["diff"].abs(), 1e-9]))
     fig.update_xaxes(title_text="", zeroline=False, showticklabels=True, range=[-reach, reach], nticks=5,
                      tickformat="+.2~f", tickfont_size=14)
     fig.update_traces(cliponaxis=False)
-    fig.update_yaxes(tickfont_size=15)
+    fig.update_yaxes(tickfont_size=13 if narrow else 15)
     rows = (len(groups) + wrap - 1) // wrap
-    fig = finish(fig, height=140 + rows * (90 + 80 * len(comps)), legend_title="")
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0))
-    fig.add_annotation(text=_diff_axis_title(), xref="paper", yref="paper", x=0.5, y=0, yshift=-38,
-                       yanchor="top", showarrow=False, font_size=16)
-    fig.update_layout(margin=dict(b=80))
+    fig = finish(fig, height=140 + rows * ((60 + 56 * len(comps)) if narrow else (90 + 80 * len(comps))),
+                 legend_title="", narrow=narrow)
+    if not narrow:  # on a phone the legend stays under the chart (above, it covered the first facet's title)
+        fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, yref="paper", x=0, xref="paper"),
+                          margin_t=70)
+    title = _diff_axis_title()
+    fig.add_annotation(text=wrap_text(title, 40) if narrow else title, xref="paper", yref="paper", x=0.5, y=0,
+                       yshift=-30, yanchor="top", showarrow=False, font_size=13 if narrow else 16)
+    fig.update_layout(margin=dict(b=150 if narrow else 80))
     return fig
+
+
+def _forest_summary(df: pd.DataFrame, by: str) -> str:
+    """How many comparisons have an interval clear of zero, and which side they favour."""
+    clear = df[[r.endswith(" better") for r in df["reading"]]]
+    sides = clear["reading"].value_counts()
+    where = "bands" if by == "band" else "tasks"
+    said = "; ".join(f"{k} in {v}" for k, v in sides.items()) or "none"
+    return (f"{len(df)} comparisons over {df['comparison'].nunique()} kinds of pair and {df[by].nunique()} {where}; "
+            f"{len(clear)} have a {CI} clear of zero ({said}), the others show no clear difference.")
 
 
 with panel("Paired comparisons: what changes when one thing changes?",
@@ -209,7 +226,9 @@ with panel("Paired comparisons: what changes when one thing changes?",
     by = st.radio("Compare", list(GROUPINGS), format_func=GROUPINGS.get, horizontal=True, key="w_paired_by")
     set_page_param("paired_by", None if by == "band" else by)
     paired, missing = _paired_frame(by)
-    show_chart(built_once(_forest, paired, by, also=(sl.metric, sl.band_scheme)), f"paired-{sl.metric}-{by}")
+    show_chart(built_once(_forest, paired, by, also=(sl.metric, sl.band_scheme)), f"paired-{sl.metric}-{by}",
+               narrow=built_once(_forest, paired, by, True, also=(sl.metric, sl.band_scheme)),
+               summary=_forest_summary(paired, by))
     how = ("per item averaged over matched run pairs" if metric.level == "item" else
            f"the difference of the two sides' {metric.label} over those items; no Wilcoxon p, since the "
            "metric has no per-item values")
@@ -255,10 +274,13 @@ with panel("Win rates over matched settings (as in Ni et al., Table 1)",
 
 
 
-def _pairs_chart(long: pd.DataFrame) -> go.Figure:
+def _pairs_chart(long: pd.DataFrame, narrow: bool = False) -> go.Figure:
     long = plain_chart_frame(long, ["comparison", "model_type", "display_name", "band"])
+    if narrow:  # a phone: the long comparison names wrap rather than take the plot's width
+        long = long.assign(comparison=[wrap_text(c, 22) for c in long["comparison"]])
     bands = [b for b in scheme.bands if b in set(long["band"])]
     fig = px.scatter(long, x="mean", y="comparison", color="model_type", facet_col="band",
+                     facet_col_wrap=1 if narrow else 0, facet_row_spacing=0.12 if narrow else None,
                      category_orders={"band": bands, "model_type": type_order(long["model_type"])},
                      color_discrete_map=type_colours(long["model_type"]), custom_data=["n", "display_name"],
                      labels={"mean": metric.label, "comparison": "", "model_type": "Model type"})
@@ -268,13 +290,18 @@ def _pairs_chart(long: pd.DataFrame) -> go.Figure:
     for j, band in enumerate(bands):  # facet columns follow category_orders
         for comp, g in long[long["band"] == band].groupby("comparison"):
             fig.add_trace(go.Scatter(x=g["mean"], y=[comp] * len(g), mode="lines", showlegend=False,
-                                     line=dict(color="#aaa", width=3), hoverinfo="skip"), row=1, col=j + 1)
+                                     line=dict(color=GAP_LINE, width=3), hoverinfo="skip"),
+                          row=len(bands) - j if narrow else 1, col=1 if narrow else j + 1)
     fig.data = fig.data[len(markers):] + fig.data[:len(markers)]  # gap lines under the markers
     fig.update_xaxes(title_text="")
-    mid = (len(bands) + 1) // 2  # one axis title, under the middle facet
+    mid = 1 if narrow else (len(bands) + 1) // 2  # one axis title, under the middle facet (the last row)
     fig.layout[f"xaxis{mid if mid > 1 else ''}"].title.text = metric.axis_title
-    fig.update_yaxes(tickfont_size=14)
-    return finish(fig, height=160 + 56 * long["comparison"].nunique(), legend_title="")
+    fig.update_yaxes(tickfont_size=12 if narrow else 14)
+    if narrow:  # every facet shows its x ticks (rows do not share a bottom axis)
+        fig.update_xaxes(showticklabels=True)
+    per_facet = 54 * long["comparison"].nunique() + 60  # three lines of wrapped names per row
+    return finish(fig, height=160 + (per_facet * len(bands) if narrow else 56 * long["comparison"].nunique()),
+                  legend_title="", narrow=narrow)
 
 
 with panel("RLVR vs RLHF siblings, band by band",
@@ -282,8 +309,9 @@ with panel("RLVR vs RLHF siblings, band by band",
                 "Circles RLHF, diamonds RLVR; the grey line is the gap."):
     pair_frame = need(q(pairs.sibling_pairs, sl))
     st.caption("Circles: RLHF model; diamonds: its RLVR sibling; grey line: the gap between them.")
-    show_chart(built_once(_pairs_chart, pairs.pair_long(pair_frame), also=(sl.metric, sl.band_scheme)),
-               f"pairs-{sl.metric}")
+    long = pairs.pair_long(pair_frame)
+    show_chart(built_once(_pairs_chart, long, also=(sl.metric, sl.band_scheme)), f"pairs-{sl.metric}",
+               narrow=built_once(_pairs_chart, long, True, also=(sl.metric, sl.band_scheme)))
     wins = pair_frame["better"].value_counts()
     st.markdown(f"**{metric.label}, {metric.direction_text}:** RLVR is better in {wins.get('RLVR', 0):,} and "
                 f"RLHF in {wins.get('RLHF', 0):,} of {len(pair_frame)} sibling comparisons × bands.")
@@ -293,30 +321,43 @@ with panel("RLVR vs RLHF siblings, band by band",
         c: st.column_config.NumberColumn(format="%.3f") for c in ("mean_rlhf", "mean_rlvr", "diff")})
 
 
-def _methods_chart(df: pd.DataFrame) -> go.Figure:
+def _methods_chart(df: pd.DataFrame, narrow: bool = False) -> go.Figure:
     df = plain_chart_frame(df, ["display_name", "model_type", "variant"])
     df = df.assign(x=["<br>".join(plain_chart(name) for name in (
                           METHOD_LABELS.get(m, m), REASONING_LABELS.get(r, r), STEERING_LABELS.get(s, s)))
                       for m, r, s in zip(df["method"], df["reasoning"], df["steering"], strict=True)],
                    label=[f"{v:.2f}" + (" ⚠" if s else "") for v, s in zip(df["mean"], df["small_n"], strict=True)])
     n_models = df["display_name"].nunique()
+    per_row = 1 if narrow else min(3, n_models)
     fig = px.bar(df, x="x", y="mean", color="model_type", text="label", barmode="relative",
-                 facet_col="display_name", facet_col_wrap=min(3, n_models),
-                 facet_row_spacing=row_spacing(n_models, min(3, n_models), 0.18),
+                 facet_col="display_name", facet_col_wrap=per_row,
+                 facet_row_spacing=row_spacing(n_models, per_row, 0.18 if not narrow else 0.3 / n_models),
                  **type_style(df["model_type"]), custom_data=["n", "variant"],
                  labels={"x": "", "mean": metric.label, "model_type": "Model type"})
     fig.update_xaxes(matches=None, showticklabels=True, tickfont_size=13, tickangle=0)
     fig.update_traces(textposition="outside", cliponaxis=False, textfont_size=13,
                       hovertemplate="%{customdata[1]}: %{y:.3f}<br>n=%{customdata[0]:,}<extra></extra>")
     fig.for_each_annotation(lambda a: a.update(font_size=15))
-    return finish(fig, height=380 * ((n_models + 2) // 3) + 60)
+    rows = -(-n_models // per_row)
+    return finish(fig, height=(320 if narrow else 380) * rows + 60, narrow=narrow)
+
+
+def _methods_summary(df: pd.DataFrame) -> str:
+    """Per model, its best way of asking by the chosen metric."""
+    key = df["mean"].abs() if metric.direction == "zero" else -df["mean"] if metric.direction == "higher" else df["mean"]
+    best = df.loc[key.sort_values().index].groupby("display_name", sort=False).head(1)
+    parts = "; ".join(f"{r.display_name}: {METHOD_LABELS.get(r.method, r.method)} ({r.mean:.3f})"
+                      for r in best.itertuples(index=False))
+    return f"Best elicitation per model by {metric.label} ({metric.direction_text}): {parts}."
 
 
 with panel("Elicitation methods compared",
            help="Models elicited in more than one way: stated shares (verbalized), counted samples "
                 "(sampling), next-token probabilities (logprob)."):
     by_method = need(q(methods.method_comparison, sl))
-    show_chart(built_once(_methods_chart, by_method, also=(sl.metric,)), f"methods-{sl.metric}")
+    show_chart(built_once(_methods_chart, by_method, also=(sl.metric,)), f"methods-{sl.metric}",
+               narrow=built_once(_methods_chart, by_method, True, also=(sl.metric,)),
+               summary=_methods_summary(by_method))
     st.caption(f"{metric.axis_title}. ⚠ marks values over fewer than {SMALL_N} scored items.")
     show_table(by_method[["display_name", "model_type", "method", "reasoning", "steering", "mean", "n"]],
                f"methods-{sl.metric}", column_config={"mean": st.column_config.NumberColumn(format="%.4f")})

@@ -17,6 +17,7 @@ from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.terms import define
 from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
 from ui.charts import built_once, finish, row_spacing, show_chart, show_table, type_colours, type_order
+from ui.colours import INK, NOT_SIGNIFICANT
 from ui.data import q
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
@@ -43,7 +44,7 @@ def _gap_chart(per_band: list[tuple[str, Verdict]], metric_name: str) -> go.Figu
     metric = METRICS.get(metric_name)  # an argument: built_once keys on it
     rows = [(b, v) for b, v in per_band if v.diff is not None and v.lo is not None]
     fig = go.Figure()
-    for clear, colour, name in ((True, "#111", "interval excludes 0"), (False, "#8a8a8a", "interval includes 0")):
+    for clear, colour, name in ((True, INK, "interval excludes 0"), (False, NOT_SIGNIFICANT, "interval includes 0")):
         part = [(b, v) for b, v in rows if (v.word not in (None, "no clear difference")) == clear]
         fig.add_trace(go.Scatter(
             x=[v.diff for _, v in part], y=[plain_chart(b) for b, _ in part], mode="markers", name=name,
@@ -53,7 +54,7 @@ def _gap_chart(per_band: list[tuple[str, Verdict]], metric_name: str) -> go.Figu
             customdata=[[v.n, v.lo, v.hi] for _, v in part],
             hovertemplate="%{y}: %{x:+.3f} (" + CI + " %{customdata[1]:+.3f} to %{customdata[2]:+.3f})"
                           "<br>n=%{customdata[0]:,} items<extra></extra>"))
-    fig.add_vline(x=0, line_color="#111", line_width=2)
+    fig.add_vline(x=0, line_color=INK, line_width=2)
     worse = {"lower": "right", "higher": "left"}.get(metric.direction)
     title = f"RLVR − RLHF sibling, {metric.label}" + (f" (RLVR worse to the {worse})" if worse else "")
     ends = [0.0, *(v.lo for _, v in rows), *(v.hi for _, v in rows)]
@@ -115,12 +116,13 @@ def _noise_floor_shapes(fig: go.Figure, floor: pd.DataFrame, bands: list[str]) -
         if r.band in bands:
             i = bands.index(r.band)
             fig.add_shape(type="line", x0=i - 0.46, x1=i + 0.46, y0=r.noise_floor, y1=r.noise_floor,
-                          xref="x", yref="y", line=dict(color="#111", width=4, dash="dash"))
+                          xref="x", yref="y", line=dict(color=INK, width=4, dash="dash"))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=NOISE_NAME,
-                             line=dict(color="#111", width=4, dash="dash")))
+                             line=dict(color=INK, width=4, dash="dash")))
 
 
-def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, floor: pd.DataFrame | None = None):
+def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, floor: pd.DataFrame | None = None,
+          narrow: bool = False):
     metric, scheme = METRICS.get(metric_name), BAND_SCHEMES.get(scheme_name)  # arguments: built_once keys on them
     df = plain_chart_frame(df[df["mean"].notna()], ["task_id", "model_type"] if by_task else ["model_type"])
     if not len(df):
@@ -132,12 +134,13 @@ def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, f
                           for m, s in zip(df["mean"], df["small_n"], strict=True)])
     bands = [b for b in scheme.bands if b in set(df["band"])]
     tasks = list(dict.fromkeys(df["task_id"])) if by_task else [None]
-    cols = 2 if by_task else 1
+    cols = 2 if by_task and not narrow else 1  # a phone: one task per row
     rows = -(-len(tasks) // cols)
     # Traces built directly and added in one call: Plotly Express took 0.8 s for the 100 traces of
     # 20 task facets, this 0.3 s (same encoding: colours, order, labels, whiskers, hover).
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=tasks if by_task else None,
-                        vertical_spacing=row_spacing(len(tasks), 2, 0.12) if by_task else 0.2,
+                        vertical_spacing=row_spacing(len(tasks), cols, 0.12 if cols > 1 else 0.3 / rows) if by_task
+                        else 0.2,
                         horizontal_spacing=0.06)
     colours, traces, where = type_colours(df["model_type"]), [], ([], [])
     hover = ("%{x}: %{y:.3f} (" + CI + " %{customdata[1]:.3f} to %{customdata[2]:.3f})"
@@ -150,7 +153,7 @@ def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, f
                                  marker_color=colours[t], text=g["label"], textposition="inside",
                                  insidetextanchor="start", textangle=0, textfont_size=15,
                                  error_y=dict(type="data", array=g["err_hi"], arrayminus=g["err_lo"],
-                                              thickness=2.5, width=5, color="#222"),
+                                              thickness=2.5, width=5, color=INK),
                                  customdata=g[["n", "lo", "hi"]].to_numpy(), hovertemplate=hover))
             where[0].append(i // cols + 1)
             where[1].append(i % cols + 1)
@@ -162,8 +165,7 @@ def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, f
     fig.update_yaxes(title_text=metric.axis_title, col=1)
     if floor is not None:
         _noise_floor_shapes(fig, floor, bands)
-    fig = finish(fig, height=600 if not by_task else 380 * rows + 80)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.14, x=0, title_text=""))
+    fig = finish(fig, height=600 if not by_task else (300 if narrow else 380) * rows + 80, legend_title="", narrow=narrow)
     return fig
 
 
@@ -205,7 +207,8 @@ with panel("Per task", help="Small multiples: the same chart for each task in th
     if by_task["task_id"].nunique() < 2:
         st.info("Only one task in this slice; the chart above is that task.")
     else:
-        show_chart(built_once(_bars, by_task, True, sl.metric, sl.band_scheme), f"overview-{sl.metric}-by-task")
+        show_chart(built_once(_bars, by_task, True, sl.metric, sl.band_scheme), f"overview-{sl.metric}-by-task",
+                   narrow=built_once(_bars, by_task, True, sl.metric, sl.band_scheme, None, True))
 
 with panel("The numbers"):
     table = need(res, show_note=False)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from data_layer.facets import colour_for
 from data_layer.groups import GROUP_ATTRIBUTES, MIN_GROUP_ANNOTATORS, measure_help
 from data_layer.metrics import METRICS
 from data_layer.queries import annotator_agreement as q_ann
 from data_layer.queries import group_pairs, group_views, items, perspectives
 from data_layer.queries.paired import KINDS
 from data_layer.slice import Slice
-from ui.charts import finish, show_chart, show_table, type_order
+from ui.charts import finish, show_chart, show_table, type_order, wrap
+from ui.colours import GROUP_SYMBOLS, GROUPS, GUIDE, colour_for
 from ui.data import q
 from ui.page import start_page
 from ui.panel import need, panel
@@ -52,17 +52,38 @@ with panel(f"Groups by {plain(label.lower())}", help=GROUP_ATTRIBUTES.get(attrib
                                         icon=":material/groups:",
                                         query_params={**sl.to_params(), "groupby": attribute, "group": str(g)})
 
-alignment = q(perspectives.group_alignment, sl, attribute)
-with panel("Distance to each group", help=measure_help("group_distance")):
-    a = need(alignment)
+def _distance_chart(a, narrow: bool) -> go.Figure:
+    """One row per run, one marker per group: each group its colour and its symbol (the marks
+    do not rest on colour alone). On a phone the run names wrap instead of taking the width."""
     fig = go.Figure()
-    for g, part in a.groupby("group_name", sort=False):
-        fig.add_trace(go.Scatter(x=part["mean"], y=[plain_chart(r) for r in part["run"]], mode="markers",
-                                 name=plain_chart(g),
+    for i, (g, part) in enumerate(a.groupby("group_name", sort=False)):
+        runs = [wrap(plain_chart(r), 30) if narrow else plain_chart(r) for r in part["run"]]
+        fig.add_trace(go.Scatter(x=part["mean"], y=runs, mode="markers", name=plain_chart(g),
+                                 marker=dict(color=GROUPS[i % len(GROUPS)], size=10,
+                                             symbol=GROUP_SYMBOLS[i % len(GROUP_SYMBOLS)]),
                                  error_x=dict(type="data", symmetric=False, array=part["hi"] - part["mean"],
                                               arrayminus=part["mean"] - part["lo"])))
     fig.update_layout(xaxis_title=metric.axis_title, yaxis_title=None)
-    show_chart(finish(fig, height=max(420, 28 * a["run"].nunique() + 140), legend_title=plain_chart(label)), "group-distance")
+    fig.update_yaxes(tickfont_size=11 if narrow else 14)
+    per_run = 56 if narrow else 28
+    return finish(fig, height=max(420, per_run * a["run"].nunique() + 140), legend_title=plain_chart(label),
+                  narrow=narrow)
+
+
+def _closest_summary(a) -> str:
+    """Which group each run is closest to, counted over runs."""
+    best = a.groupby("run")["mean"].idxmax() if metric.direction == "higher" else a.groupby("run")["mean"].idxmin()
+    counts = a.loc[best, "group_name"].value_counts()
+    said = ", ".join(f"{g} for {n}" for g, n in counts.items())
+    return (f"By {metric.label}, the {a['run'].nunique()} runs are closest to: {said} "
+            f"(of {a['group_name'].nunique()} groups by {label.lower()}).")
+
+
+alignment = q(perspectives.group_alignment, sl, attribute)
+with panel("Distance to each group", help=measure_help("group_distance")):
+    a = need(alignment)
+    show_chart(_distance_chart(a, False), "group-distance", narrow=_distance_chart(a, True),
+               summary=_closest_summary(a))
     st.caption(f"Each dot: a run's mean {metric.label.lower()} to one group's own label distribution on the "
                "items that group rated (at least 2 ratings), with its 95% interval over items (bootstrap; on "
                "large slices its normal approximation, as the “Interval method” column says). "
@@ -78,21 +99,36 @@ with panel("Closest and farthest group per run", help=measure_help("group_spread
     else:
         show_table(spread, f"group-spread-{attribute}-{sl.metric}")
 
-with panel("RLVR vs RLHF, reasoning on vs off, side by side",
-           help="Model types pooled over their runs (items resampled); the grey tick is the group's "
-                "leave-group-out floor."):
-    types = need(q(perspectives.alignment_by_model_type, sl, attribute))
+
+def _types_chart(types, narrow: bool) -> go.Figure:
     fig = go.Figure()
     for t in type_order(types["model_type"]):
         part = types[types["model_type"] == t]
-        fig.add_trace(go.Bar(x=[plain_chart(g) for g in part["group_name"]], y=part["mean"], name=plain_chart(t), marker_color=colour_for(t),
+        fig.add_trace(go.Bar(x=[plain_chart(g) for g in part["group_name"]], y=part["mean"], name=plain_chart(t),
+                             marker_color=colour_for(t),
                              error_y=dict(type="data", symmetric=False, array=part["hi"] - part["mean"],
                                           arrayminus=part["mean"] - part["lo"])))
     floors = types.drop_duplicates("group_name")
     fig.add_trace(go.Scatter(x=[plain_chart(g) for g in floors["group_name"]], y=floors["floor"], mode="markers",
-                             marker=dict(symbol="line-ew-open", size=40, color="#555555"), name="leave-group-out floor"))
+                             marker=dict(symbol="line-ew-open", size=40, color=GUIDE), name="leave-group-out floor"))
     fig.update_layout(barmode="group", yaxis_title=metric.axis_title, xaxis_title=plain_chart(label))
-    show_chart(finish(fig), "group-model-types")
+    return finish(fig, height=440 if narrow else 520, narrow=narrow)
+
+
+def _types_summary(types) -> str:
+    """Per group, the model type closest to it."""
+    pick = types.groupby("group_name")["mean"].idxmax() if metric.direction == "higher" else \
+        types.groupby("group_name")["mean"].idxmin()
+    parts = "; ".join(f"{r.group_name}: {r.model_type} ({r.mean:.3f})" for r in types.loc[pick].itertuples(index=False))
+    return f"Closest model type to each group by {metric.label}: {parts}."
+
+
+with panel("RLVR vs RLHF, reasoning on vs off, side by side",
+           help="Model types pooled over their runs (items resampled); the grey tick is the group's "
+                "leave-group-out floor."):
+    types = need(q(perspectives.alignment_by_model_type, sl, attribute))
+    show_chart(_types_chart(types, False), "group-model-types", narrow=_types_chart(types, True),
+               summary=_types_summary(types))
     show_table(types, f"group-model-types-{attribute}-{sl.metric}")
 
 with panel("Does reasoning move a model toward or away from a group?", help=measure_help("group_paired_difference")):

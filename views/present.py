@@ -7,8 +7,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from data_layer.facets import colour_for
 from data_layer.queries import item as q_item
+from ui.colours import HUMAN as HUMAN_COLOUR
+from ui.colours import colour_for
 from ui.data import q
 from ui.page import start_page
 from ui.reviews import (
@@ -28,7 +29,6 @@ from ui.state import page_param, set_page_param
 from ui.text import md_escape as plain
 from ui.text import plain_chart
 
-HUMAN_COLOUR = "#333333"
 FONT = 20
 
 sl = start_page("Presenter")

@@ -8,14 +8,17 @@ import streamlit as st
 
 from data_layer.queries import published as pub
 from data_layer.winrate import RULES
-from ui.charts import built_once, data_table
+from ui.charts import built_once, data_table, finish, show_chart
+from ui.colours import colour_for
 from ui.data import q
 from ui.page import start_page
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 from ui.text import plain_md
 
-REASONING_COLOURS = {"R1": "#D55E00", "No-CoT": "#0072B2", "CoT": "#56B4E9"}  # = RLVR / RLHF colours
+# the model types' own colours: R1 is an RLVR reasoning model, its siblings RLHF models
+REASONING_COLOURS = {"R1": colour_for("RLVR · thinking"), "No-CoT": colour_for("RLHF · no CoT"),
+                     "CoT": colour_for("RLHF · CoT")}
 REASONING_NAMES = {"R1": "R1 (RLVR model)", "No-CoT": "RLHF model, no CoT", "CoT": "RLHF model + CoT"}
 METHOD_NAMES = {"verbal": "verbalized", "sample": "sampling"}
 STEERING_NAMES = {"zero": "zero-shot", "few": "few-shot"}
@@ -63,17 +66,25 @@ filt = pub.PublishedFilter(**values)
 
 
 
-def _by_size(df: pd.DataFrame, subset: str, metric: str, direction: str):
+def _by_size(df: pd.DataFrame, subset: str, metric: str, direction: str, narrow: bool = False):
     fig = px.line(df, x="params_b", y="mean", color="setting", markers=True, log_x=True,
                   hover_data=["model_pair", "n", "min", "max"],
                   color_discrete_map={REASONING_NAMES[k]: v for k, v in REASONING_COLOURS.items()},
                   labels={"params_b": "Model size (billions of parameters, log scale)", "mean": f"{metric} ({direction})",
                           "setting": "Setting"})
-    fig.update_layout(height=400, title=f"{metric} on {subset}: {direction}",
-                      legend_title_text="Setting")
+    fig.update_layout(title=f"{metric} on {subset}: {direction}")
     fig.update_xaxes(tickvals=sorted(df["params_b"].unique()), ticktext=[f"{v:g}B" for v in
                                                                          sorted(df["params_b"].unique())])
-    return fig
+    return finish(fig, height=400 if narrow else 440, legend_title="Setting", narrow=narrow)
+
+
+def _by_size_summary(df: pd.DataFrame, metric: str, direction: str) -> str:
+    """Each setting's value at the smallest and at the largest model size."""
+    parts = []
+    for setting, g in df.sort_values("params_b").groupby("setting", sort=False):
+        parts.append(f"{setting} {g['mean'].iloc[0]:.3f} at {g['params_b'].iloc[0]:g}B to "
+                     f"{g['mean'].iloc[-1]:.3f} at {g['params_b'].iloc[-1]:g}B")
+    return f"{metric} ({direction}) from the smallest to the largest model: " + "; ".join(parts) + "."
 
 
 st.subheader("By model size")
@@ -87,7 +98,9 @@ for subset, metric, definition in CHARTS:
         st.info(plain_md(res.message))
         continue
     df = res.frame.assign(setting=lambda d: d["reasoning"].map(REASONING_NAMES))
-    st.plotly_chart(built_once(_by_size, df, subset, metric, direction), width="stretch")
+    show_chart(built_once(_by_size, df, subset, metric, direction), f"published-{metric}-{subset}",
+               narrow=built_once(_by_size, df, subset, metric, direction, True),
+               summary=_by_size_summary(df, metric, direction))
     st.caption(f"{metric}: {definition}. Each point is the mean of the figures passing the filters "
                "(datasets, methods, steering); n, min and max in the hover.")
 
