@@ -60,5 +60,6 @@ except StoreError as e:
     st.stop()
 
 page = st.navigation(PAGES)
-name_tab(page.title)  # each page its own browser tab title (the Item page adds the item's id)
+if st.runtime.exists():  # a bare `import app` (outside `streamlit run`) gets a stand-in page with no title
+    name_tab(page.title)  # each page its own browser tab title (the Item page adds the item's id)
 page.run()
