@@ -64,7 +64,7 @@ def test_the_pair_of_the_link_is_named_first_with_its_gap_from_the_stored_scores
         "Humans (n=10)", "RLVR: Sim-R1-Distill-8B (simulated) (RLVR · thinking)",
         "RLHF: Sim-Chat-8B (simulated) (RLHF · no CoT)"]
     assert [t["marker"]["color"] for t in figure["data"][1:]] == ["#D55E00", "#0072B2"]
-    said = next(t for t in texts if t.startswith("Shares of each label."))  # the chart's text alternative
+    said = next(t for t in texts if "Shares of each label." in t)  # the chart's text alternative
     key = "(SELECT item_key FROM human_dist WHERE task_id = ? AND item_id = ?)"
     shares = [demo_store.rows(f"SELECT probs FROM human_dist WHERE item_key = {key}", [*ITEM.values()])[0][0]]
     shares += [demo_store.rows(f"SELECT probs FROM item_runs WHERE run_id = ? AND item_key = {key}",

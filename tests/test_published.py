@@ -138,6 +138,20 @@ def test_page_renders_table1_charts_and_no_match_note(app_env):
     assert any("no task from the paper's datasets" in shown(i.value) for i in at.info)
     assert len(at.get("plotly_chart")) == 3 * 2  # each with its phone twin (ui.charts.show_chart)
     assert at.query_params["pub_method"] == "verbal"
+    # the answer first: the win-rate sentence comes before the filters and reads the table's numbers
+    first = shown(at.markdown[0].value)
+    high = table[(table["comparison"] == "RLVR > RLHF") & (table["subset"] == "HighVar")].iloc[0]
+    assert f"R1 (RLVR) is closer to the humans than its RLHF siblings in {high['win_rate']:.0f}% of 50" in first
+    assert "chain of thought makes the RLHF models closer" in first
+
+
+def test_headline_follows_the_filters(demo_store):
+    """The page's first sentence is computed from the win-rate table of the filters, not written."""
+    ghc = pub.published_win_rates(demo_store, pub.PublishedFilter(datasets=("GHC",), methods=("verbal",))).frame
+    said = pub.win_rate_headline(ghc)
+    for r in ghc[ghc["subset"] == "HighVar"].itertuples(index=False):
+        assert f"in {r.win_rate:.0f}% of {r.n} matched settings on high-disagreement items" in said
+    assert pub.win_rate_headline(ghc.iloc[0:0]) == ""
 
 
 def test_page_filters_come_from_the_url(app_env):

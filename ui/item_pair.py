@@ -10,7 +10,7 @@ import streamlit as st
 
 from data_layer.metrics import METRICS
 from data_layer.queries import item_focus as q_focus
-from ui.charts import built_once, data_table
+from ui.charts import built_once, data_table, finish, show_chart
 from ui.colours import HUMAN as HUMAN_COLOUR
 from ui.colours import colour_for
 from ui.state import page_param, set_page_param
@@ -31,9 +31,8 @@ def _chart(long: pd.DataFrame, labels: list, colours: dict, patterns: dict):
                  pattern_shape="who", pattern_shape_map=patterns,
                  category_orders={"label": labels, "who": list(colours)},
                  labels={"share": "Share of labels", "label": "Label", "who": ""})
-    fig.update_layout(height=380, font_size=15, yaxis_range=[0, 1], margin=dict(t=20, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0, font_size=13))
-    return fig
+    fig.update_yaxes(range=[0, 1])
+    return finish(fig, height=420, legend_title="")  # the shared layout: legend under the plot
 
 
 def focus_chart(human: pd.DataFrame, n_annotators: int, rows: pd.DataFrame, focus: q_focus.Focus) -> None:
@@ -54,12 +53,12 @@ def focus_chart(human: pd.DataFrame, n_annotators: int, rows: pd.DataFrame, focu
         colours[who] = HUMAN_COLOUR if kind == "Humans" else colour_for(kind)
         patterns[who] = PATTERNS[min(seen.get(colours[who], 0), len(PATTERNS) - 1)]
         seen[colours[who]] = seen.get(colours[who], 0) + 1
-    st.plotly_chart(built_once(_chart, long, labels, colours, patterns), width="stretch")
     said = "; ".join(f"{who}: " + ", ".join(f"{label} {share:.2f}" for label, share
                                               in zip(human["label_name"], shares, strict=True))
                      for _, who, shares in series)
-    st.caption(plain(f"Shares of each label. {said}. Bar colours mark the model type (the same on every "
-                     "page); humans are dark."))
+    show_chart(built_once(_chart, long, labels, colours, patterns), "item-distributions",
+               summary=f"Shares of each label. {said}. Bar colours mark the model type (the same on every "
+                       "page); humans are dark.")
 
 
 def gap_headline(gaps, names: dict, focus: q_focus.Focus) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from data_layer.queries.options import is_simulated
 from data_layer.slice import Slice
-from ui import data
+from ui import data, style
 from ui.no_runs import note_if_no_model_runs
 from ui.reviews import with_judged
 from ui.sidebar import render_sidebar
@@ -43,6 +43,7 @@ def start_page(title: str, uses_store: bool = True) -> Slice:
     (shipped reference figures): it shows neither the simulated-data line nor the slice sentence
     (the notice of a store without model runs stays: the page compares the store's runs too)."""
     cut = clean_url()  # before anything reads the URL
+    style.skip_link()  # before the filters, for keyboard users
     render_store_picker()  # first in the sidebar: everything below depends on the store
     sl = with_judged(render_sidebar(page=title))  # the review store says which items are judged
     if cut:
@@ -54,7 +55,7 @@ def start_page(title: str, uses_store: bool = True) -> Slice:
         st.caption(plain_md(where.note))
     if uses_store and data.q(is_simulated):
         simulated_banner()
-    st.title(title)
+    st.title(title, anchor=style.CONTENT_ANCHOR)  # where the skip link lands
     if uses_store:
         st.caption(plain_md(sl.sentence()))
     store_caption()  # every page: which store, simulated or real

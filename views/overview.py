@@ -77,6 +77,33 @@ def _top_gap_links(per_band: list[tuple[str, Verdict]]) -> None:
                       query_params={**sl.with_(bands=(band,)).to_params(), "sort": "gap"})
 
 
+def _gap_summary(per_band: list[tuple[str, Verdict]]) -> str:
+    """The gap chart in words: how many bands are clear of zero, and the largest gap."""
+    rows = [(b, v) for b, v in per_band if v.diff is not None and v.lo is not None]
+    clear = [b for b, v in rows if v.word not in (None, "no clear difference")]
+    band, top = max(rows, key=lambda r: abs(r[1].diff))
+    return (f"RLVR minus its RLHF sibling in {len(rows)} band{'s' * (len(rows) > 1)}; the interval excludes "
+            f"zero in {len(clear)} ({', '.join(clear) or 'none'}). The largest gap is in the {band} band: "
+            f"{top.diff:+.3f} ({CI} {top.lo:+.3f} to {top.hi:+.3f}, n = {top.n:,} items).")
+
+
+def _ranks_summary(df: pd.DataFrame, by_task: bool) -> str:
+    """A bar chart of model types in words: the best and worst type per band (or how often each
+    type is best over the tasks' bands), by the metric's own direction."""
+    df = df[df["mean"].notna()]
+    badness = {"lower": df["mean"], "higher": -df["mean"], "zero": df["mean"].abs()}[metric.direction]
+    cells = df.assign(badness=badness).groupby(["task_id", "band"] if by_task else ["band"], sort=False)["badness"]
+    best, worst = df.loc[cells.idxmin()], df.loc[cells.idxmax()].set_index("band")
+    if by_task:
+        said = "; ".join(f"{t} in {k}" for t, k in best["model_type"].value_counts().items())
+        return (f"{metric.label} ({metric.direction_text}) in {df['task_id'].nunique()} tasks: the best model "
+                f"type per task and band is {said} of {len(best)} task-band cells.")
+    said = "; ".join(f"{r.band}: best {r.model_type} {r.mean:.3f} (n = {r.n:,}), worst "
+                     f"{worst.loc[r.band, 'model_type']} {worst.loc[r.band, 'mean']:.3f}"
+                     for r in best.itertuples(index=False))
+    return f"{metric.label} ({metric.direction_text}) per band. {said}."
+
+
 def _band_line(band: str, v: Verdict) -> str:
     """One short line per band from the verdict's numbers."""
     if v.word is None or v.lo is None:
@@ -103,7 +130,8 @@ with panel():
         st.markdown(f"**By band** (RLVR − RLHF sibling, {metric.label}, {metric.direction_text}):\n"
                     + "\n".join(_band_line(b, v) for b, v in per_band))
     if any(v.lo is not None for _, v in per_band):
-        show_chart(built_once(_gap_chart, per_band, sl.metric), f"overview-paired-gap-{sl.metric}")
+        show_chart(built_once(_gap_chart, per_band, sl.metric), f"overview-paired-gap-{sl.metric}",
+                   summary=_gap_summary(per_band))
     if per_band:
         _top_gap_links(per_band)
     with st.expander("How the sentence is decided"):
@@ -185,7 +213,7 @@ with panel(f"{metric.label} by model type and band"):
                f"paired), so its ranking can differ from the sibling verdict above. {COT_TERM}",
                help=TYPES_HELP)
     st.markdown(plain_md(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False)))
-    show_chart(fig, f"overview-{sl.metric}-by-band")
+    show_chart(fig, f"overview-{sl.metric}-by-band", summary=_ranks_summary(df, False))
     agg = f" {metric.label} is {AGG_NOTE}." if metric.level == "aggregate" else ""
     floor_text = (" Dashed black line: the annotator-sampling noise floor of the band — what a model that "
                   "knew each item's true label distribution would still score against a panel of the "
@@ -208,7 +236,8 @@ with panel("Per task", help="Small multiples: the same chart for each task in th
         st.info("Only one task in this slice; the chart above is that task.")
     else:
         show_chart(built_once(_bars, by_task, True, sl.metric, sl.band_scheme), f"overview-{sl.metric}-by-task",
-                   narrow=built_once(_bars, by_task, True, sl.metric, sl.band_scheme, None, True))
+                   narrow=built_once(_bars, by_task, True, sl.metric, sl.band_scheme, None, True),
+                   summary=_ranks_summary(by_task, True))
 
 with panel("The numbers"):
     table = need(res, show_note=False)

@@ -8,6 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from data_layer.queries import item as q_item
+from ui.charts import built_once, finish, show_chart
 from ui.colours import HUMAN as HUMAN_COLOUR
 from ui.colours import colour_for
 from ui.data import q
@@ -58,6 +59,17 @@ here = members.iloc[step - 1]
 task_id, item_id = here["task_id"], here["item_id"]
 
 
+def _panel_chart(names: list, shares: list, colour: str):
+    """One distribution, large: the shared layout (ui.charts.finish) with the room's font size."""
+    fig = px.bar(pd.DataFrame({"label": names, "share": shares}), x="label", y="share",
+                 color_discrete_sequence=[colour])
+    fig.update_xaxes(title_text=None, tickfont_size=FONT - 4)
+    fig.update_yaxes(title_text="share", range=[0, 1], tickfont_size=FONT - 4)
+    fig = finish(fig, height=360, legend_title="")
+    fig.update_layout(font_size=FONT, showlegend=False, margin=dict(t=10))
+    return fig
+
+
 def go(to: int) -> None:
     st.query_params["step"] = str(min(max(1, to), total))
 
@@ -105,13 +117,10 @@ if human.ok:
     for col, (title, sub, shares, colour) in zip(st.columns(len(panels)), panels, strict=True):
         col.markdown(f"#### {plain(title)}")  # names from the store: escaped here, never a plotly title
         col.caption(plain(sub))
-        fig = px.bar(pd.DataFrame({"label": names, "share": shares}), x="label", y="share",
-                     color_discrete_sequence=[colour])
-        fig.update_layout(height=360, font_size=FONT, yaxis_range=[0, 1], margin=dict(t=10, b=10),
-                          xaxis_title=None, yaxis_title="share")
-        fig.update_xaxes(tickfont_size=FONT - 4)  # set per axis: the app theme's tick size wins otherwise
-        fig.update_yaxes(tickfont_size=FONT - 4)
-        col.plotly_chart(fig, width="stretch", key=f"pr_chart_{title}_{sub}")
+        with col:
+            show_chart(built_once(_panel_chart, names, shares, colour), f"presenter-{title}",
+                       key=f"pr_chart_{title}_{sub}",
+                       summary=f"{title}: " + ", ".join(f"{n} {s:.2f}" for n, s in zip(names, shares, strict=True)))
     gens = q(q_item.generations, sl, task_id, item_id)
     if gens.ok:
         for run in chosen:

@@ -31,14 +31,16 @@ CONTROLS = [("datasets", "Dataset", "pub_dataset", DATASET_NAMES), ("subsets", "
 DEFAULTS = {"methods": "verbal"}  # the paper's Table 1 and main results use verbalized figures
 
 start_page("Published results: Ni et al. (EACL 2026)", uses_store=False)
+headline = st.container()  # the answer first (on a phone, on the first screen): filled once the filters are read
 st.markdown("Per-model figures of **Ni et al.**, transcribed from the paper's "
             "Tables 5 and 6 and shipped with the project (`reference_data/`). These are the paper's "
             "numbers on real models, not this store's data; the sidebar slice does not apply here.")
-st.caption(plain_md(q(pub.citation)))
-pairs = q(pub.pair_models)
-st.caption("Models per pair (RLHF | RLVR): " + plain_md("; ".join(
-    f"{p} = {h} | {v}" for p, h, v in zip(pairs["model_pair"], pairs["rlhf_model"], pairs["rlvr_model"],
-                                          strict=True))))
+with st.expander("The paper and its models"):
+    st.caption(plain_md(q(pub.citation)))
+    pairs = q(pub.pair_models)
+    st.caption("Models per pair (RLHF | RLVR): " + plain_md("; ".join(
+        f"{p} = {h} | {v}" for p, h, v in zip(pairs["model_pair"], pairs["rlhf_model"], pairs["rlvr_model"],
+                                              strict=True))))
 
 options = q(pub.published_options)
 
@@ -108,6 +110,8 @@ st.subheader("Win rates (the paper's Table 1, recomputed from the figures)")
 st.caption(RULES + " Matched setting = dataset × model pair × method × steering. The paper's Table 1 "
            "uses verbalized figures only (50 settings); choose both methods to include sampling.")
 wr = q(pub.published_win_rates, filt)
+if wr.ok and (said := pub.win_rate_headline(wr.frame)):
+    headline.markdown(f"**In the paper's figures (the filters below), {plain_md(said)}**")
 if wr.ok:
     data_table(wr.frame, width="stretch", column_config={
         "win_rate": st.column_config.NumberColumn("Win rate (%)"), "n": st.column_config.NumberColumn("Settings")})

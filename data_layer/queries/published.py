@@ -104,6 +104,28 @@ def published_win_rates(store: Store, filt: PublishedFilter) -> Result:
                   .drop(columns="_o").reset_index(drop=True))
 
 
+WHO_WINS = {"RLVR > RLHF": "R1 (RLVR) is closer to the humans than its RLHF siblings",
+            "RLHF+CoT > RLHF no-CoT": "chain of thought makes the RLHF models closer"}
+
+
+def win_rate_headline(table: pd.DataFrame) -> str:
+    """The win-rate table in one sentence per comparison: the share of matched settings won on the
+    high-disagreement items and the range over the random items' metrics (50% = no difference)."""
+    parts = []
+    for comparison, who in WHO_WINS.items():
+        rows = table[table["comparison"] == comparison]
+        high, rand = rows[rows["subset"] == "HighVar"], rows[rows["subset"] == "Random"]
+        bits = [f"in {r.win_rate:.0f}% of {r.n} matched settings on high-disagreement items ({r.metric})"
+                for r in high.itertuples(index=False)]
+        if len(rand):
+            lo, hi = rand["win_rate"].min(), rand["win_rate"].max()
+            span = f"{lo:.0f}%" if lo == hi else f"{lo:.0f}–{hi:.0f}%"
+            bits.append(f"in {span} on random items ({', '.join(rand['metric'])})")
+        if bits:
+            parts.append(f"{who} {' and '.join(bits)}")
+    return ("; ".join(parts) + " (50% would be no difference).") if parts else ""
+
+
 def matching_tasks(store: Store) -> pd.DataFrame:
     """The user's tasks matching a published dataset: published, task_id, k (labels)."""
     tasks = store.df("SELECT task_id, dataset, len(labels) AS k FROM tasks")
