@@ -16,7 +16,7 @@ from data_layer.queries.noise_floor import noise_floor
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.terms import define
 from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
-from ui.charts import built_once, finish, row_spacing, show_chart, show_table, type_colours, type_order
+from ui.charts import built_once, finish, row_spacing, show_chart, show_table, type_colours, type_order, wrap
 from ui.colours import INK, NOT_SIGNIFICANT
 from ui.data import q
 from ui.page import start_page
@@ -38,7 +38,7 @@ AGG_NOTE = ("computed within each run × task and averaged over them, weighted b
             "type and band (not per item), so there is no per-item noise floor")
 
 
-def _gap_chart(per_band: list[tuple[str, Verdict]], metric_name: str) -> go.Figure:
+def _gap_chart(per_band: list[tuple[str, Verdict]], metric_name: str, narrow: bool = False) -> go.Figure:
     """The paired gap (RLVR − RLHF sibling) per band: a dot with its interval, black where the
     interval excludes 0, grey where it does not; bands top to bottom in scheme order."""
     metric = METRICS.get(metric_name)  # an argument: built_once keys on it
@@ -61,7 +61,7 @@ def _gap_chart(per_band: list[tuple[str, Verdict]], metric_name: str) -> go.Figu
     pad = 0.1 * (max(ends) - min(ends) or 1e-3)  # 0 always in view, off the frame's edge
     fig.update_xaxes(title_text=title, tickformat="+.2~f", zeroline=False, range=[min(ends) - pad, max(ends) + pad])
     fig.update_yaxes(categoryorder="array", categoryarray=[plain_chart(b) for b, _ in rows][::-1])
-    fig = finish(fig, height=170 + 60 * len(rows), legend_title="")
+    fig = finish(fig, height=(210 if narrow else 170) + 60 * len(rows), legend_title="", narrow=narrow)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
 
@@ -131,6 +131,7 @@ with panel():
                     + "\n".join(_band_line(b, v) for b, v in per_band))
     if any(v.lo is not None for _, v in per_band):
         show_chart(built_once(_gap_chart, per_band, sl.metric), f"overview-paired-gap-{sl.metric}",
+                   narrow=built_once(_gap_chart, per_band, sl.metric, True),
                    summary=_gap_summary(per_band))
     if per_band:
         _top_gap_links(per_band)
@@ -138,14 +139,14 @@ with panel():
         st.caption(RULES)
 
 
-def _noise_floor_shapes(fig: go.Figure, floor: pd.DataFrame, bands: list[str]) -> None:
+def _noise_floor_shapes(fig: go.Figure, floor: pd.DataFrame, bands: list[str], narrow: bool = False) -> None:
     """A dashed black segment across each band's group of bars at the band's noise floor."""
     for r in floor.itertuples(index=False):
         if r.band in bands:
             i = bands.index(r.band)
             fig.add_shape(type="line", x0=i - 0.46, x1=i + 0.46, y0=r.noise_floor, y1=r.noise_floor,
                           xref="x", yref="y", line=dict(color=INK, width=4, dash="dash"))
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=NOISE_NAME,
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=wrap(NOISE_NAME, 36) if narrow else NOISE_NAME,
                              line=dict(color=INK, width=4, dash="dash")))
 
 
@@ -158,7 +159,8 @@ def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, f
     df = df.assign(err_hi=lambda d: d["hi"] - d["mean"],
                                        err_lo=lambda d: d["mean"] - d["lo"])
     # small multiples carry only the small-n mark; exact values are in the hover and the table
-    df = df.assign(label=[("" if by_task else f"{m:.2f}") + (" ⚠" if s else "")
+    # (a phone's bars are too narrow for numbers: there too only the mark)
+    df = df.assign(label=[("" if by_task or narrow else f"{m:.2f}") + (" ⚠" if s else "")
                           for m, s in zip(df["mean"], df["small_n"], strict=True)])
     bands = [b for b in scheme.bands if b in set(df["band"])]
     tasks = list(dict.fromkeys(df["task_id"])) if by_task else [None]
@@ -192,7 +194,7 @@ def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, f
     fig.update_yaxes(rangemode="tozero", title_font_size=18 if not by_task else 14)
     fig.update_yaxes(title_text=metric.axis_title, col=1)
     if floor is not None:
-        _noise_floor_shapes(fig, floor, bands)
+        _noise_floor_shapes(fig, floor, bands, narrow)
     fig = finish(fig, height=600 if not by_task else (300 if narrow else 380) * rows + 80, legend_title="", narrow=narrow)
     return fig
 
@@ -213,7 +215,8 @@ with panel(f"{metric.label} by model type and band"):
                f"paired), so its ranking can differ from the sibling verdict above. {COT_TERM}",
                help=TYPES_HELP)
     st.markdown(plain_md(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False)))
-    show_chart(fig, f"overview-{sl.metric}-by-band", summary=_ranks_summary(df, False))
+    show_chart(fig, f"overview-{sl.metric}-by-band", summary=_ranks_summary(df, False),
+               narrow=built_once(_bars, df, False, sl.metric, sl.band_scheme, floor_res.frame, True))
     agg = f" {metric.label} is {AGG_NOTE}." if metric.level == "aggregate" else ""
     floor_text = (" Dashed black line: the annotator-sampling noise floor of the band — what a model that "
                   "knew each item's true label distribution would still score against a panel of the "
