@@ -151,6 +151,8 @@ def test_the_data_page_counts_answers_and_shows_the_sample(elicited, tmp_path, m
     at = open_page("views/data.py")
     notes = [shown(c.value) for c in at.caption if shown(c.value).startswith("Note: ")]
     assert any("sampled 3 of 7 items, at most 1 per band of 'fixed'" in n for n in notes)
+    assert not [t for t in at.dataframe if "items_without_answer" in t.value.columns]  # only the open tab is drawn
+    at = open_page("views/data.py", {"tab": "answers"})  # a link to the tab opens it
     tables = [t for t in at.dataframe if "items_without_answer" in t.value.columns]
     assert len(tables) == 1
     assert "Items without a distribution" in shown_headers(tables[0]).values()

@@ -111,12 +111,23 @@ def test_item_page_explains_unknown_or_missing_ids(app_env):
 
 
 def test_data_page_documents_tasks_bands_metrics_and_build(app_env):
+    """Each tab from its link (tab=...); only the open tab is drawn, and the first needs no parameter."""
     at = _run("views/data.py")
+    assert any("Natural language inference" in s.value for s in at.subheader)
+    cards = " ".join(shown(m.value) for m in at.markdown)
+    assert "Labels: entailment; neutral; contradiction" in cards and "Labels: 0 (not offensive); 1 (offensive)" in cards
+    assert "Source" in cards and "License" in cards
+    assert "tab" not in at.query_params
+    assert not any("tertiles" in s.value for s in at.subheader)  # the banding tab is not drawn
+    at = _run("views/data.py", {"tab": "bands"})
     subheaders = [s.value for s in at.subheader]
-    assert any("Natural language inference" in s for s in subheaders)
     assert any("HighVar" in s for s in subheaders) and any("tertiles" in s for s in subheaders)
-    glossary = " ".join(m.value for m in at.markdown)
+    assert at.query_params["tab"] == "bands"
+    glossary = " ".join(m.value for m in _run("views/data.py", {"tab": "metrics"}).markdown)
     assert all(f"`{name}`" in glossary for name in METRICS.names())
+    at = _run("views/data.py", {"tab": "build"})
     build = next(d.value for d in at.dataframe if "Config hash" in set(d.value.iloc[:, 0]))
     assert build.set_index("").loc["Simulated data", "value"] == "yes"
-    assert len(at.get("download_button")) >= 5
+    assert len(at.get("download_button")) >= 2
+    at = _run("views/data.py", {"tab": "<script>"})  # an unknown tab: the first, and the URL says so
+    assert any("Natural language inference" in s.value for s in at.subheader) and "tab" not in at.query_params

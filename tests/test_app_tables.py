@@ -17,7 +17,8 @@ RAW_VALUES = {"reasoning": {"none", "cot", "native"}, "steering": {"zero", "few"
 MISSING_TEXT = {"nan", "NaN", "None", "none", "null", "<NA>"}
 PAGES = [("views/overview.py", {}), ("views/bands.py", {}), ("views/models.py", {}), ("views/items.py", {}),
          ("views/item.py", {"task": "demo-offensiveness-scale", "item": "demo-offensiveness-scale-0007"}),
-         ("views/perspectives.py", {}), ("views/published.py", {}), ("views/data.py", {}),
+         ("views/perspectives.py", {}), ("views/published.py", {}),
+         ("views/data.py", {"tab": "bands"}), ("views/data.py", {"tab": "answers"}), ("views/data.py", {"tab": "build"}),
          ("views/review_sets.py", {})]
 
 

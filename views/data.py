@@ -14,15 +14,35 @@ from ui.data import q
 from ui.export import download_csv
 from ui.page import start_page
 from ui.share import share_link
-from ui.state import current_slice
+from ui.state import current_slice, page_param, set_page_param
 from ui.text import plain_md
 
 start_page("Data, bands and metrics")
 
-tab_tasks, tab_bands, tab_metrics, tab_answers, tab_build = st.tabs(
-    ["Tasks", "Banding schemes", "Metrics", "Model answers", "Build"])
+# Only the open tab is drawn (st.tabs with state): every visitor of the page used to pay for all
+# five tabs' tables and download buttons. The open tab is in the URL (tab=...), so a link opens it.
+TABS = {"tasks": "Tasks", "bands": "Banding schemes", "metrics": "Metrics", "answers": "Model answers",
+        "build": "Build"}
 
-with tab_tasks:
+
+CARD_FACTS = {"source": "Source", "license": "License", "citation": "Citation", "guideline": "Annotation guideline"}
+
+
+def _card_facts(t) -> None:
+    """A task card's labels, source, license, citation and guideline, as text (two
+    tables per card cost each visitor more than the rest of the page)."""
+    st.markdown(plain_md("Labels: " + "; ".join(
+        f"{v} ({n})" if str(v) != str(n) else str(v) for v, n in zip(t.labels, t.label_names, strict=True))))
+    st.markdown("\n".join(f"- **{name}**: {plain_md(getattr(t, k)) if _given(getattr(t, k)) else 'not recorded'}"
+                          for k, name in CARD_FACTS.items()))
+
+
+def _given(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _tasks() -> None:
+    """One card per task: its size, labels, source and notes."""
     cards = q(datacards.task_cards)
     notes = q(datacards.task_notes)
     if not cards.ok:
@@ -36,7 +56,7 @@ with tab_tasks:
                     st.text(t.description)
                 for note in notes.get(t.task_id, ()):  # e.g. the items a stratified sample left out
                     st.caption(plain_md(f"Note: {note}"))
-                c = st.columns(4)
+                c = st.columns(5)
                 c[0].metric("Items", f"{t.n_items:,}")
                 c[1].metric("Ratings", f"{t.n_ratings:,}")
                 c[2].metric("Annotators per item", f"{t.annotators_per_item_median:g} "
@@ -45,21 +65,16 @@ with tab_tasks:
                 c[3].metric("Dropped items", f"{t.n_dropped_items:,}",
                             help=plain_md(t.dropped_reason) if isinstance(t.dropped_reason, str) else
                             "Items with fewer annotators than the study's minimum are dropped.")
-                left, right = st.columns([1, 2])
-                left.dataframe(pd.DataFrame({"label": list(t.labels), "display name": list(t.label_names)}),
-                               hide_index=True, width="stretch")
-                facts = {"Source": t.source, "License": t.license, "Citation": t.citation,
-                         "Annotation guideline": t.guideline,
-                         "Distinct annotators": None if pd.isna(t.n_annotators) else f"{t.n_annotators:,}"}
-                right.dataframe(pd.DataFrame({"": list(facts), "value": [v if v else "not recorded"
-                                                                         for v in facts.values()]}),
-                                hide_index=True, width="stretch", column_config={
-                                    "": st.column_config.TextColumn(width=150)})
+                c[4].metric("Distinct annotators", "not recorded" if pd.isna(t.n_annotators) else f"{t.n_annotators:,}",
+                            help="Annotators with an id in the data (some datasets do not keep them).")
+                _card_facts(t)
         table = cards.frame.assign(labels=[", ".join(v) for v in cards.frame["labels"]],
                                    label_names=[", ".join(v) for v in cards.frame["label_names"]])
         download_csv(table, "tasks.csv", "Download all task cards as CSV")
 
-with tab_bands:
+
+def _banding_schemes() -> None:
+    """Each banding scheme with its definition and edges."""
     st.caption("How items are grouped by human disagreement. Bands are assigned once, when the store "
                "is built; the sidebar's banding scheme chooses which grouping every page uses.")
     for scheme in BAND_SCHEMES:
@@ -77,7 +92,9 @@ with tab_bands:
             else:
                 st.info(plain_md(edges.message))
 
-with tab_metrics:
+
+def _metrics() -> None:
+    """The metric glossary, from the registry."""
     st.caption("Generated from the metric registry (data_layer/metrics.py): the same definitions the "
                "pipeline computes with.")
     glossary = datacards.metric_glossary()
@@ -93,7 +110,9 @@ with tab_metrics:
                 st.caption(f"Source: {m.citation}")
     download_csv(glossary, "metrics.csv", "Download the glossary as CSV")
 
-with tab_answers:
+
+def _model_answers() -> None:
+    """Per run, how many of the model's answers gave no label, and why."""
     st.caption("Every answer an elicited run's model gave is kept, parsed or not. An answer gives no label "
                "when it cannot be parsed in the requested form or the server rejected the request; an item "
                "whose samples all failed has no model distribution and is left out of that run's scores.")
@@ -105,7 +124,9 @@ with tab_answers:
             "failed_share": st.column_config.NumberColumn(format="percent")})
         download_csv(answers.frame, "model-answers.csv")
 
-with tab_build:
+
+def _build() -> None:
+    """How and when the store was built."""
     info = q(datacards.build_info)
     if not info.ok:
         st.info(plain_md(info.message))
@@ -132,5 +153,17 @@ with tab_build:
                 download_csv(frame, "build-runs.csv")
             with st.expander("Full build report (JSON)"):
                 st.code(json.dumps(b["report"], indent=2, ensure_ascii=False), language="json")
+
+
+asked = page_param("tab")
+tabs = st.tabs(list(TABS.values()), key="w_data_tab", on_change="rerun",
+               default=TABS[asked] if asked in TABS else None)
+DRAW = {"tasks": _tasks, "bands": _banding_schemes, "metrics": _metrics, "answers": _model_answers,
+        "build": _build}
+for name, tab in zip(TABS, tabs, strict=True):
+    if tab.open:
+        set_page_param("tab", None if name == "tasks" else name)
+        with tab:
+            DRAW[name]()
 
 share_link()
