@@ -47,6 +47,27 @@ CASES: dict[str, list[dict[str, str]]] = {
     "published": [{}],
 }
 DEFAULT_PAGE = "overview"
+
+
+def cases_for(store: Path) -> dict[str, list[dict[str, str]]]:
+    """CASES with the store's own tasks and items where it is not the demo (e.g. a 10M scale
+    store): its first task where the demo names demo-nli, its second for demo-offensive."""
+    import duckdb
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        tasks = [r[0] for r in con.execute("SELECT task_id FROM tasks ORDER BY task_id").fetchall()]
+        if "demo-nli" in tasks:
+            return CASES
+        first, second = tasks[0], tasks[min(1, len(tasks) - 1)]
+        ids = [r[0] for r in con.execute("SELECT item_id FROM human_dist WHERE task_id = ? ORDER BY item_id",
+                                         [first]).fetchall()]
+        items = ids[49:53] if len(ids) >= 53 else ids[:4]  # as the demo's 49-52, where there are so many
+    finally:
+        con.close()
+    swap = {"demo-nli": first, "demo-offensive": second}
+    out = {page: [{k: swap.get(v, v) for k, v in case.items()} for case in cases] for page, cases in CASES.items()}
+    out["item"] = [{"task": first, "item": item} for item in items]
+    return out
 MIXED = ("overview", "item")  # "20 + 20": half open the Overview, half an item
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -282,6 +303,7 @@ def main() -> None:
     ap.add_argument("--store", type=Path, help="a store (default: the demo store, built into a temporary folder)")
     args = ap.parse_args()
     store = args.store or _demo_store()
+    CASES.update(cases_for(store))
     log = Path("/tmp") / f"atlas-bench-load-{os.getpid()}.log"
     load = os.getloadavg()
     print(f"app {args.app_dir}; store {store}; {os.cpu_count()} cores; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "

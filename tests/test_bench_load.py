@@ -25,3 +25,15 @@ def test_a_page_that_cannot_open_its_store_counts_as_an_error(tmp_path):
     with load.served(1, tmp_path / "missing.duckdb", tmp_path / "server.log") as server:
         b = load.burst(server, "overview", load.plan_for("overview", 1), timeout=60)
     assert b.errors == 1
+
+
+def test_a_store_other_than_the_demo_gets_its_own_tasks_and_items(demo_store_path, tmp_path):
+    from precompute.build import build_store
+    from precompute.scale import scale_study
+    assert load.cases_for(demo_store_path) == load.CASES
+    path = tmp_path / "scale.duckdb"
+    build_store(scale_study(60_000), path, show_progress=False)  # 75 items per task
+    cases = load.cases_for(path)
+    assert cases["overview"][1] == {"tasks": "synthetic-00"} and cases["bands"][1] == {"tasks": "synthetic-01"}
+    assert [c["item"] for c in cases["item"]] == [f"synthetic-00-{j:06d}" for j in range(49, 53)]
+    assert load.CASES["item"][0]["task"] == "demo-nli"  # the demo's cases are left as they are
