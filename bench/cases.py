@@ -206,6 +206,8 @@ def _groups(store: Store) -> list[Case]:
                                     "ORDER BY item_id, annotator_id LIMIT 1", [task])[0]
     group = store.scalar("SELECT min(group_name) FROM group_summary WHERE task_id = ? AND attribute = ?", [task, attr])
     sl, one = Slice(), Slice(tasks=(task,))
+    # a run filter that neither comparison relaxes: the views fall back from the build's sums to the rows
+    verbal = Slice(methods=("verbalized",))
     page = tuple(store.rows("SELECT task_id, item_id FROM human_dist ORDER BY entropy_rank_desc LIMIT 25"))
     return [("sidebar", "group attribute_options", lambda: group_views.attribute_options(store, sl)),
             ("sidebar", f"group_options {attr}", lambda: group_views.group_options(store, sl, attr)),
@@ -219,6 +221,10 @@ def _groups(store: Store) -> list[Case]:
              lambda: perspectives.alignment_by_model_type(store, sl, attr)),
             ("perspectives", f"group_paired_differences {attr}: all",
              lambda: group_pairs.group_paired_differences(store, sl, attr)),
+            ("perspectives", f"alignment_by_model_type {attr}: verbalized runs",
+             lambda: perspectives.alignment_by_model_type(store, verbal, attr)),
+            ("perspectives", f"group_paired_differences {attr}: verbalized runs",
+             lambda: group_pairs.group_paired_differences(store, verbal, attr)),
             ("perspectives", "annotator_agreement: all", lambda: annotator_agreement.annotator_agreement(store, sl)),
             ("perspectives", "annotator_model_agreement: all",
              lambda: annotator_agreement.annotator_model_agreement(store, sl)),
