@@ -16,7 +16,17 @@ from data_layer.queries.noise_floor import noise_floor
 from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.terms import define
 from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
-from ui.charts import built_once, finish, row_spacing, show_chart, show_table, type_colours, type_order, wrap
+from ui.charts import (
+    built_once,
+    finish,
+    row_spacing,
+    said_once,
+    show_chart,
+    show_table,
+    type_colours,
+    type_order,
+    wrap,
+)
 from ui.colours import INK, NOT_SIGNIFICANT
 from ui.data import q
 from ui.page import start_page
@@ -132,7 +142,7 @@ with panel():
     if any(v.lo is not None for _, v in per_band):
         show_chart(built_once(_gap_chart, per_band, sl.metric), f"overview-paired-gap-{sl.metric}",
                    narrow=built_once(_gap_chart, per_band, sl.metric, True),
-                   summary=_gap_summary(per_band))
+                   summary=said_once(_gap_summary, per_band))
     if per_band:
         _top_gap_links(per_band)
     with st.expander("How the sentence is decided"):
@@ -214,8 +224,8 @@ with panel(f"{metric.label} by model type and band"):
     st.caption("**Comparison 2 · model types**: every run of a kind pooled, whatever its base model (not "
                f"paired), so its ranking can differ from the sibling verdict above. {COT_TERM}",
                help=TYPES_HELP)
-    st.markdown(plain_md(overview.headline(df, sl.metric, sl.band_scheme, training_gap=False)))
-    show_chart(fig, f"overview-{sl.metric}-by-band", summary=_ranks_summary(df, False),
+    st.markdown(plain_md(said_once(overview.headline, df, sl.metric, sl.band_scheme, False)))
+    show_chart(fig, f"overview-{sl.metric}-by-band", summary=said_once(_ranks_summary, df, False, also=(sl.metric,)),
                narrow=built_once(_bars, df, False, sl.metric, sl.band_scheme, floor_res.frame, True))
     agg = f" {metric.label} is {AGG_NOTE}." if metric.level == "aggregate" else ""
     floor_text = (" Dashed black line: the annotator-sampling noise floor of the band — what a model that "
@@ -240,7 +250,7 @@ with panel("Per task", help="Small multiples: the same chart for each task in th
     else:
         show_chart(built_once(_bars, by_task, True, sl.metric, sl.band_scheme), f"overview-{sl.metric}-by-task",
                    narrow=built_once(_bars, by_task, True, sl.metric, sl.band_scheme, None, True),
-                   summary=_ranks_summary(by_task, True))
+                   summary=said_once(_ranks_summary, by_task, True, also=(sl.metric,)))
 
 with panel("The numbers"):
     table = need(res, show_note=False)
