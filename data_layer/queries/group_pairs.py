@@ -43,16 +43,24 @@ def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tupl
     if not len(pairs):
         return pd.DataFrame(columns=["group_name", "item_key", "diff", "n_diffs"]), {}
     sql, params = rows_sql(relaxed, attribute, with_floor=False)
-    values = ", ".join("(?, ?)" for _ in range(len(pairs)))
-    pair_params = [v for lr in zip(pairs["left_run"], pairs["right_run"], strict=True) for v in lr]
+    # One aggregate over the pairs' rows, each row tagged with its side of each pair it belongs to:
+    # a self-join of the rows on (item, group) held both sides in memory (5.5 s, 3.6 GB at 10M rows).
+    values = ", ".join("(?, ?, ?)" for _ in range(len(pairs)))
+    pair_params = [v for i, lr in enumerate(zip(pairs["left_run"], pairs["right_run"], strict=True))
+                   for v in (i, *lr)]
     used = sorted(set(pairs["left_run"]) | set(pairs["right_run"]))
     diffs = store.df(f"""WITH x AS (SELECT * FROM ({sql}) WHERE run_id IN ({", ".join("?" * len(used))})),
-                          p(left_run, right_run) AS (VALUES {values})
-                     SELECT l.group_name, l.item_key, avg(l.value - r.value) AS diff,
-                            count(l.value - r.value) AS n_diffs
-                     FROM p JOIN x l ON l.run_id = p.left_run
-                     JOIN x r ON r.run_id = p.right_run AND r.item_key = l.item_key AND r.group_name = l.group_name
-                     GROUP BY ALL ORDER BY l.group_name, l.item_key""", [*params, *used, *pair_params])
+                          p(pair, left_run, right_run) AS (VALUES {values}),
+                          s AS (SELECT pair, left_run AS run_id, TRUE AS is_left FROM p
+                                UNION ALL SELECT pair, right_run, FALSE FROM p),
+                          d AS (SELECT s.pair, x.group_name, x.item_key,
+                                       any_value(x.value) FILTER (WHERE s.is_left)
+                                       - any_value(x.value) FILTER (WHERE NOT s.is_left) AS diff
+                                FROM s JOIN x USING (run_id) GROUP BY ALL
+                                HAVING count(*) FILTER (WHERE s.is_left) > 0
+                                   AND count(*) FILTER (WHERE NOT s.is_left) > 0)
+                     SELECT group_name, item_key, avg(diff) AS diff, count(diff) AS n_diffs
+                     FROM d GROUP BY ALL ORDER BY group_name, item_key""", [*params, *used, *pair_params])
     present = set(store.rows(f"SELECT DISTINCT run_id, group_name FROM ({sql})", params))
     groups = {g for _, g in present}
     n_pairs = {g: sum((lr, g) in present and (rr, g) in present

@@ -58,8 +58,14 @@ def _side(runs: list[dict], spec: dict) -> list[dict]:
 
 
 def run_pairs(store: Store, sl: Slice, kind: str) -> pd.DataFrame:
-    """The matched runs: left_run, right_run and the shared match columns."""
-    return pairs_from_runs(_rows(store, sl, KINDS[kind]), KINDS[kind])
+    """The matched runs: left_run, right_run and the shared match columns. The runs come from
+    score_sums (a few thousand rows carrying every facet and item filter), not from the scored
+    rows: fetching those to find a few dozen runs took 5.3 s and 3.4 GB at 10M rows."""
+    k = KINDS[kind]
+    runs, params = _relaxed(sl, k).where()
+    rows = store.df(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums WHERE {runs} "
+                    "ORDER BY run_id", params)
+    return pairs_from_runs(rows, k)
 
 
 def pairs_from_runs(rows: pd.DataFrame, k: PairKind) -> pd.DataFrame:
