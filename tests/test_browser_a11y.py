@@ -1,6 +1,7 @@
 """The phone and accessibility, in a real browser (`streamlit run` + headless Chromium):
 every page at 390x844 and 1440x900 without an error, with its own tab title, captions at WCAG
-AA text contrast (4.5:1), chart marks at 3:1 against the white plot (or drawn with symbols),
+AA text contrast (4.5:1), chart marks at 3:1 against the white plot (or drawn with symbols), an
+accessible name on every chart (its summary in words),
 legends under the plot, no plot squeezed under a readable width on the phone, and an item
 opened from the Items page with the keyboard alone (Tab to the skip link past the sidebar's
 filters, Enter, Tab to the picker, Enter opens it) with a
@@ -68,8 +69,9 @@ CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(gd
     marks.push([t.name || '', used, Math.max(ratio(used), ratio(outline))]);
   }
   const axes = Object.keys(L).filter(k => /^xaxis\\d*$/.test(k)).map(k => L[k]._length);
+  const box = gd.closest('[data-testid="stPlotlyChart"]');
   return {width: gd.offsetWidth, marks, legend: L.showlegend ? L.legend.orientation : null,
-          narrowest: Math.min(...axes)};
+          narrowest: Math.min(...axes), name: box && box.getAttribute('role') === 'figure' ? box.getAttribute('aria-label') : null};
 })"""
 
 
@@ -87,6 +89,8 @@ def _check_page(pg, path: str, phone: bool, problems: list[str]) -> None:
         for name, colour, ratio in chart["marks"]:
             if ratio < 3:
                 problems.append(f"{path} chart {i}: trace {name!r} colour {colour} at {ratio:.2f}:1")
+        if not (chart["name"] or "").strip():  # what a screen reader announces on the chart
+            problems.append(f"{path} chart {i}: no accessible name (show_chart's summary gives it)")
         if chart["legend"] not in (None, "h"):
             problems.append(f"{path} chart {i}: legend beside the plot")
         if phone and chart["narrowest"] < MIN_FACET_PX:

@@ -19,7 +19,7 @@ from data_layer.column_names import VALUE_LABELS, column_label
 from ui import style
 from ui.colours import MODEL_TYPE_COLOURS, colour_for
 from ui.export import download_csv
-from ui.text import plain_md
+from ui.text import clip, plain_md
 
 FONT_SIZE = 18
 NARROW_FONT_SIZE = 14
@@ -182,7 +182,10 @@ def show_chart(fig: go.Figure | dict, name: str, narrow: go.Figure | dict | None
     `narrow`: the same chart laid out for a phone (one facet per row). Plotly cannot know the
     screen's width, so both are sent and CSS (ui/style.py) shows the one that fits.
     `summary`: a sentence computed from the chart's data (text from the store in it is escaped
-    here), shown under the chart as its text alternative."""
+    here), shown under the chart as its text alternative and given to the chart as its
+    accessible name (`alt`, an attribute: plain text, never markup)."""
+    if summary:  # the summary is also the chart's accessible name, read by a screen reader on the chart
+        kwargs = {**kwargs, "alt": clip(summary, ALT_CHARS)}
     if narrow is None:
         event = st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name), **kwargs)
     else:
@@ -203,6 +206,7 @@ def chart_summary(sentence: str) -> None:
     st.caption("**In words:** " + plain_md(sentence))
 
 
+ALT_CHARS = 400  # an accessible name is read in one go: the summary's start; the caption has it all
 MISSING = "—"  # what an empty cell shows (st.dataframe's own placeholder reads "None")
 
 

@@ -310,11 +310,11 @@ with panel("RLVR vs RLHF siblings, band by band",
     pair_frame = need(q(pairs.sibling_pairs, sl))
     st.caption("Circles: RLHF model; diamonds: its RLVR sibling; grey line: the gap between them.")
     long = pairs.pair_long(pair_frame)
-    show_chart(built_once(_pairs_chart, long, also=(sl.metric, sl.band_scheme)), f"pairs-{sl.metric}",
-               narrow=built_once(_pairs_chart, long, True, also=(sl.metric, sl.band_scheme)))
     wins = pair_frame["better"].value_counts()
-    st.markdown(f"**{metric.label}, {metric.direction_text}:** RLVR is better in {wins.get('RLVR', 0):,} and "
-                f"RLHF in {wins.get('RLHF', 0):,} of {len(pair_frame)} sibling comparisons × bands.")
+    show_chart(built_once(_pairs_chart, long, also=(sl.metric, sl.band_scheme)), f"pairs-{sl.metric}",
+               narrow=built_once(_pairs_chart, long, True, also=(sl.metric, sl.band_scheme)),
+               summary=f"{metric.label}, {metric.direction_text}: RLVR is better in {wins.get('RLVR', 0):,} and "
+                       f"RLHF in {wins.get('RLHF', 0):,} of {len(pair_frame)} sibling comparisons × bands.")
     cols = ["comparison", "band", "display_name_rlhf", "mean_rlhf", "n_rlhf", "display_name_rlvr",
             "mean_rlvr", "n_rlvr", "diff", "better"]
     show_table(pair_frame[cols], f"pairs-{sl.metric}", column_config={
