@@ -56,3 +56,22 @@ def test_streamlit_takes_the_kept_dict_without_validating_it_again(monkeypatch):
     monkeypatch.setattr(go.Figure, "__init__", lambda self, *a, **k: (validated.append(1), real(self, *a, **k))[1])
     out = plotly.tools.return_figure_from_figure_or_data(kept, validate_figure=True)
     assert out is kept.to_dict() and not validated
+
+
+def test_the_key_tells_apart_frames_whose_repr_is_the_same():
+    """The digest reads every value: two long frames that differ only in rows a repr elides get
+    their own kept sentence; arguments that cannot be pickled are refused, not keyed loosely."""
+    import pytest
+
+    from ui.charts import digest, said_once
+    st.cache_resource.clear()
+    a = pd.DataFrame({"x": range(200), "y": [0.5] * 200})
+    b = a.assign(y=[0.5] * 100 + [0.25] + [0.5] * 99)
+    assert repr(a) == repr(b) and digest(a) != digest(b)
+
+    def total(df: pd.DataFrame) -> str:
+        return f"{df['y'].sum():.2f}"
+
+    assert (said_once(total, a), said_once(total, b)) == ("100.00", "99.75")
+    with pytest.raises(TypeError, match="picklable"):
+        digest(lambda: 1)

@@ -140,9 +140,11 @@ def digest(*values) -> str:
     contents, so a kept result is never wrong; Streamlit's own hashing of a data frame (per column,
     through Arrow) cost 2 ms a frame and a fifth of the Overview's CPU per render, this 0.1 ms."""
     try:
-        return hashlib.blake2b(pickle.dumps(values, protocol=5), digest_size=20).hexdigest()
-    except (pickle.PicklingError, TypeError, AttributeError):  # e.g. a lambda among the values
-        return hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
+        data = pickle.dumps(values, protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError) as e:  # e.g. a lambda among the values
+        # no weaker fallback (a repr elides the middle of a long frame: two frames, one key)
+        raise TypeError(f"a kept chart's or sentence's arguments must be picklable values ({e})") from e
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def _code_key(fn: Callable) -> str:
