@@ -123,7 +123,9 @@ def test_overview_shows_intervals_and_the_noise_floor(app_env):
     assert (table["hi"] > table["lo"]).all()
     floor = noise_floor(_store(app_env), Slice(metric="jsd"), True).frame.set_index("band")["noise_floor"]
     assert (table["noise_floor"].round(12) == table["band"].map(floor).round(12)).all()
-    main, per_task = at.get("plotly_chart")[1:3]  # after the paired-gap chart
+    # each chart with its phone twin (ui.charts.show_chart): the paired gap's two, then these
+    charts = at.get("plotly_chart")
+    main, per_task = charts[2], charts[4]
     assert '"error_y"' in main.proto.spec and '"arrayminus"' in main.proto.spec
     spec = json.loads(main.proto.spec)
     assert any((t.get("name") or "").startswith("Noise floor") for t in spec["data"])
@@ -146,7 +148,7 @@ def test_overview_per_task_chart_puts_each_task_under_its_title(app_env):
     from data_layer.queries.intervals import means_with_intervals
     from data_layer.slice import Slice
     at = _open("overview", {"metric": "kl"})
-    spec = json.loads(at.get("plotly_chart")[2].proto.spec)  # after the paired-gap and the main chart
+    spec = json.loads(at.get("plotly_chart")[4].proto.spec)  # after the paired-gap and main charts and their phone twins
     layout = spec["layout"]
     want = means_with_intervals(_store(app_env), Slice(metric="kl"), ("model_type", "band", "task_id")).frame
     want = want.set_index(["task_id", "model_type", "band"])["mean"]
