@@ -167,6 +167,19 @@ for _m in [
                  "label (task B's per-annotator error rate is one minus this on categorical tasks).",
                  "mean_i 1[argmax m_i = y_ai]", "higher is better",
                  "Leonardelli et al. 2025 (LeWiDi 2025 task B error rate)"),
+    GroupMeasure("annotator_prediction_error", "Per-annotator prediction error (task B)", "For a run that "
+                 "predicts each annotator's own label (imported with kind = \"annotator_labels\"): on nominal "
+                 "tasks the share of predicted labels that are not the annotator's (error rate); on ordinal ones "
+                 "the distance between the predicted and the annotator's label over the number of scale points "
+                 "(CSC 6, Paraphrase 11). Averaged over an item's predicted annotators, then over items.",
+                 "mean_i mean_a 1[ŷ_ai ≠ y_ai]; ordinal: mean_i mean_a |pos(ŷ_ai) − pos(y_ai)| / k",
+                 "lower is better", "Leonardelli et al. 2025 (LeWiDi 2025 task B: error rate and normalised "
+                 "absolute distance, as in the official scorer)"),
+    GroupMeasure("annotator_crowd_reference", "Crowd reference (task B)", "The same error for a prediction "
+                 "that ignores who the annotator is: the most common label of the item's other annotators (ties: "
+                 "the first label), or their lower median on ordinal tasks; a run that models individual "
+                 "annotators should beat it.", "ŷ_ai = mode (ordinal: lower median) of the item's labels "
+                 "without a's", "lower is better", "Leonardelli et al. 2025 (LeWiDi 2025 task B)"),
 ]:
     GROUP_MEASURES.register(_m)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 10  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items, annotator_sums, annotator_run_sums
+SCHEMA_VERSION = 11  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items, annotator_sums, annotator_run_sums; 11: annotator_predictions
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -304,9 +304,21 @@ SELECT r.dataset, r.annotator_id, i.run_id, r.task_id, {", ".join(f"r.{s.column}
 FROM _rated r JOIN item_scores i ON i.item_key = r.item_key GROUP BY ALL ORDER BY ALL;
 DROP TABLE _rated;
 """
+# Per-annotator predictions (LeWiDi 2025 task B), scored by precompute/annotator_predictions.py: one
+# row per run x predicted rating, with the annotator's label, the predicted one, the rating's error
+# (0/1, or |distance| / scale points on ordinal tasks) and that of the leave-one-out crowd reference.
+_pred_band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
+ANNOTATOR_PREDICTIONS_DDL = f"""
+CREATE TABLE annotator_predictions (
+    run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, item_key INTEGER NOT NULL,
+    dataset VARCHAR NOT NULL, annotator_id VARCHAR NOT NULL, label VARCHAR NOT NULL, predicted VARCHAR NOT NULL,
+    error DOUBLE NOT NULL, crowd_label VARCHAR, crowd_error DOUBLE,
+    {_pred_band_cols}
+);
+"""
 GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores",
                 "group_score_sums", "group_type_sums", "group_pair_items",
-                "annotator_sums", "annotator_run_sums"]
+                "annotator_sums", "annotator_run_sums", "annotator_predictions"]
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",
           "band_edges", "models", "runs", "model_dist", "generations", "run_index", "item_scores", "score_sums", "unit_aggregates", "item_runs",

@@ -22,6 +22,7 @@ from data_layer import text_search
 from data_layer.bands import entropy_bins
 from data_layer.metrics import compute_item_metrics, model_helper_columns
 from data_layer.schema import (
+    ANNOTATOR_PREDICTIONS_DDL,
     ANNOTATOR_SUMS_TABLES,
     DDL,
     GROUP_DDL,
@@ -33,6 +34,8 @@ from data_layer.schema import (
     SCORE_SUMS_TABLE,
 )
 from data_layer.store_check import write_manifest
+from precompute.annotator_predictions import RAW_DDL as PREDICTED_LABELS_DDL
+from precompute.annotator_predictions import write_annotator_predictions
 from precompute.group_dists import write_group_tables
 from precompute.human import assign_bands, human_frame
 from precompute.noise_floor import noise_floor_frame
@@ -93,6 +96,8 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
     report = BuildReport(notes=list(study.notes))
     con.execute(DDL)
     con.execute(GROUP_DDL)
+    con.execute(ANNOTATOR_PREDICTIONS_DDL)
+    con.execute(PREDICTED_LABELS_DDL)
     dist, probs_by_task = _write_human(con, study, report, show)
     runs = study.runs  # may be a generator: large studies produce one run at a time
     total = len(runs) if hasattr(runs, "__len__") else None
@@ -119,6 +124,9 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
             con.execute(GROUP_SUMS_TABLES)
             con.execute(GROUP_PAIR_ITEMS_TABLE)
             con.execute(ANNOTATOR_SUMS_TABLES)
+    with progress_step("per-annotator predictions scored", show):
+        if n := write_annotator_predictions(con, _insert):
+            report.notes.append(f"per-annotator predictions: {n:,} ratings scored (LeWiDi 2025 task B)")
     _write_build_info(con, study, report)
     return report
 
@@ -253,6 +261,9 @@ def _write_run_rows(con, rd: RunData, probs_by_task) -> dict:
     if dists:  # a run whose every answer failed has no distribution, only counted generations
         _insert(con, "model_dist", pd.concat(dists, ignore_index=True))  # one insert per run and table
         _insert(con, "item_metrics", pd.concat(metrics, ignore_index=True))
+    if rd.annotator_labels is not None and len(rd.annotator_labels):
+        _insert(con, "_predicted_labels", rd.annotator_labels[["task_id", "item_id", "annotator_id", "predicted"]]
+                .assign(run_id=rd.run.run_id))
     if rd.generations is not None and len(rd.generations):
         gen = rd.generations.reindex(columns=GENERATION_COLUMNS).assign(run_id=rd.run.run_id)
         gen["item_id"] = gen["item_id"].astype(str)

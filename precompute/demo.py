@@ -6,7 +6,8 @@ Annotator panels have 3 to 100 members; each item's latent human distribution is
 from an ambiguity level, so items range from unanimous to evenly split.
 
 Three tasks have simulated annotators with simulated demographics in which some groups really
-rate differently (precompute/demo_annotators.py); the binary task keeps label counts only.
+rate differently (precompute/demo_annotators.py); the binary task keeps label counts only. Two runs
+also carry simulated per-annotator predictions (precompute/demo_persona.py).
 
 Models (see `simulate` for what the parameters mean) are all marked simulated. RLVR models
 are given stronger sharpening than their RLHF siblings, which is the pattern Ni et al.
@@ -19,6 +20,7 @@ import pandas as pd
 
 from precompute import demo_texts
 from precompute.demo_annotators import LEANINGS, POOL_SIZE, annotator_pool, assign_ratings
+from precompute.demo_persona import with_persona_predictions
 from precompute.simulate import SimModel, SimRun, simulated_run_data
 from precompute.study import HumanData, Study, TaskSpec, to_json
 
@@ -129,6 +131,6 @@ RUNS = [
 
 def demo_study(seed: int = 0) -> Study:
     human = demo_human(seed)
-    runs = [simulated_run_data(human, sim, seed, CREATED_AT) for sim in RUNS]
+    runs = [with_persona_predictions(simulated_run_data(human, sim, seed, CREATED_AT), human, seed) for sim in RUNS]
     return Study(name="Disagreement Atlas demo (simulated)", human=human, runs=runs, seed=seed,
                  simulated=True, config_text=f"demo seed={seed} items={N_ITEMS} runs={len(RUNS)}")

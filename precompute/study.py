@@ -119,6 +119,8 @@ class RunData:
     dists: pd.DataFrame
     generations: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)  # what the source repaired or left out, counted
+    # per-annotator predictions (task_id, item_id, annotator_id, predicted), for runs that make them
+    annotator_labels: pd.DataFrame | None = None
 
 
 @dataclass

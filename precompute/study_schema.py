@@ -250,16 +250,26 @@ RUN_IMPORT = Section("[[run]] source = \"import\"", "An imported run",
         "`item_id<TAB>{\"label\": p}`.", choices=("csv", "jsonl", "parquet", "lewidi"),
         default_text="from the suffix"),
     Key("kind", "string", "probs: one probability vector per item in the task's label order; samples: "
-        "one row per sampled label; pos_share: the share of the second label of a binary task.",
-        choices=("probs", "samples", "pos_share"), default_text="from the columns"),
-    Key("task", "string", "The task the predictions are for.", default_text="the only task, or task_column"),
+        "one row per sampled label; pos_share: the share of the second label of a binary task; "
+        "annotator_labels: each annotator's own label predicted (LeWiDi 2025 task B), one row per item and "
+        "annotator, or a task B file `item_id<TAB>[one label per annotator of the item, in the dataset's "
+        "order]`.", choices=("probs", "samples", "pos_share", "annotator_labels"),
+        default_text="from the columns; annotator_labels for a file named *_pe.tsv"),
+    Key("task", "string or list of strings", "The task the predictions are for; a list only for a task B file "
+        "whose lines hold one 0/1 list per task (VariErrNLI: the contradiction, entailment and neutral "
+        "tasks, in that order).", default_text="the only task, or task_column"),
     Key("task_column", "string", "Column of task ids.", default="task_id"),
     Key("item_column", "string", "Column of item ids.", default="item_id"),
     Key("probs_column", "string", "kind probs: column of vectors (a list, a JSON list or a label -> "
         "probability object).", default="probs"),
     Key("probs_columns", "list of strings", "kind probs: one column per label, in label order.",
         default_text="columns named after the labels (also p_LABEL, prob_LABEL)"),
-    Key("label_column", "string", "kind samples: column of sampled labels.", default="label"),
+    Key("label_column", "string", "kind samples: column of sampled labels; kind annotator_labels: column of "
+        "predicted labels.", default="label"),
+    Key("annotator_column", "string", "kind annotator_labels: column of annotator ids (as the dataset "
+        "writes them).", default="annotator_id"),
+    Key("item_prefix", "string", "Prepended to every item id of the file, e.g. \"test-\" for a LeWiDi 2025 "
+        "submission (the lewidi2025 adapter keys items \"<split>-<id>\")."),
     Key("pos_column", "string", "kind pos_share: column of the positive share.", default="pos_share"),
     Key("label_map", "table of labels", "Raw label codes of the file -> the task's labels, e.g. "
         "{ n = \"neutral\", e = \"entailment\" } (sampled labels, label -> probability objects and "

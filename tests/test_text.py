@@ -125,6 +125,8 @@ CODE_TEXT = {
     ("views/perspectives.py", "measure_help('annotator_model_agreement')"): "the group measures' registry text (GROUP_MEASURES)",
     ("views/annotator.py", "measure_help('annotator_loo_agreement')"): "the group measures' registry text (GROUP_MEASURES)",
     ("views/annotator.py", "measure_help('annotator_model_agreement')"): "the group measures' registry text (GROUP_MEASURES)",
+    ("views/perspectives.py", "measure_help('annotator_prediction_error')"): "the group measures' registry text (GROUP_MEASURES)",
+    ("views/annotator.py", "measure_help('annotator_prediction_error')"): "the group measures' registry text (GROUP_MEASURES)",
 }
 REGISTRY_ROOTS = {"metric", "scheme"}  # a Metric / BandScheme from the registries
 

@@ -10,6 +10,7 @@ import streamlit as st
 from data_layer.groups import measure_help
 from data_layer.queries import annotator_agreement as q_ann
 from data_layer.queries import annotator_page as q_page
+from data_layer.queries import annotator_predictions as q_pred
 from data_layer.slice import Slice
 from ui.charts import show_table
 from ui.data import q
@@ -83,6 +84,14 @@ with panel("Agreement with each run's majority", help=measure_help("annotator_mo
                f"annotator-{task_id}-{who}-runs")
     st.caption("`model_agreement`: the share of the `n_known` items (of their `n_items`) where the run has a "
                "most likely label that is theirs.")
+
+with panel("Runs that predict this annotator's own label (task B)", help=measure_help("annotator_prediction_error")):
+    predicted = need(q(q_pred.one_annotator, own, task_id, who))
+    show_table(predicted[["run_id", "display_name", "model_type", "error", "crowd_error", "n_items"]],
+               f"annotator-{task_id}-{who}-task-b")
+    st.caption("`error`: how far the run's predictions of this annotator's labels are from theirs, over "
+               "`n_items` of their items; `crowd_error`: the same for the other annotators' most common label "
+               "(ordinal tasks: their median).")
 
 with panel("Their items"):
     items = need(q(q_page.annotator_items, sl, task_id, who))

@@ -9,6 +9,7 @@ import streamlit as st
 from data_layer.groups import GROUP_ATTRIBUTES, MIN_GROUP_ANNOTATORS, measure_help
 from data_layer.metrics import METRICS
 from data_layer.queries import annotator_agreement as q_ann
+from data_layer.queries import annotator_predictions as q_pred
 from data_layer.queries import group_pairs, group_views, items, perspectives
 from data_layer.queries.paired import KINDS
 from data_layer.slice import Slice
@@ -174,7 +175,36 @@ with panel("Annotators each run matches best and worst", help=measure_help("anno
                 st.page_link("views/annotator.py", label=plain(f"Open annotator {r.annotator_id}"),
                              icon=":material/person:", query_params={
                                  **sl.to_params(), "task": str(r.task_id), "annotator": str(r.annotator_id)})
-    st.caption("Per-annotator labels predicted by a run (LeWiDi 2025 task B) are not imported yet; agreement "
-               "here is with each run's most likely label.")
+    st.caption("Agreement here is with each run's most likely label, the same for every annotator of an item; "
+               "runs that predict each annotator's own label are scored below.")
+
+with panel("Runs that predict each annotator (LeWiDi 2025 task B)", help=measure_help("annotator_prediction_error")):
+    scores = need(q(q_pred.perspectivist_scores, sl))
+    st.markdown(plain(q_pred.scores_sentence(scores)))
+    show_table(scores, "task-b-scores")
+    st.caption(plain(f"score: {measure_help('annotator_prediction_error')} crowd: "
+                     f"{measure_help('annotator_crowd_reference')}"))
+    st.caption("`difference` = score − crowd on the same ratings, with its 95% bootstrap interval over items; "
+               "`beats_crowd` when that interval is below 0.")
+    predicting = list(dict.fromkeys(scores["run_id"]))
+    b_url = page_param("brun")
+    if st.session_state.get("p_brun") not in predicting:
+        st.session_state["p_brun"] = b_url if b_url in predicting else predicting[0]
+    brun = st.selectbox("Run that predicts annotators", predicting, key="p_brun")
+    set_page_param("brun", None if brun == predicting[0] else brun)
+    best, worst = q_pred.best_and_worst(need(q(q_pred.annotators_predicted, sl, brun)))
+    cols = st.columns(2)
+    for col, title, frame in ((cols[0], "Best predicted", best), (cols[1], "Worst predicted", worst)):
+        with col:
+            st.markdown(f"**{plain(title)}**")
+            if not len(frame):
+                st.caption(plain(f"No annotator has {q_pred.MIN_ITEMS} or more predicted items in this slice."))
+                continue
+            show_table(frame[["annotator_id", "dataset", "task_id", "error", "crowd_error", "n_items"]],
+                       f"task-b-{title}-{brun}")
+            for r in frame.itertuples():
+                st.page_link("views/annotator.py", label=plain(f"Open annotator {r.annotator_id}"),
+                             icon=":material/person:", query_params={
+                                 **sl.to_params(), "task": str(r.task_id), "annotator": str(r.annotator_id)})
 
 share_link()

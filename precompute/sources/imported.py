@@ -12,8 +12,10 @@ Every key is declared in `precompute.study_schema.RUN_IMPORT` (docs/study-file.m
 Kinds: `probs` = one probability vector per item in the task's label order (a list, a JSON list
 string, a label -> probability object, or one column per label: `probs_columns`, or columns named
 after the labels, found on their own); `samples` = one row per sampled label; `pos_share` = the share
-of the positive (second) label of a binary task. LeWiDi soft-label submissions: tab-separated lines
-`item_id <TAB> [p1, p2, ...]` or `item_id <TAB> {"label": p, ...}`.
+of the positive (second) label of a binary task; `annotator_labels` = each annotator's own label
+predicted (sources/annotator_labels.py). LeWiDi soft-label submissions: tab-separated lines
+`item_id <TAB> [p1, p2, ...]` or `item_id <TAB> {"label": p, ...}`; task B ones (`*_pe.tsv`):
+`item_id <TAB> [label of each annotator]`.
 
 Strict by default: unknown items, unknown labels, wrong vector lengths, negative values or sums off 1
 by more than 0.001 raise a StudyError naming the file, row and field; nothing is written. Forgiving on
@@ -33,6 +35,7 @@ from data_layer.registry import suggestion
 from precompute.config import run_source
 from precompute.formats.common import resolve_path
 from precompute.runs_check import SUM_TOLERANCE
+from precompute.sources.annotator_labels import dists_from_labels, predicted_labels
 from precompute.study import HumanData, ModelSpec, RunData, RunSpec, StudyError, TaskSpec
 from precompute.study_schema import RUN_IMPORT, with_defaults
 
@@ -51,8 +54,13 @@ def imported(section: dict, base: Path, human: list[HumanData], seed: int) -> li
     if fmt not in FORMATS:
         raise StudyError(f"import [[run]] {s['name']!r}, key 'format': cannot tell the format of {path.name}; "
                          f"set format to one of {', '.join(FORMATS)}")
-    text_columns = [s["item_column"], s["task_column"], s.get("model_column"), s["label_column"]]
+    text_columns = [s["item_column"], s["task_column"], s.get("model_column"), s["label_column"],
+                    s["annotator_column"]]
     frame = read_predictions(path, fmt, [c for c in text_columns if c])
+    if s.get("item_prefix"):  # e.g. "test-": LeWiDi 2025 items are "<split>-<id>" here, "<id>" in a submission
+        item_col = "item_id" if fmt == "lewidi" else s["item_column"]
+        if item_col in frame.columns:
+            frame[item_col] = s["item_prefix"] + frame[item_col].astype(str).str.strip()
     tasks = {h.task.task_id: h for h in human}
     frame = _with_task(frame, s, tasks, path)
     min_ann = int(s.get("_study", {}).get("min_annotators", 2))
@@ -90,6 +98,11 @@ def _with_task(frame: pd.DataFrame, s: dict, tasks: dict, path: Path) -> pd.Data
     if task_col in frame.columns:
         return frame
     task = s.get("task") or (next(iter(tasks)) if len(tasks) == 1 else None)
+    if isinstance(task, list):  # one task per inner list of a task B file (checked there)
+        if (s.get("kind") or _kind_from_name(path)) != "annotator_labels":
+            raise StudyError(f"import [[run]] {s['name']!r}, key 'task': a list of tasks is only for per-annotator "
+                             "predictions whose lines hold one list per task (VariErrNLI); name one task here")
+        return frame.assign(**{task_col: task[0] if task else None})
     if task not in tasks:
         raise StudyError(f"{path}: name the task with `task = ...` in import [[run]] {s['name']!r} "
                          f"(known: {sorted(tasks)}), or give a {task_col!r} column")
@@ -125,7 +138,13 @@ def _run(s: dict, frame: pd.DataFrame, tasks: dict, path: Path, fmt: str, min_an
         if task_id in tasks:
             _check_label_map(s, tasks[task_id].task)
     kind = s.get("kind") or _infer_kind(frame, s, tasks, path)
-    dists, notes = _to_dists(frame, kind, s, tasks, path, min_ann)
+    labels = None
+    if kind == "annotator_labels":
+        kept = {t: _kept_items(h, min_ann)[1] for t, h in tasks.items()}
+        labels, notes = predicted_labels(frame, s, tasks, path, fmt, kept, _norm, lambda raw: _mapped(raw, s))
+        dists = dists_from_labels(labels, tasks)
+    else:
+        dists, notes = _to_dists(frame, kind, s, tasks, path, min_ann)
     model = ModelSpec(model_id=str(s["model_id"]), display_name=str(s.get("display_name", s["model_id"])),
                       training=str(s["training"]), family=str(s.get("family", "")),
                       base_model=str(s.get("base_model", "")), pair_id=s.get("pair_id"),
@@ -138,7 +157,7 @@ def _run(s: dict, frame: pd.DataFrame, tasks: dict, path: Path, fmt: str, min_an
                   steering=s["steering"], source="imported", temperature=s.get("temperature"),
                   n_samples=int(dists["n_valid"].max()) if kind == "samples" and len(dists) else None,
                   prompt_id=s.get("prompt_id"), created_at=s.get("created_at"), settings=settings)
-    return RunData(model, run, dists, notes=notes)
+    return RunData(model, run, dists, notes=notes, annotator_labels=labels)
 
 
 def _check_label_map(s: dict, task: TaskSpec) -> None:
@@ -182,7 +201,16 @@ def _probs_columns(frame: pd.DataFrame, s: dict, task: TaskSpec) -> list[str] | 
     return label_columns(frame.columns, task.labels, s.get("label_map"))
 
 
+def _kind_from_name(path: Path) -> str | None:
+    """A LeWiDi 2025 task B submission is named `<Dataset>_test_pe.tsv` (pe: perspectivist)."""
+    return "annotator_labels" if path.name.lower().endswith("_pe.tsv") else None
+
+
 def _infer_kind(frame: pd.DataFrame, s: dict, tasks: dict, path: Path) -> str:
+    if _kind_from_name(path):
+        return "annotator_labels"
+    if s["annotator_column"] in frame.columns and s["label_column"] in frame.columns:
+        return "annotator_labels"
     task_ids = frame[s["task_column"]].astype(str).unique()
     per_label = [t in tasks and _probs_columns(frame, s, tasks[t].task) for t in task_ids]
     if s["probs_column"] in frame.columns or s.get("probs_columns") or (per_label and all(per_label)):
