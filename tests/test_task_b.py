@@ -170,6 +170,8 @@ def test_one_list_per_task_for_a_multi_label_file_and_an_item_prefix(tmp_path):
      "n_pe.tsv, row 1, field labels: expected 4 labels (one per annotator of item 'i1', in this order: a1, a2, a3, a4), got 3"),
     ("n_pe.tsv", "i1\t0.5\n", 'task = "nom"', "row 1, field labels: expected a list of per-annotator labels"),
     ("m.tsv", "i1\t[0, 1, 1, 1]\n", 'task = ["nom", "ord"]', "a list of tasks is only for per-annotator predictions"),
+    ("p.csv", "item_id,annotator_id,label\ni1,a1,1\n", 'kind = "annotator_labels"\ntask = ["nom", "ord"]',
+     "p.csv: a list of tasks (key 'task') is only for a task B file"),
     ("m.tsv", "i1\t[[0, 1, 1, 1]]\n", 'kind = "annotator_labels"\ntask = ["nom", "ord"]',
      "expected 2 lists, one per task of `task` (nom, ord)"),
 ])

@@ -53,6 +53,9 @@ def predicted_labels(frame: pd.DataFrame, s: dict, tasks: dict[str, HumanData], 
                      kept: dict[str, dict[str, bool]], norm, mapped) -> tuple[pd.DataFrame, list[str]]:
     """The file's predictions as rows (task_id, item_id, annotator_id, predicted label of the task) for
     the items the build keeps, and the notes of what was counted and left out."""
+    if isinstance(s.get("task"), list) and fmt != "lewidi":
+        raise StudyError(f"{path}: a list of tasks (key 'task') is only for a task B file with one list per task; "
+                         f"give a {s['task_column']!r} column (task_column) instead")
     raters = {t: raters_in_order(h) for t, h in tasks.items()}
     rows = (_from_lists if fmt == "lewidi" else _from_long)(frame, s, tasks, raters, path, norm, mapped)
     out = pd.DataFrame(rows, columns=[*COLUMNS, "row"])
