@@ -93,7 +93,9 @@ def _cluster_sums(con) -> None:
 
 
 def _pair_diffs(con) -> None:
-    runs = con.execute(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums").df()
+    # ordered: pair_key is the pair's place in this list, and DISTINCT alone returns rows in whatever
+    # order DuckDB's threads finish (two builds of the same study once numbered their pairs differently)
+    runs = con.execute(f"SELECT DISTINCT run_id, {', '.join(RUN_COLS)} FROM score_sums ORDER BY run_id").df()
     pairs = pd.concat([pairs_from_runs(runs, k).assign(kind=name) for name, k in KINDS.items()], ignore_index=True)
     pairs = pairs.assign(pair_key=range(len(pairs)))
     con.register("_pairs", pairs[["kind", "left_run", "right_run", "pair_key"]])
