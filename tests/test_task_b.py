@@ -201,7 +201,7 @@ def test_the_perspectives_page_scores_the_runs_that_predict_annotators():
     assert re.search(r"On demo-sarcasm, Sim-Chat-8B \(simulated\) .* predicts annotators best: absolute distance", text)
     boxes = [s for s in at.selectbox if s.label == "Run that predicts annotators"]
     assert len(boxes) == 1 and len(boxes[0].options) == 2
-    boxes[0].select(boxes[0].options[1]).run()
+    boxes[0].select_index(1).run()
     assert not at.exception and at.query_params["brun"] == "sim-r1-distill-8b|verbalized|native|zero"
 
 

@@ -144,6 +144,21 @@ with panel("Does reasoning move a model toward or away from a group?", help=meas
     st.markdown(plain(diffs.attrs.get("sentence", "")))
     show_table(diffs, f"group-paired-{kind}-{attribute}-{sl.metric}")
 
+def _best_and_worst(frames, titles, columns: list[str], run: str) -> None:
+    """Two columns of annotators (best, worst), each with a link to the annotator's own page."""
+    for col, title, frame in zip(st.columns(2), titles, frames, strict=True):
+        with col:
+            st.markdown(f"**{plain(title)}**")
+            if not len(frame):
+                st.caption(plain(f"No annotator has {q_ann.MIN_ITEMS} or more items for this run in this slice."))
+                continue
+            show_table(frame[["annotator_id", "dataset", "task_id", *columns]], f"{title}-{run}")
+            for r in frame.itertuples():
+                st.page_link("views/annotator.py", label=plain(f"Open annotator {r.annotator_id}"),
+                             icon=":material/person:", query_params={
+                                 **sl.to_params(), "task": str(r.task_id), "annotator": str(r.annotator_id)})
+
+
 st.header("Individual annotators")
 st.caption("Each annotator's own page (their items, labels and agreement) opens from the lists of the "
            "annotators each run matches best and worst below, or from the Annotator page's chooser.")
@@ -165,16 +180,8 @@ with panel("Annotators each run matches best and worst", help=measure_help("anno
         st.session_state["p_run"] = run_url if run_url in run_names else next(iter(run_names))
     run = st.selectbox("Run", list(run_names), key="p_run", format_func=run_names.get)
     set_page_param("arun", run)
-    best, worst = q_ann.matched_annotators(agree, run)
-    cols = st.columns(2)
-    for col, title, frame in ((cols[0], "Best matched", best), (cols[1], "Worst matched", worst)):
-        with col:
-            st.markdown(f"**{plain(title)}**")
-            show_table(frame[["annotator_id", "dataset", "task_id", "model_agreement", "n_known", "n_items"]], f"{title}-{run}")
-            for r in frame.itertuples():
-                st.page_link("views/annotator.py", label=plain(f"Open annotator {r.annotator_id}"),
-                             icon=":material/person:", query_params={
-                                 **sl.to_params(), "task": str(r.task_id), "annotator": str(r.annotator_id)})
+    _best_and_worst(q_ann.matched_annotators(agree, run), ("Best matched", "Worst matched"),
+                    ["model_agreement", "n_known", "n_items"], run)
     st.caption("Agreement here is with each run's most likely label, the same for every annotator of an item; "
                "runs that predict each annotator's own label are scored below.")
 
@@ -190,21 +197,11 @@ with panel("Runs that predict each annotator (LeWiDi 2025 task B)", help=measure
     b_url = page_param("brun")
     if st.session_state.get("p_brun") not in predicting:
         st.session_state["p_brun"] = b_url if b_url in predicting else predicting[0]
-    brun = st.selectbox("Run that predicts annotators", predicting, key="p_brun")
+    names = dict(zip(scores["run_id"], scores["display_name"], strict=False))
+    brun = st.selectbox("Run that predicts annotators", predicting, key="p_brun",
+                        format_func=lambda r: f"{names[r]} · {r}")
     set_page_param("brun", None if brun == predicting[0] else brun)
-    best, worst = q_pred.best_and_worst(need(q(q_pred.annotators_predicted, sl, brun)))
-    cols = st.columns(2)
-    for col, title, frame in ((cols[0], "Best predicted", best), (cols[1], "Worst predicted", worst)):
-        with col:
-            st.markdown(f"**{plain(title)}**")
-            if not len(frame):
-                st.caption(plain(f"No annotator has {q_pred.MIN_ITEMS} or more predicted items in this slice."))
-                continue
-            show_table(frame[["annotator_id", "dataset", "task_id", "error", "crowd_error", "n_items"]],
-                       f"task-b-{title}-{brun}")
-            for r in frame.itertuples():
-                st.page_link("views/annotator.py", label=plain(f"Open annotator {r.annotator_id}"),
-                             icon=":material/person:", query_params={
-                                 **sl.to_params(), "task": str(r.task_id), "annotator": str(r.annotator_id)})
+    _best_and_worst(q_pred.best_and_worst_predicted(need(q(q_pred.annotators_predicted, sl, brun))),
+                    ("Best predicted", "Worst predicted"), ["error", "crowd_error", "n_items"], brun)
 
 share_link()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_layer.queries.common import add_model_type
+from data_layer.queries.common import add_model_type, best_and_worst
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
 
@@ -67,7 +67,4 @@ def annotator_model_agreement(store: Store, sl: Slice, annotator_id: str | None 
 def matched_annotators(agreement: pd.DataFrame, run_id: str, k: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(best, worst): the k annotators with at least MIN_ITEMS items whose labels the run's majority
     matches most and least often (ties by more items)."""
-    part = agreement[(agreement["run_id"] == run_id) & ~agreement["few_items"]]
-    best = part.sort_values(["model_agreement", "n_items"], ascending=[False, False]).head(k)
-    worst = part.sort_values(["model_agreement", "n_items"], ascending=[True, False]).head(k)
-    return best.reset_index(drop=True), worst.reset_index(drop=True)
+    return best_and_worst(agreement[agreement["run_id"] == run_id], "model_agreement", False, k)

@@ -11,12 +11,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from data_layer.queries.common import add_model_type
+from data_layer.queries.annotator_agreement import MIN_ITEMS  # one threshold for "few items" per annotator
+from data_layer.queries.common import add_model_type, best_and_worst
 from data_layer.slice import Slice
 from data_layer.stats import interval_of_mean
 from data_layer.store import Result, Store
 
-MIN_ITEMS = 10  # annotators with fewer predicted items in the slice are marked: their scores are noisy
 MEASURE = {"nominal": "error rate", "ordinal": "absolute distance / scale points"}
 NONE_MESSAGE = ("No run of this slice predicts individual annotators' labels. Import one with "
                 "kind = \"annotator_labels\" (a LeWiDi 2025 task B file `*_pe.tsv`, or one row per item and "
@@ -79,13 +79,10 @@ def annotators_predicted(store: Store, sl: Slice, run_id: str) -> Result:
     return Result.of(df, f"Run {run_id!r} predicts no annotator's label on this slice.")
 
 
-def best_and_worst(annotators: pd.DataFrame, k: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+def best_and_worst_predicted(annotators: pd.DataFrame, k: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(best, worst): the k annotators with at least MIN_ITEMS predicted items with the lowest and the
     highest error (ties by more items)."""
-    part = annotators[~annotators["few_items"]]
-    best = part.sort_values(["error", "n_items"], ascending=[True, False]).head(k)
-    worst = part.sort_values(["error", "n_items"], ascending=[False, False]).head(k)
-    return best.reset_index(drop=True), worst.reset_index(drop=True)
+    return best_and_worst(annotators, "error", True, k)
 
 
 def one_annotator(store: Store, sl: Slice, task_id: str, annotator_id: str) -> Result:

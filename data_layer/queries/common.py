@@ -35,6 +35,16 @@ def add_model_type(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def best_and_worst(frame: pd.DataFrame, column: str, lower_is_better: bool, k: int = 5,
+                   n_column: str = "n_items") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(best, worst): the k rows not marked `few_items` with the best and the worst `column` (ties: larger
+    `n_column` first)."""
+    part = frame[~frame["few_items"]]
+    best = part.sort_values([column, n_column], ascending=[lower_is_better, False]).head(k)
+    worst = part.sort_values([column, n_column], ascending=[not lower_is_better, False]).head(k)
+    return best.reset_index(drop=True), worst.reset_index(drop=True)
+
+
 def sort_bands(df: pd.DataFrame, scheme: str, first: tuple[str, ...] = (), then: tuple[str, ...] = ()
                ) -> pd.DataFrame:
     """Sort by `first` columns, then band in scheme order (least to most disagreement), then `then`."""

@@ -70,7 +70,7 @@ def predicted_labels(frame: pd.DataFrame, s: dict, tasks: dict[str, HumanData], 
         notes.append(f"{int((~keep).sum())} per-annotator prediction(s) for items dropped for too few ratings "
                      "not used")
     out = out.loc[keep, COLUMNS].reset_index(drop=True)
-    missing = sum(len(set(raters[t].get(i, ()))) for (t, i) in set(zip(out["task_id"], out["item_id"], strict=True)))
+    missing = sum(len(raters[t][i]) for (t, i) in set(zip(out["task_id"], out["item_id"], strict=True)))
     if missing > len(out):
         notes.append(f"{missing - len(out)} rating(s) of predicted items have no predicted label; the items are "
                      "scored on their predicted annotators")
