@@ -66,6 +66,11 @@ def test_demo_items_match_the_annotations_and_the_agreement_sums(demo_store):
         assert r["n_known"] == known.sum()
         assert r["model_agreement"] == pytest.approx((items[run_id] == items["label"])[known].mean())
     assert np.allclose([sum(p) for p in items["others"]], 1.0)
+    # each run's distribution column is the stored model_dist row of that run and item
+    run_id, row = items.attrs["runs"][-1], items.iloc[len(items) // 2]
+    stored = demo_store.scalar("SELECT probs FROM model_dist WHERE run_id = ? AND task_id = ? AND item_id = ?",
+                               [run_id, TASK, row["item_id"]])
+    assert np.allclose(row[f"{run_id} dist"], stored)
 
 
 def _metric(at, label):

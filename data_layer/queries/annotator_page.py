@@ -81,15 +81,18 @@ def _their_ratings(store: Store, sl: Slice, task_id: str, annotator_id: str) -> 
 
 
 def _run_predictions(store: Store, sl: Slice, task_id: str, item_keys: list[int]) -> pd.DataFrame:
-    """The slice's runs on these items: item_key, run_id, model_argmax (0-based, None when the run
-    has no most likely label), probs."""
-    where, params = sl.with_(tasks=(task_id,)).where(alias="i")
-    # the key range lets zone maps skip row groups (item_scores is sorted by run, then item), which
-    # list_contains alone does not
-    return store.df(f"""SELECT i.item_key, i.run_id, i.model_argmax, d.probs
-                        FROM item_scores i JOIN model_dist d USING (run_id, task_id, item_id)
-                        WHERE i.item_key BETWEEN ? AND ? AND list_contains(?::INTEGER[], i.item_key) AND {where}
-                        ORDER BY i.run_id, i.item_key""", [min(item_keys), max(item_keys), item_keys, *params])
+    """The slice's runs on these items: item_key, run_id, model_argmax, probs, from item_runs (sorted by item,
+    then run: an annotator's items sit in the task's few row groups, where item_scores joined with
+    model_dist on string keys read every run's rows). The runs are the slice's runs with rows in
+    the task (score_sums carries every facet); the items were filtered by _their_ratings."""
+    runs, params = sl.with_(tasks=(task_id,)).where()
+    # the key range lets zone maps skip row groups, which list_contains alone does not
+    # list_position of the maximum: its first occurrence, as item_metrics' model_argmax (numpy's argmax)
+    return store.df(f"""SELECT item_key, run_id, list_position(probs, list_max(probs)) - 1 AS model_argmax, probs
+                        FROM item_runs
+                        WHERE item_key BETWEEN ? AND ? AND list_contains(?::INTEGER[], item_key)
+                          AND run_id IN (SELECT DISTINCT run_id FROM score_sums WHERE {runs})
+                        ORDER BY run_id, item_key""", [min(item_keys), max(item_keys), item_keys, *params])
 
 
 def annotator_items(store: Store, sl: Slice, task_id: str, annotator_id: str) -> Result:
@@ -109,16 +112,37 @@ def annotator_items(store: Store, sl: Slice, task_id: str, annotator_id: str) ->
                         "n_others": n_others,
                         "others_agreeing": np.where(n_others > 0, shares[np.arange(len(df)), mine], np.nan)})
     runs = _run_predictions(store, sl, task_id, df["item_key"].tolist())
+    run_ids, argmax, dists = _per_run(runs, df["item_key"].to_numpy())
     # per rating x run (an annotator who rated an item twice has two rows, each with its label)
-    per = df[["item_key", "label_index"]].reset_index(names="row").merge(runs, on="item_key")
-    per["agrees"] = (per["model_argmax"] == per["label_index"]).astype(float).where(per["model_argmax"].notna())
-    by_row = per.groupby("row")["agrees"]
-    out["runs_agreeing"] = by_row.mean().reindex(out.index)  # over the runs with a most likely label
-    out["n_runs"] = by_row.count().reindex(out.index, fill_value=0).astype(int)
-    for run_id, part in per.groupby("run_id", sort=True):
-        part = part.set_index("row")
-        out[run_id] = [names[int(a)] if pd.notna(a) else None for a in part["model_argmax"].reindex(out.index)]
-        out[f"{run_id} dist"] = [list(p) if isinstance(p, (list, np.ndarray)) else None
-                                 for p in part["probs"].reindex(out.index)]
-    out.attrs["runs"] = sorted(set(runs["run_id"]))
+    known = argmax >= 0
+    n_runs, agree = known.sum(axis=0), ((argmax == mine[None, :]) & known).sum(axis=0)
+    out["runs_agreeing"] = np.where(n_runs > 0, agree / np.maximum(n_runs, 1), np.nan)  # over runs with a label
+    out["n_runs"] = n_runs
+    label_of = np.array([*names, None], dtype=object)  # index -1 (no row for the item): None
+    columns = {}
+    for r, run_id in enumerate(run_ids):
+        columns[run_id], columns[f"{run_id} dist"] = label_of[argmax[r]], dists[r]
+    out = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
+    out.attrs["runs"] = run_ids
     return Result(out)
+
+
+def _per_run(runs: pd.DataFrame, item_keys: np.ndarray) -> tuple[list[str], np.ndarray, list[list]]:
+    """(run ids in order; run x rating most likely label index, -1 where the run has no row for the
+    item; per run, each rating's distribution (an array) or None), in numpy: a pandas merge and a
+    reindex per run cost more than the query at 10M rows."""
+    codes, run_ids = pd.factorize(runs["run_id"].to_numpy(dtype=object), sort=True)
+    run_ids = [str(r) for r in run_ids]
+    if not len(runs):
+        return run_ids, np.full((0, len(item_keys)), -1), []
+    keys = np.unique(item_keys)
+    at = np.full((len(run_ids), len(keys)), -1)
+    at[codes, np.searchsorted(keys, runs["item_key"].to_numpy())] = np.arange(len(runs))
+    where = at[:, np.searchsorted(keys, item_keys)]  # run x rating -> row of runs, or -1
+    best = runs["model_argmax"].to_numpy(dtype=float, na_value=np.nan)
+    argmax = np.where(where >= 0, np.nan_to_num(best, nan=-1).astype(int)[where], -1)
+    # one task: every row has its label count. Rows of the stacked array, not Python lists (making
+    # 50k lists of floats was a third of the query at 10M); tables and the CSV take either
+    probs = list(np.stack(runs["probs"].to_numpy()))
+    dists = [[probs[j] if j >= 0 else None for j in row] for row in where.tolist()]
+    return run_ids, argmax, dists
