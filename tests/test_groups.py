@@ -197,6 +197,30 @@ def test_stored_group_sums_equal_the_per_item_rows(which, request):
             assert np.allclose(stored[col], clustered[col], atol=1e-9, equal_nan=True), (sl, col)
 
 
+@pytest.mark.parametrize("which", ["tiny", "demo_store"])
+def test_run_filtered_type_sums_equal_the_rows(which, request):
+    """Under a run filter the per-type means, counts and runs come from the rows (and the runs per
+    group from group_score_sums): they must equal a pandas aggregate of group_rows."""
+    store = request.getfixturevalue(which)
+    checked = 0
+    for sl in (Slice(methods=("verbalized",)), Slice(training=("rlvr",), metric="jsd"),
+               Slice(methods=("sampling",)), Slice(training=("baseline",))):
+        rows = perspectives.add_model_type(perspectives.group_rows(store, sl, "gender"))
+        if not len(rows):
+            continue
+        checked += 1
+        ref = rows.groupby(["model_type", "group_name"]).agg(
+            n=("value", "count"), mean=("value", "mean"), n_items=("item_key", "nunique"),
+            n_runs=("run_id", "nunique")).reset_index()
+        got = perspectives._types_clustered(store, sl, "gender").merge(ref, on=["model_type", "group_name"],
+                                                                     suffixes=("", "_ref"))
+        assert len(got) == len(ref) > 0
+        for col in ("n", "n_items", "n_runs"):
+            assert (got[col] == got[f"{col}_ref"]).all(), (sl, col)
+        assert np.allclose(got["mean"], got["mean_ref"], atol=1e-12)
+    assert checked
+
+
 def test_run_filters_keep_the_per_item_path(demo_store):
     sl = Slice(tasks=("demo-offensiveness-scale",), training=("rlvr",))
     assert perspectives.run_filtered(sl) and not perspectives.run_filtered(Slice(tasks=sl.tasks))

@@ -14,7 +14,13 @@ from data_layer.groups import GROUP_ATTRIBUTES
 from data_layer.metrics import METRICS
 from data_layer.queries import large_n
 from data_layer.queries.paired import KINDS, run_pairs, side_verdict
-from data_layer.queries.perspectives import item_metric_or_message, rows_sql, run_filtered, with_group_flags
+from data_layer.queries.perspectives import (
+    item_metric_or_message,
+    rows_sql,
+    run_filtered,
+    runs_present_sql,
+    with_group_flags,
+)
 from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, Interval, Mean, bootstrap
 from data_layer.store import Result, Store
@@ -42,7 +48,7 @@ def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tupl
     pairs = run_pairs(store, relaxed, kind)
     if not len(pairs):
         return pd.DataFrame(columns=["group_name", "item_key", "diff", "n_diffs"]), {}
-    sql, params = rows_sql(relaxed, attribute, with_floor=False)
+    sql, params = rows_sql(store, relaxed, attribute, with_floor=False)
     # One aggregate over the pairs' rows, each row tagged with its side of each pair it belongs to:
     # a self-join of the rows on (item, group) held both sides in memory (5.5 s, 3.6 GB at 10M rows).
     values = ", ".join("(?, ?, ?)" for _ in range(len(pairs)))
@@ -61,7 +67,7 @@ def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tupl
                                    AND count(*) FILTER (WHERE NOT s.is_left) > 0)
                      SELECT group_name, item_key, avg(diff) AS diff, count(diff) AS n_diffs
                      FROM d GROUP BY ALL ORDER BY group_name, item_key""", [*params, *used, *pair_params])
-    present = set(store.rows(f"SELECT DISTINCT run_id, group_name FROM ({sql})", params))
+    present = set(store.rows(*runs_present_sql(relaxed, attribute)))
     groups = {g for _, g in present}
     n_pairs = {g: sum((lr, g) in present and (rr, g) in present
                       for lr, rr in zip(pairs["left_run"], pairs["right_run"], strict=True)) for g in groups}

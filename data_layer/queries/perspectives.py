@@ -31,24 +31,38 @@ def item_metric_or_message(sl: Slice) -> str:
             "per-item distributions. Pick a per-item metric (e.g. total variation distance) in the sidebar.")
 
 
-def rows_sql(sl: Slice, attribute: str, with_floor: bool = True) -> tuple[str, list]:
+def rows_sql(store: Store, sl: Slice, attribute: str, with_floor: bool = True) -> tuple[str, list]:
     """SQL of the rows of `group_rows` without run facets: run_id, task_id, item_key, group_name,
-    value, floor. Runs are filtered through score_sums (a few thousand rows carrying every facet),
-    items through human_dist only when the slice has item filters: no join with item_scores per row
-    (at 1M rows that join took 20 s under load against 0.4 s for the aggregate without it)."""
+    value, floor. Runs are filtered by their ids, read first from score_sums (a few thousand rows
+    carrying every facet), items through human_dist only when the slice has item filters: no join
+    with item_scores per row (at 1M rows that join took 20 s under load against 0.4 s for the
+    aggregate without it). The few-annotator groups, whose thin items count, are named in the SQL
+    too: a join of every row with group_summary was half the read at 10M rows."""
     GROUP_ATTRIBUTES.get(attribute)
     m = METRICS.get(sl.metric).name  # allow-listed column names only
     runs, params = sl.where()
+    run_ids = [r for (r,) in store.rows(f"SELECT DISTINCT run_id FROM score_sums WHERE {runs} ORDER BY 1", params)]
     items, item_params = sl.where(scope="item")
     item_filter = "TRUE" if items == "TRUE" else f"s.item_key IN (SELECT item_key FROM human_dist WHERE {items})"
+    few = store.rows("SELECT task_id, group_name FROM group_summary WHERE attribute = ? AND few_annotators "
+                     "ORDER BY ALL", [attribute])
+    few_sql = " OR ".join("(s.task_id = ? AND s.group_name = ?)" for _ in few) or "FALSE"
     floor, join = (f", g.floor_{m} AS floor", "JOIN group_dist g ON g.item_key = s.item_key AND "
                    "g.attribute = s.attribute AND g.group_name = s.group_name") if with_floor else ("", "")
+    in_runs = ", ".join("?" * len(run_ids)) or "NULL"
     return (f"""SELECT s.run_id, s.task_id, s.item_key, s.group_name, s.{m} AS value{floor}
         FROM group_scores s {join}
-        JOIN group_summary gs ON gs.task_id = s.task_id AND gs.attribute = s.attribute AND gs.group_name = s.group_name
-        WHERE s.attribute = ? AND (NOT s.thin OR gs.few_annotators) AND {item_filter}
-          AND s.run_id IN (SELECT DISTINCT run_id FROM score_sums WHERE {runs})""",
-            [attribute, *item_params, *params])
+        WHERE s.attribute = ? AND (NOT s.thin OR {few_sql}) AND {item_filter} AND s.run_id IN ({in_runs})""",
+            [attribute, *(v for pair in few for v in pair), *item_params, *run_ids])
+
+
+def runs_present_sql(sl: Slice, attribute: str) -> tuple[str, list]:
+    """SQL of the distinct (run_id, group_name) with rows in `rows_sql`, from the build's
+    group_score_sums (the same kept rows, keyed by every item filter) instead of the rows."""
+    runs, params = sl.where()
+    items, item_params = sl.where(scope="item")
+    return (f"SELECT DISTINCT run_id, group_name FROM group_score_sums WHERE attribute = ? AND {items} "
+            f"AND run_id IN (SELECT run_id FROM score_sums WHERE {runs})", [attribute, *item_params, *params])
 
 
 def run_facets(store: Store) -> pd.DataFrame:
@@ -63,7 +77,7 @@ def group_rows(store: Store, sl: Slice, attribute: str) -> pd.DataFrame:
     MIN_GROUP_ANNOTATORS annotators in the task (then every item is thin: a one-person group such as
     ArMIS's is that person's labels, and is marked few_annotators wherever it is shown):
     RUN_COLS, task_id, item_key, group_name, value (metric(group, run)) and floor (metric(group, rest))."""
-    sql, params = rows_sql(sl, attribute)
+    sql, params = rows_sql(store, sl, attribute)
     return store.df(sql, params).merge(run_facets(store), on="run_id")
 
 
@@ -242,21 +256,23 @@ def _with_clustered_interval(store: Store, sl: Slice, attribute: str, df: pd.Dat
 def _types_clustered(store: Store, sl: Slice, attribute: str) -> pd.DataFrame | None:
     """Per model type x group in DuckDB: mean = ΣS/ΣC over the type's items (S_i, C_i: the sum and
     count of item i's rows over the type's runs) with the item-clustered standard error
-    se² = k/(k-1) Σ_i (S_i - mean C_i)² / (ΣC)² over its k items (as large_n); the floor per group."""
-    sql, params = rows_sql(sl, attribute, with_floor=False)
+    se² = k/(k-1) Σ_i (S_i - mean C_i)² / (ΣC)² over its k items (as large_n); the floor per group.
+    The runs per type and group from group_score_sums (the same kept rows, summed by the build),
+    not a count of distinct runs over every row."""
+    sql, params = rows_sql(store, sl, attribute, with_floor=False)
+    present, present_params = runs_present_sql(sl, attribute)
     df = store.df(f"""
-        WITH x AS (SELECT x.*, m.training, r.reasoning FROM ({sql}) x JOIN runs r USING (run_id)
-                   JOIN models m USING (model_id)),
-        per AS (SELECT training, reasoning, group_name, item_key, sum(value) AS S, count(value) AS C
-                FROM x GROUP BY ALL),
-        tot AS (SELECT training, reasoning, group_name, sum(S) / sum(C) AS mean, sum(C) AS n, count(*) AS k
-                FROM per GROUP BY ALL),
-        nr AS (SELECT training, reasoning, group_name, count(DISTINCT run_id) AS n_runs FROM x GROUP BY ALL)
-        SELECT t.training, t.reasoning, t.group_name, any_value(t.mean) AS mean, any_value(t.n)::BIGINT AS n,
-               any_value(t.k)::INTEGER AS n_items, any_value(nr.n_runs)::INTEGER AS n_runs,
-               sum((p.S - t.mean * p.C) ^ 2) AS ss
-        FROM per p JOIN tot t USING (training, reasoning, group_name) JOIN nr USING (training, reasoning, group_name)
-        GROUP BY ALL ORDER BY ALL""", params)
+        WITH types AS (SELECT r.run_id, m.training, r.reasoning FROM runs r JOIN models m USING (model_id)),
+        per AS (SELECT t.training, t.reasoning, x.group_name, x.item_key, sum(x.value) AS S, count(x.value) AS C
+                FROM ({sql}) x JOIN types t USING (run_id) GROUP BY ALL),
+        tot AS (SELECT training, reasoning, group_name, sum(S) / sum(C) AS mean, sum(C) AS n, count(*) AS k,
+                       sum(S * S) AS ss, sum(S * C) AS sc, sum(C * C) AS cc FROM per GROUP BY ALL),
+        nr AS (SELECT t.training, t.reasoning, g.group_name, count(DISTINCT g.run_id) AS n_runs
+               FROM ({present}) g JOIN types t USING (run_id) GROUP BY ALL)
+        SELECT training, reasoning, group_name, mean, n::BIGINT AS n, k::INTEGER AS n_items,
+               nr.n_runs::INTEGER AS n_runs, greatest(ss - 2 * mean * sc + mean ^ 2 * cc, 0) AS ss
+        FROM tot JOIN nr USING (training, reasoning, group_name) ORDER BY ALL""",
+                  [*params, *present_params])
     return _with_clustered_interval(store, sl, attribute, df)
 
 
