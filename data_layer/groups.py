@@ -38,7 +38,9 @@ class GroupValueError(ValueError):
     bracket); the build names the dataset, annotator and field."""
 
 
-def _is_unknown(raw) -> bool:
+def is_unknown(raw) -> bool:
+    """A value that says nothing about the person (UNKNOWN_VALUES, None, NaN); also what the
+    annotator descriptions of elicitation prompts leave out (precompute/elicit/persona.py)."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return True
     return str(raw).strip().lower() in UNKNOWN_VALUES
@@ -46,13 +48,13 @@ def _is_unknown(raw) -> bool:
 
 def category_group(raw) -> str:
     """The value as written (trimmed), or `unknown`."""
-    return UNKNOWN if _is_unknown(raw) else str(raw).strip()
+    return UNKNOWN if is_unknown(raw) else str(raw).strip()
 
 
 def age_group(raw) -> str:
     """Years -> a band of AGE_BANDS ('65+' above); a bracket the source gives is kept; unknown
     values -> `unknown`; anything else raises GroupValueError."""
-    if _is_unknown(raw):
+    if is_unknown(raw):
         return UNKNOWN
     text = str(raw).strip()
     try:
