@@ -48,7 +48,7 @@ def collect_run(spec: ElicitSpec, human: list[HumanData], min_annotators: int = 
         samples = [interpret(spec.method, records[k], len(names), names, spec.reasoning) for k in p.keys]
         for i, s in enumerate(samples):
             gens.append((p.task_id, p.item_id, i, s.output_text, s.reasoning_text, s.parsed_json(),
-                         s.finish_reason, s.prompt_tokens, s.completion_tokens, s.error))
+                         s.finish_reason, s.prompt_tokens, s.completion_tokens, s.error, None))
         row = _distribution(spec.method, samples, len(names))
         if row is not None:
             dists.append((p.task_id, p.item_id, *row))
