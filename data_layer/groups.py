@@ -170,7 +170,8 @@ for _m in [
                  "mean_i 1[argmax m_i = y_ai]", "higher is better",
                  "Leonardelli et al. 2025 (LeWiDi 2025 task B error rate)"),
     GroupMeasure("annotator_prediction_error", "Per-annotator prediction error (task B)", "For a run that "
-                 "predicts each annotator's own label (imported with kind = \"annotator_labels\"): on nominal "
+                 "predicts each annotator's own label (imported with kind = \"annotator_labels\", or elicited with "
+                 "predict = \"annotators\"): on nominal "
                  "tasks the share of predicted labels that are not the annotator's (error rate); on ordinal ones "
                  "the distance between the predicted and the annotator's label over the number of scale points "
                  "(CSC 6, Paraphrase 11). Averaged over an item's predicted annotators, then over items.",
