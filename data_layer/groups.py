@@ -38,7 +38,9 @@ class GroupValueError(ValueError):
     bracket); the build names the dataset, annotator and field."""
 
 
-def _is_unknown(raw) -> bool:
+def is_unknown(raw) -> bool:
+    """A value that says nothing about the person (UNKNOWN_VALUES, None, NaN); also what the
+    annotator descriptions of elicitation prompts leave out (precompute/elicit/persona.py)."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return True
     return str(raw).strip().lower() in UNKNOWN_VALUES
@@ -46,13 +48,13 @@ def _is_unknown(raw) -> bool:
 
 def category_group(raw) -> str:
     """The value as written (trimmed), or `unknown`."""
-    return UNKNOWN if _is_unknown(raw) else str(raw).strip()
+    return UNKNOWN if is_unknown(raw) else str(raw).strip()
 
 
 def age_group(raw) -> str:
     """Years -> a band of AGE_BANDS ('65+' above); a bracket the source gives is kept; unknown
     values -> `unknown`; anything else raises GroupValueError."""
-    if _is_unknown(raw):
+    if is_unknown(raw):
         return UNKNOWN
     text = str(raw).strip()
     try:
@@ -168,7 +170,8 @@ for _m in [
                  "mean_i 1[argmax m_i = y_ai]", "higher is better",
                  "Leonardelli et al. 2025 (LeWiDi 2025 task B error rate)"),
     GroupMeasure("annotator_prediction_error", "Per-annotator prediction error (task B)", "For a run that "
-                 "predicts each annotator's own label (imported with kind = \"annotator_labels\"): on nominal "
+                 "predicts each annotator's own label (imported with kind = \"annotator_labels\", or elicited with "
+                 "predict = \"annotators\"): on nominal "
                  "tasks the share of predicted labels that are not the annotator's (error rate); on ordinal ones "
                  "the distance between the predicted and the annotator's label over the number of scale points "
                  "(CSC 6, Paraphrase 11). Averaged over an item's predicted annotators, then over items.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 11  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items, annotator_sums, annotator_run_sums; 11: annotator_predictions
+SCHEMA_VERSION = 12  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items, annotator_sums, annotator_run_sums; 11: annotator_predictions; 12: generations.annotator_id
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -84,7 +84,8 @@ CREATE TABLE model_dist (
 CREATE TABLE generations (
     run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
     sample_idx INTEGER NOT NULL, output_text VARCHAR, reasoning_text VARCHAR, parsed VARCHAR,
-    finish_reason VARCHAR, prompt_tokens INTEGER, completion_tokens INTEGER, error VARCHAR
+    finish_reason VARCHAR, prompt_tokens INTEGER, completion_tokens INTEGER, error VARCHAR,
+    annotator_id VARCHAR  -- whose label the sample predicts (predict = "annotators"), else NULL
 );
 CREATE TABLE item_metrics (
     run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL,

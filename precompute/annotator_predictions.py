@@ -1,5 +1,8 @@
-"""Build step: score the per-annotator predictions of runs that make them (LeWiDi 2025 task B;
-sources/annotator_labels.py) against each annotator's own label, into `annotator_predictions`.
+"""Per-annotator predictions (LeWiDi 2025 task B), made by an import (sources/annotator_labels.py) or
+an elicited run with `predict = "annotators"` (elicit/persona.py): who rated what (`raters_in_order`),
+the run's distribution from its predicted labels (`dists_from_labels`, the same for both sources), and
+the build step that scores each prediction against the annotator's own label, into
+`annotator_predictions`.
 
 Per predicted rating (run, item, annotator), as task B's official evaluation does:
 - nominal tasks: `error` = 1 if the predicted label is not the annotator's, else 0; an item's error
@@ -17,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from data_layer.bands import BAND_SCHEMES
+from precompute.study import HumanData
 
 _bands = ", ".join(f"h.{s.column}" for s in BAND_SCHEMES)
 RAW_DDL = """CREATE TEMP TABLE _predicted_labels (run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL,
@@ -69,3 +73,27 @@ def lower_median(counts: np.ndarray) -> np.ndarray:
     """Per row of label counts, the index of the lower median label (the ceil(n/2)-th smallest)."""
     need = (counts.sum(axis=1) + 1) // 2
     return (np.cumsum(counts, axis=1) >= need[:, None]).argmax(axis=1)
+
+
+def raters_in_order(hd: HumanData) -> dict[str, list[str]]:
+    """item_id -> the item's annotator ids in the order the reader met their ratings (each once)."""
+    a = hd.annotations
+    if a is None or "annotator_id" not in a or not a["annotator_id"].notna().any():
+        return {}
+    a = a[a["annotator_id"].notna()]
+    out: dict[str, list[str]] = {}
+    for item, person in zip(a["item_id"].astype(str), a["annotator_id"].astype(str), strict=True):
+        people = out.setdefault(item, [])
+        if person not in people:
+            people.append(person)
+    return out
+
+
+def dists_from_labels(rows: pd.DataFrame, tasks: dict[str, HumanData]) -> pd.DataFrame:
+    """Per item, the share of its predicted annotators given each label (n_valid: how many)."""
+    out = []
+    for (task_id, item), part in rows.groupby(["task_id", "item_id"], sort=False):
+        labels = tasks[task_id].task.labels
+        counts = part["predicted"].value_counts().reindex(labels, fill_value=0).to_numpy(dtype=float)
+        out.append((task_id, item, counts / counts.sum(), int(counts.sum()), 0, None))
+    return pd.DataFrame(out, columns=["task_id", "item_id", "probs", "n_valid", "n_failed", "covered_mass"])

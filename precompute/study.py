@@ -105,8 +105,10 @@ class RunSpec:
                                  f"not {getattr(self, name)!r}")
 
 
+# annotator_id: whose label the sample predicts (elicited runs with predict = "annotators"; else
+# None); sample_idx then numbers the item's samples across its annotators, so it stays unique per item
 GENERATION_COLUMNS = ["task_id", "item_id", "sample_idx", "output_text", "reasoning_text", "parsed",
-                      "finish_reason", "prompt_tokens", "completion_tokens", "error"]
+                      "finish_reason", "prompt_tokens", "completion_tokens", "error", "annotator_id"]
 
 
 @dataclass

@@ -195,6 +195,16 @@ RUN_ELICITED = Section("[[run]] source = \"elicited\"", "An elicited run",
     *_RUN_HEAD, *_MODEL_KEYS,
     Key("method", "string", "How a distribution is asked for.", required=True,
         choices=("verbalized", "sampling", "logprob")),
+    Key("predict", "string", "Whose label is asked for. `crowd`: the item's labels over all its annotators. "
+        "`annotators`: one prompt per annotator who rated the item, describing them by their demographics "
+        "(sociodemographic prompting, Beck et al., EACL 2024) and asking which option this annotator chose "
+        "(LeWiDi 2025 task B); each predicted label is scored against the annotator's own (Perspectives and "
+        "Annotator pages) and the run's distribution is the share of its predicted labels. Needs method "
+        "sampling (the most common sampled answer; ties: the first option) or logprob (the most likely "
+        "option) and tasks with annotator ids.", default="crowd", choices=("crowd", "annotators")),
+    Key("max_annotators_per_item", "integer", "predict = \"annotators\": ask about at most this many of an "
+        "item's annotators, drawn reproducibly per item (the others are counted in the build report); "
+        "requests = annotators asked x n_samples.", default_text="every annotator of the item", minimum=1),
     Key("endpoint", "string or list of strings", "Server base URL(s), e.g. http://127.0.0.1:8000/v1; "
         "replicas share the work.", default_text="required (or endpoints)"),
     Key("endpoints", "string or list of strings", "Same as endpoint."),

@@ -1,5 +1,6 @@
 """Elicitation end to end against a real llama-cpp-python server (Gemma 3 270M): all three
-methods land in the store, a killed server loses nothing, unparseable answers are counted."""
+methods land in the store, a killed server loses nothing, unparseable answers are counted, and a
+run that asks about each annotator (predict = "annotators") is scored per annotator."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,13 +9,15 @@ import time
 
 import pytest
 
+from data_layer.queries import annotator_predictions as ap
+from data_layer.slice import Slice
 from data_layer.store import Store
 from precompute.__main__ import main
 from precompute.config import load_study
 from precompute.elicit.run import elicit_study
 from precompute.study import StudyError
 from tests.llama_server import LlamaServer, model_path, unavailable_reason
-from tests.study_fixture import write_study
+from tests.study_fixture import write_annotator_study, write_study
 
 pytestmark = pytest.mark.slow
 
@@ -198,3 +201,35 @@ def test_chain_of_thought_logprob_reads_after_the_reasoning_or_says_why_not(llam
     assert all(any(k in e for k in known) for e in gens["error"].dropna())
     runs = query(out, "SELECT reasoning FROM runs WHERE run_id = 'cotlp'")
     assert runs["reasoning"].tolist() == ["cot"]
+
+
+def test_annotator_predictions_from_logprobs(llama_lp, tmp_path, capsys):
+    """predict = "annotators" with logprob on a tiny study with annotators and demographics: one prompt
+    per rating, each annotator's predicted label scored in annotator_predictions and on Perspectives."""
+    cfg = write_annotator_study(tmp_path, run_block(llama_lp.url, "persona", "logprob",
+                                                    'predict = "annotators"\nmax_tokens = 1'))
+    t0 = time.perf_counter()
+    assert main(["elicit", "--config", str(cfg), "--quiet"]) == 0
+    seconds = time.perf_counter() - t0
+    printed = capsys.readouterr().out
+    # 10 ratings on the 3 kept items; a4 and a6 on i3 are both undescribed: one prompt for the two
+    assert "run persona: 9 samples planned, 0 already cached, 9 fetched now" in printed
+    assert "10 annotator prompts (one per rating asked), 3 with no description of the annotator; 9 distinct" \
+        in printed
+    out = tmp_path / "store.duckdb"
+    assert main(["build", "--config", str(cfg), "--out", str(out), "--quiet"]) == 0
+    rows = query(out, "SELECT item_id, annotator_id, predicted, error, crowd_error FROM annotator_predictions")
+    gens = query(out, "SELECT count(*) AS n, count(error) AS failed, count(DISTINCT annotator_id) AS people "
+                      "FROM generations WHERE run_id = 'persona'")
+    assert (gens["n"].iloc[0], gens["people"].iloc[0]) == (10, 6)
+    assert len(rows) == 10 - gens["failed"].iloc[0] and len(rows) > 0  # a valid answer: one prediction
+    assert set(rows["predicted"]) <= {"0", "1"}
+    store = Store(out)
+    try:
+        s = ap.perspectivist_scores(store, Slice()).frame.set_index("run_id")
+    finally:
+        store.close()
+    score, crowd = s.loc["persona", "score"], s.loc["persona", "crowd"]
+    assert 0 <= score <= 1 and 0 <= crowd <= 1 and s.loc["persona", "n_ratings"] == len(rows)
+    print(f"\nGemma 3 270M, predict = annotators, logprob: 9 requests in {seconds:.1f} s; error rate "
+          f"{score:.3f} vs crowd reference {crowd:.3f} over {len(rows)} ratings")

@@ -14,6 +14,7 @@ from data_layer.store import Store
 from precompute.build import build_store
 from precompute.config import load_study
 from precompute.study import StudyError
+from tests.study_fixture import ANNOTATOR_STUDY
 
 ITEMS = """id,text,labels,raters
 i1,first,"0,1,1,1","a1,a2,a3,a4"
@@ -28,17 +29,7 @@ a3,Woman,41
 a4,prefer not to say,67
 a5,Man,30
 """
-STUDY = """[study]
-name = "groups"
-[[dataset]]
-format = "label-lists"
-path = "items.csv"
-list_separator = ","
-annotators_path = "people.csv"
-task = "t"
-labels = ["0", "1"]
-columns = { item_id = "id", text = "text", labels = "labels", annotators = "raters" }
-"""
+STUDY = ANNOTATOR_STUDY.format(name="groups", runs="")
 
 
 def _build(tmp_path, people=PEOPLE) -> Store:

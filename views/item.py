@@ -153,7 +153,9 @@ if gens.ok:
                 st.caption(f"Showing the first {MAX_SAMPLES} of {len(g)} samples; the CSV below has all.")
             for s in g.head(MAX_SAMPLES).itertuples():
                 with st.container(border=True):
-                    st.caption(plain(f"Sample {s.sample_idx} · parsed: {s.parsed} · finish: {s.finish_reason}"
+                    st.caption(plain(f"Sample {s.sample_idx}"
+                                     + (f" · annotator {s.annotator_id}" if isinstance(s.annotator_id, str) else "")
+                                     + f" · parsed: {s.parsed} · finish: {s.finish_reason}"
                                      + (f" · error: {s.error}" if isinstance(s.error, str) else "")))
                     if isinstance(s.reasoning_text, str) and s.reasoning_text:
                         st.markdown("**Reasoning trace**")

@@ -20,7 +20,7 @@ from data_layer.store import Result, Store
 MEASURE = {"nominal": "error rate", "ordinal": "absolute distance / scale points"}
 NONE_MESSAGE = ("No run of this slice predicts individual annotators' labels. Import one with "
                 "kind = \"annotator_labels\" (a LeWiDi 2025 task B file `*_pe.tsv`, or one row per item and "
-                "annotator): docs/study-file.md.")
+                "annotator), or elicit one from a model with predict = \"annotators\": docs/study-file.md.")
 
 
 def _where(sl: Slice, extra: str = "", extra_params: tuple = ()) -> tuple[str, list]:

@@ -85,10 +85,11 @@ def model_dists(store: Store, sl: Slice, task_id: str, item_id: str) -> Result:
 
 def generations(store: Store, sl: Slice, task_id: str, item_id: str) -> Result:
     """Every raw sample of the slice's runs for the item: run_id, display_name, sample_idx,
-    output_text, reasoning_text, parsed, finish_reason, tokens, error."""
+    annotator_id (whose label it predicts, for runs that ask about each annotator), output_text,
+    reasoning_text, parsed, finish_reason, tokens, error."""
     where, params = _runs_only(sl).where(alias="r")
     df = store.df(f"SELECT g.run_id, r.display_name, r.training, r.reasoning, r.method, r.steering, "
-                  f"g.sample_idx, g.output_text, g.reasoning_text, g.parsed, g.finish_reason, "
+                  f"g.sample_idx, g.annotator_id, g.output_text, g.reasoning_text, g.parsed, g.finish_reason, "
                   f"g.prompt_tokens, g.completion_tokens, g.error FROM generations g "
                   f"JOIN (SELECT ru.*, m.display_name, m.training, m.params_b FROM runs ru "
                   f"JOIN models m USING (model_id)) r USING (run_id) "

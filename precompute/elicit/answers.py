@@ -11,8 +11,9 @@ A model's answer may quote its item (reasoning traces often repeat the text): ve
 or more characters of the item's text or context are replaced by "[item text]" on export, and the
 export checks that this does not change how the answer is read.
 
-Format: gzip-compressed JSON lines, one line per sample, sorted by task, item and sample; the first
-line is a header {"answers_file": 1, "run": ..., "prompt_id": ..., "settings": ...}.
+Format: gzip-compressed JSON lines, one line per sample, sorted by task, item and sample (runs with
+`predict = "annotators"`: by task, item, the item's annotators in the dataset's order, sample; each line
+names its `annotator_id`); the first line is a header {"answers_file": 1, "run": ..., "prompt_id": ..., "settings": ...}.
 Written by `atlas elicit --config STUDY --export-answers` for every run that sets `answers`.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from precompute.config import load_human, read_config
 from precompute.elicit.cache import RequestCache
 from precompute.elicit.parse import interpret
-from precompute.elicit.plan import plan_run
+from precompute.elicit.plan import plan_run, unique_keys
 from precompute.elicit.spec import ElicitSpec, parse_spec
 from precompute.study import HumanData, StudyError
 
@@ -72,11 +73,11 @@ def _same_reading(spec: ElicitSpec, labels: list[str], a: dict, b: dict) -> bool
 
 def write_answers(spec: ElicitSpec, plans, pid: str, cache: RequestCache, out: Path,
                   human: list[HumanData]) -> int:
-    """Write one run's answers file (atomically); returns the number of samples written. Every
+    """Write one run's answers file (atomically); returns the number of lines of samples written. Every
     planned sample must be cached: a partial answers file would make `build` fail later. Verbatim
     quotes of an item (a reasoning trace often repeats the text) are replaced by REDACTED, checked
     not to change what `build` reads from the answer."""
-    keys = [k for p in plans for k in p.keys]
+    keys = unique_keys(plans)
     rows = _cache_rows(cache, keys)
     missing = len(keys) - len(rows)
     if missing:
@@ -91,6 +92,7 @@ def write_answers(spec: ElicitSpec, plans, pid: str, cache: RequestCache, out: P
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     # mtime=0: the same answers give the same bytes, so a re-export is not a change in git
+    written = 0
     with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
         gz.write((json.dumps(header, sort_keys=True) + "\n").encode())
         for p in sorted(plans, key=lambda p: (p.task_id, p.item_id)):
@@ -103,9 +105,12 @@ def write_answers(spec: ElicitSpec, plans, pid: str, cache: RequestCache, out: P
                 record = kept
                 line = {"task_id": p.task_id, "item_id": p.item_id, "sample": i, "key": k,
                         "record": record, "latency_s": latency, "created_at": created}
+                if p.annotator_id is not None:  # predict = "annotators": whose label was asked for
+                    line["annotator_id"] = p.annotator_id
                 gz.write((json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n").encode())
+                written += 1
     tmp.replace(out)
-    return len(keys)
+    return written
 
 
 def _cache_rows(cache: RequestCache, keys: list[str]) -> dict[str, tuple]:

@@ -18,7 +18,7 @@ import httpx
 from precompute.elicit.cache import RequestCache
 from precompute.elicit.endpoints import hide_credentials, public_url
 from precompute.elicit.parse import interpret
-from precompute.elicit.plan import ItemPlan
+from precompute.elicit.plan import ItemPlan, unique_keys
 from precompute.elicit.spec import ElicitSpec
 from precompute.study import StudyError
 
@@ -56,6 +56,11 @@ class RunReport:
     held: int | None = None
     held_unparseable: int = 0
     held_rejected: int = 0
+    # predict = "annotators": prompts made (one per rating asked), how many had no description of the
+    # annotator, and how many distinct prompts they were (annotators described alike share one)
+    annotator_prompts: int | None = None
+    undescribed: int = 0
+    distinct_prompts: int = 0
 
     @property
     def complete(self) -> bool:
@@ -77,6 +82,10 @@ class RunReport:
                  f"  failures now: {self.failed_parse} unparseable answers and {self.rejected} rejected "
                  f"requests (both stored, counted at build), {self.transport_failed} samples not fetched "
                  f"after retries (causes below; rerun to fetch them)"]
+        if self.annotator_prompts is not None:
+            lines.insert(1, f"  {self.annotator_prompts} annotator prompts (one per rating asked), "
+                            f"{self.undescribed} with no description of the annotator; {self.distinct_prompts} "
+                            "distinct (annotators of an item described alike share a prompt and its answers)")
         if self.held is not None:
             share = f" ({self.unusable_share:.0%} give no label)" if self.held else ""
             lines.append(f"  the cache holds {self.held} of the {self.samples} samples: "
@@ -116,12 +125,19 @@ class Engine:
 
     async def arun(self, plans: list[ItemPlan]) -> RunReport:
         t0, cpu0 = time.perf_counter(), time.process_time()
-        present = self.cache.present([k for p in plans for k in p.keys])
+        present = self.cache.present(unique_keys(plans))
         queue: asyncio.Queue[_Work] = asyncio.Queue()
+        if self.spec.predict == "annotators":
+            self.report.annotator_prompts = len(plans)
+            self.report.undescribed = sum(not p.described for p in plans)
+            self.report.distinct_prompts = len({p.keys[0] for p in plans})
+        planned: set[str] = set()  # a prompt two plans share is asked and counted once (unique_keys)
         for p in plans:
-            todo = [i for i, k in enumerate(p.keys) if k not in present]
-            self.report.samples += len(p.keys)
-            self.report.from_cache += len(p.keys) - len(todo)
+            new = [i for i, k in enumerate(p.keys) if k not in planned]
+            planned.update(p.keys)
+            todo = [i for i in new if p.keys[i] not in present]
+            self.report.samples += len(new)
+            self.report.from_cache += len(new) - len(todo)
             if todo and self.use_n and len(todo) > 1:
                 queue.put_nowait(_Work(p, todo))
             else:

@@ -1,5 +1,7 @@
 """What a run asks: one `ItemPlan` per (task, item) with its messages, request parameters and
-one cache key per sample. The same plan drives `elicit` (what to fetch) and `build` (what to read)."""
+one cache key per sample; with `predict = "annotators"`, one per (task, item, annotator asked), the
+annotator's description in its messages (persona.py). The same plan drives `elicit` (what to fetch)
+and `build` (what to read)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from precompute.elicit.cache import request_key
+from precompute.elicit.persona import annotators_asked, descriptions
 from precompute.elicit.prompts import few_shot_examples, prompt_id, response_format, user_message
 from precompute.elicit.spec import ElicitSpec
 from precompute.study import HumanData, StudyError
@@ -19,6 +22,15 @@ class ItemPlan:
     messages: list[dict]
     params: dict  # request body fields that define the answer (not model, n, seed)
     keys: list[str]  # one per sample index
+    annotator_id: str | None = None  # predict = "annotators": whose label is asked for
+    described: bool = True  # predict = "annotators": False when nothing is known of the annotator
+
+
+def unique_keys(plans: list[ItemPlan]) -> list[str]:
+    """Every planned sample's key once, in plan order. Two plans can share a prompt, and so its keys
+    and answers: two annotators of an item described alike (or both without a description), or two
+    items of a task with the same text; each such sample is asked and counted once."""
+    return list(dict.fromkeys(k for p in plans for k in p.keys))
 
 
 def chosen_tasks(spec: ElicitSpec, human: list[HumanData]) -> list[HumanData]:
@@ -59,16 +71,28 @@ def plan_run(spec: ElicitSpec, human: list[HumanData], min_annotators: int = 1) 
             raise StudyError(f"run {spec.name!r}, field few_shot_pool: unknown item {missing[0]!r} "
                              f"in task {hd.task.task_id!r}")
         n_ratings = np.asarray(hd.counts).sum(axis=1)
+        if spec.predict == "annotators":
+            asked = annotators_asked(hd, spec.name, spec.seed, spec.max_annotators_per_item)
+            described = descriptions(hd)
         for row, item_id in enumerate(ids):
             if n_ratings[row] < min_annotators:
                 continue
             examples = []
             if spec.steering == "few":
                 examples = few_shot_examples(hd, pool, item_id, spec.few_shot_k, spec.seed)
-            messages = [{"role": "user",
-                         "content": user_message(hd, row, spec.method, spec.reasoning, examples)}]
-            keys = [request_key(spec.api_model, messages, params, i) for i in range(spec.n_samples)]
-            plans.append(ItemPlan(hd.task.task_id, item_id, messages, params, keys))
+            if spec.predict != "annotators":
+                plans.append(_plan(spec, hd, row, item_id, params, examples))
+                continue
+            for person in asked.get(item_id, []):
+                plans.append(_plan(spec, hd, row, item_id, params, examples, person, described.get(person)))
     pid = prompt_id([h.task for h in tasks], spec.method, spec.reasoning, spec.steering,
-                    spec.few_shot_k if spec.steering == "few" else 0)
+                    spec.few_shot_k if spec.steering == "few" else 0, spec.predict)
     return plans, pid
+
+
+def _plan(spec: ElicitSpec, hd: HumanData, row: int, item_id: str, params: dict, examples: list[int],
+          annotator_id: str | None = None, description: str | None = None) -> ItemPlan:
+    text = user_message(hd, row, spec.method, spec.reasoning, examples, description, spec.predict)
+    messages = [{"role": "user", "content": text}]
+    keys = [request_key(spec.api_model, messages, params, i) for i in range(spec.n_samples)]
+    return ItemPlan(hd.task.task_id, item_id, messages, params, keys, annotator_id, description is not None)

@@ -4,6 +4,10 @@ label options as letters, and (steering = "few") k examples shown with their hum
 Everything goes into one user message (some chat templates, e.g. Gemma's, have no system
 role). `prompt_id` hashes the template version and every template a run uses, so a change of
 wording gives a new `runs.prompt_id` and new cache keys.
+
+With `predict = "annotators"` the prompt describes one annotator (ANNOTATOR, or NO_DESCRIPTION
+when nothing is known of them; persona.py) and asks which option this annotator chose (ASK_ANNOTATOR),
+under its own template version, so these prompts never share an id or a cache key with crowd prompts.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import numpy as np
 from precompute.study import HumanData, TaskSpec
 
 TEMPLATE_VERSION = "2026-11-elicit-1"
+ANNOTATOR_TEMPLATE_VERSION = "2026-12-annotator-1"
 LETTERS = string.ascii_uppercase
 
 INTRO = ("Several human annotators labelled the text below independently. They often disagree.\n"
@@ -40,6 +45,16 @@ ASK = {
     ("choice", "native"): "Which option did most annotators choose? Reply with the option letter only.",
 }
 
+# predict = "annotators": one annotator, described by their demographics (persona.describe)
+ANNOTATOR = "The question is about one of these annotators, described as: {description}."
+NO_DESCRIPTION = "The question is about one of these annotators; no description of this annotator is available."
+ASK_ANNOTATOR = {
+    "none": "Which option did this annotator choose? Reply with the option letter only.",
+    "cot": ("Which option did this annotator choose? Think step by step, then end with a final line of the "
+            "form \"Answer: <letter>\"."),
+    "native": "Which option did this annotator choose? Reply with the option letter only.",
+}
+
 
 def letters(task: TaskSpec) -> list[str]:
     return list(LETTERS[:len(task.labels)])
@@ -49,7 +64,9 @@ def options_block(task: TaskSpec) -> str:
     return "\n".join(f"{letter} = {name}" for letter, name in zip(letters(task), task.label_names, strict=False))
 
 
-def ask_text(task: TaskSpec, method: str, reasoning: str) -> str:
+def ask_text(task: TaskSpec, method: str, reasoning: str, predict: str = "crowd") -> str:
+    if predict == "annotators":
+        return ASK_ANNOTATOR[reasoning]
     kind = "verbalized" if method == "verbalized" else "choice"
     k = len(task.labels)
     example = json.dumps({letter: round(1 / k, 2) for letter in letters(task)})
@@ -74,9 +91,14 @@ def few_shot_examples(hd: HumanData, pool: list[str], item_id: str, k: int, seed
     return sorted(rng.choice(rows, size=min(k, len(rows)), replace=False).tolist()) if rows else []
 
 
-def user_message(hd: HumanData, row: int, method: str, reasoning: str, example_rows: list[int]) -> str:
+def user_message(hd: HumanData, row: int, method: str, reasoning: str, example_rows: list[int],
+                 annotator: str | None = None, predict: str = "crowd") -> str:
+    """The prompt; with predict = "annotators", `annotator` is the annotator's description (None:
+    nothing is known of them)."""
     task = hd.task
     parts = [INTRO.format(guideline=guideline(task), options=options_block(task))]
+    if predict == "annotators":
+        parts.append(ANNOTATOR.format(description=annotator) if annotator else NO_DESCRIPTION)
     if example_rows:
         shown = [f"Text: {_text(hd, r)}\nShares: {shares_text(task, np.asarray(hd.counts[r]))}"
                  for r in example_rows]
@@ -85,7 +107,7 @@ def user_message(hd: HumanData, row: int, method: str, reasoning: str, example_r
     if isinstance(context, str) and context.strip() and context != "null":
         parts.append(CONTEXT.format(context=context.strip()))
     parts.append(ITEM.format(text=_text(hd, row)))
-    parts.append(ask_text(task, method, reasoning))
+    parts.append(ask_text(task, method, reasoning, predict))
     return "\n\n".join(parts)
 
 
@@ -93,12 +115,15 @@ def _text(hd: HumanData, row: int) -> str:
     return str(hd.items["text"].iloc[row]).strip()
 
 
-def prompt_id(tasks: list[TaskSpec], method: str, reasoning: str, steering: str, k: int) -> str:
+def prompt_id(tasks: list[TaskSpec], method: str, reasoning: str, steering: str, k: int,
+              predict: str = "crowd") -> str:
     """Hash of the template version and every rendered template (without item text)."""
+    persona = ({"annotator_version": ANNOTATOR_TEMPLATE_VERSION, "annotator": ANNOTATOR,
+                "no_description": NO_DESCRIPTION} if predict == "annotators" else {})  # crowd ids unchanged
     blob = json.dumps({"version": TEMPLATE_VERSION, "intro": INTRO, "examples": EXAMPLES, "item": ITEM,
                        "context": CONTEXT, "method": method, "reasoning": reasoning, "steering": steering,
-                       "k": k,
-                       "tasks": {t.task_id: [guideline(t), options_block(t), ask_text(t, method, reasoning)]
+                       "k": k, **persona,
+                       "tasks": {t.task_id: [guideline(t), options_block(t), ask_text(t, method, reasoning, predict)]
                                  for t in tasks}}, sort_keys=True)
     return "p-" + hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -7,7 +7,7 @@ from precompute.config import load_human, read_config
 from precompute.elicit.cache import RequestCache
 from precompute.elicit.engine import Engine, RunReport
 from precompute.elicit.parse import interpret
-from precompute.elicit.plan import plan_run
+from precompute.elicit.plan import plan_run, unique_keys
 from precompute.elicit.spec import parse_spec
 from precompute.study import StudyError
 
@@ -35,7 +35,7 @@ def elicit_study(config: str | Path, only: set[str] | None = None, show_progress
             try:
                 report = Engine(spec, cache, labels, show_progress).run(plans)
             except BaseException as e:  # Ctrl-C or SIGTERM (precompute.__main__ reads `kept`)
-                keys = [k for p in plans for k in p.keys]
+                keys = unique_keys(plans)
                 e.kept = (f"{len(cache.present(keys))} of {len(keys)} answers of run {spec.name} are cached "
                           f"in {spec.cache}; run the same command again to fetch the rest")
                 raise
@@ -49,14 +49,12 @@ def _count_held(report: RunReport, cache: RequestCache, plans, spec, labels: dic
     """What the cache holds for the run, read back and interpreted as `build` will: answers
     cached by earlier calls count too (a rerun of a run whose answers all failed fetches
     nothing, and must still say they failed)."""
-    records = cache.get_many([k for p in plans for k in p.keys])
+    task_of = {k: p.task_id for p in plans for k in p.keys}  # a shared prompt is counted once
+    records = cache.get_many(list(task_of))
     report.held = len(records)
-    for p in plans:
-        names = labels[p.task_id]
-        for k in p.keys:
-            if k not in records:
-                continue
-            if "error" in records[k]:
-                report.held_rejected += 1
-            elif not interpret(spec.method, records[k], len(names), names, spec.reasoning).ok:
-                report.held_unparseable += 1
+    for k, record in records.items():
+        names = labels[task_of[k]]
+        if "error" in record:
+            report.held_rejected += 1
+        elif not interpret(spec.method, record, len(names), names, spec.reasoning).ok:
+            report.held_unparseable += 1

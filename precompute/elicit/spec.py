@@ -11,6 +11,8 @@ Every key, with its type, default and allowed values, is declared in
     training = "rlvr"
     endpoint = "http://127.0.0.1:8000/v1"
     method = "verbalized"
+
+`predict = "annotators"` asks about each annotator of an item instead of the crowd (persona.py).
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ class ElicitSpec:
     api_model: str
     endpoints: tuple[str, ...]
     method: str
+    predict: str = "crowd"  # or "annotators": one prompt per rating, about that annotator (persona.py)
+    max_annotators_per_item: int | None = None
     reasoning: str = "none"
     steering: str = "zero"
     tasks: tuple[str, ...] | None = None
@@ -59,7 +63,9 @@ class ElicitSpec:
 
     def settings(self) -> dict:
         """What goes into runs.settings (never the API key, only the name of its variable)."""
-        return {"api_model": self.api_model, "endpoints": [public_url(e) for e in self.endpoints],
+        persona = ({"predict": self.predict, "max_annotators_per_item": self.max_annotators_per_item}
+                   if self.predict == "annotators" else {})  # crowd runs' settings as before
+        return {**persona, "api_model": self.api_model, "endpoints": [public_url(e) for e in self.endpoints],
                 "api_key_env": self.api_key_env, "max_tokens": self.max_tokens,
                 "few_shot_k": self.few_shot_k, "top_logprobs": self.top_logprobs,
                 "response_format": self.response_format, "use_n": self.use_n,
@@ -79,6 +85,13 @@ def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
         shown = tuple(public_url(e) if isinstance(e, str) else e for e in endpoints)
         raise StudyError(f"{where}, key 'endpoint': expected http(s) base URL(s), got {shown!r}")
     steering = section["steering"]
+    predict = section["predict"]
+    if predict == "annotators" and method == "verbalized":
+        raise StudyError(f"{where}, key 'predict': predict = \"annotators\" needs method = \"sampling\" or "
+                         "\"logprob\" (one label per annotator); method = \"verbalized\" asks for the shares of a "
+                         "crowd")
+    if predict != "annotators" and "max_annotators_per_item" in section:
+        raise StudyError(f"{where}, key 'max_annotators_per_item': only for predict = \"annotators\"")
     k = int(section.get("few_shot_k", 3 if steering == "few" else 0))
     pool = section.get("few_shot_pool", ())
     if steering == "few" and (k < 1 or not pool):
@@ -95,7 +108,8 @@ def parse_spec(section: dict, base: Path, seed: int = 0) -> ElicitSpec:
                           provider=section["provider"])
         spec = ElicitSpec(
             name=str(section["name"]), model=model, api_model=str(section.get("model", section["model_id"])),
-            endpoints=tuple(e.rstrip("/") for e in endpoints), method=method, reasoning=reasoning,
+            endpoints=tuple(e.rstrip("/") for e in endpoints), method=method, predict=predict,
+            max_annotators_per_item=section.get("max_annotators_per_item"), reasoning=reasoning,
             steering=steering, tasks=tuple(section["tasks"]) if section.get("tasks") else None,
             api_key_env=section.get("api_key_env"), few_shot_k=k,
             few_shot_pool=dict(pool) if isinstance(pool, dict) else tuple(pool),

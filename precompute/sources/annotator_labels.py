@@ -11,7 +11,8 @@ Two layouts:
 
 The run's distribution of an item is the share of its predicted annotators given each label (how the
 task's organisers turned such predictions into soft labels), so the run is scored like any other run;
-precompute/annotator_predictions.py scores each predicted label against the annotator's own.
+precompute/annotator_predictions.py (`dists_from_labels`) makes that distribution and scores each
+predicted label against the annotator's own.
 
 Strict like every import: an unknown item, an annotator who did not rate the item, an unknown label, a
 list whose length is not the item's number of annotators, or a second prediction for the same annotator
@@ -26,23 +27,10 @@ import numpy as np
 import pandas as pd
 
 from data_layer.registry import suggestion
+from precompute.annotator_predictions import raters_in_order
 from precompute.study import HumanData, StudyError
 
 COLUMNS = ["task_id", "item_id", "annotator_id", "predicted"]
-
-
-def raters_in_order(hd: HumanData) -> dict[str, list[str]]:
-    """item_id -> the item's annotator ids in the order the reader met their ratings (each once)."""
-    a = hd.annotations
-    if a is None or "annotator_id" not in a or not a["annotator_id"].notna().any():
-        return {}
-    a = a[a["annotator_id"].notna()]
-    out: dict[str, list[str]] = {}
-    for item, person in zip(a["item_id"].astype(str), a["annotator_id"].astype(str), strict=True):
-        people = out.setdefault(item, [])
-        if person not in people:
-            people.append(person)
-    return out
 
 
 def label_index(labels: list[str], norm) -> dict[str, int]:
@@ -147,13 +135,3 @@ def _label(raw, hd: HumanData, index: dict[str, int], where: str, norm, mapped) 
     if key not in index:
         raise StudyError(f"{where}: unknown label {raw!r}; labels of task {hd.task.task_id!r} are {hd.task.labels}")
     return hd.task.labels[index[key]]
-
-
-def dists_from_labels(rows: pd.DataFrame, tasks: dict[str, HumanData]) -> pd.DataFrame:
-    """Per item, the share of its predicted annotators given each label (n_valid: how many)."""
-    out = []
-    for (task_id, item), part in rows.groupby(["task_id", "item_id"], sort=False):
-        labels = tasks[task_id].task.labels
-        counts = part["predicted"].value_counts().reindex(labels, fill_value=0).to_numpy(dtype=float)
-        out.append((task_id, item, counts / counts.sum(), int(counts.sum()), 0, None))
-    return pd.DataFrame(out, columns=["task_id", "item_id", "probs", "n_valid", "n_failed", "covered_mass"])

@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 
 from data_layer.registry import suggestion
+from precompute.annotator_predictions import dists_from_labels
 from precompute.config import run_source
 from precompute.formats.common import resolve_path
 from precompute.runs_check import SUM_TOLERANCE
-from precompute.sources.annotator_labels import dists_from_labels, predicted_labels
+from precompute.sources.annotator_labels import predicted_labels
 from precompute.study import HumanData, ModelSpec, RunData, RunSpec, StudyError, TaskSpec
 from precompute.study_schema import RUN_IMPORT, with_defaults
 
