@@ -10,19 +10,16 @@ is written to the task's notes (Data page, build report), never dropped silently
 """
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
 from data_layer.bands import BAND_SCHEMES
 from precompute.human import human_frame
-from precompute.study import HumanData
+from precompute.study import HumanData, keyed_rng
 
 
 def _rng(seed: int, task_id: str) -> np.random.Generator:
     # one stream per task, so adding a dataset to the study does not change another task's sample
-    digest = hashlib.sha256(f"{seed}|sample|{task_id}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+    return keyed_rng(seed, "sample", task_id)
 
 
 def sample_per_band(hd: HumanData, per_band: int, scheme: str, seed: int, min_annotators: int) -> HumanData:

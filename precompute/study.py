@@ -6,6 +6,7 @@ elicitation from LLM servers, import) produce `RunData`. `build.build_store` tur
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -145,3 +146,10 @@ def to_json(value) -> str | None:
     if isinstance(value, str):
         return value
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def keyed_rng(*parts) -> np.random.Generator:
+    """A random generator seeded from a key (`seed|task|item|...` joined by '|'): one stream per key,
+    so adding a task or an item to a study does not change another's draw."""
+    digest = hashlib.sha256("|".join(str(x) for x in parts).encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))

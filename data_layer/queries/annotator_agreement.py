@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_layer.queries.common import add_model_type, best_and_worst
+from data_layer.queries.common import add_model_type, best_and_worst, slice_runs_sql
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
 
@@ -42,12 +42,12 @@ def annotator_model_agreement(store: Store, sl: Slice, annotator_id: str | None 
     model_agreement (share of those where it is their label; one minus LeWiDi 2025 task B's error
     rate), few_items. Summed from annotator_run_sums, runs filtered through score_sums."""
     items, params = _where(sl, annotator_id)
-    runs, rparams = sl.where()
+    runs, rparams = slice_runs_sql(sl)
     df = store.df(f"""WITH s AS (SELECT dataset, annotator_id, run_id, sum(n_items)::INTEGER AS n_items,
                                         sum(n_known)::INTEGER AS n_known,
                                         sum(n_agree) / nullif(sum(n_known), 0) AS model_agreement
                                  FROM annotator_run_sums WHERE {items}
-                                   AND run_id IN (SELECT DISTINCT run_id FROM score_sums WHERE {runs})
+                                   AND run_id IN ({runs})
                                  GROUP BY dataset, annotator_id, run_id),
         per_task AS (SELECT dataset, annotator_id, task_id, sum(n_items) AS n FROM annotator_sums
                      WHERE {items} GROUP BY ALL),

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from data_layer.groups import GROUP_ATTRIBUTES
+from data_layer.queries.common import slice_runs_sql
 from data_layer.slice import Slice
 from data_layer.store import Result, Store
 
@@ -85,13 +86,13 @@ def _run_predictions(store: Store, sl: Slice, task_id: str, item_keys: list[int]
     then run: an annotator's items sit in the task's few row groups, where item_scores joined with
     model_dist on string keys read every run's rows). The runs are the slice's runs with rows in
     the task (score_sums carries every facet); the items were filtered by _their_ratings."""
-    runs, params = sl.with_(tasks=(task_id,)).where()
+    runs, params = slice_runs_sql(sl.with_(tasks=(task_id,)))
     # the key range lets zone maps skip row groups, which list_contains alone does not
     # list_position of the maximum: its first occurrence, as item_metrics' model_argmax (numpy's argmax)
     return store.df(f"""SELECT item_key, run_id, list_position(probs, list_max(probs)) - 1 AS model_argmax, probs
                         FROM item_runs
                         WHERE item_key BETWEEN ? AND ? AND list_contains(?::INTEGER[], item_key)
-                          AND run_id IN (SELECT DISTINCT run_id FROM score_sums WHERE {runs})
+                          AND run_id IN ({runs})
                         ORDER BY run_id, item_key""", [min(item_keys), max(item_keys), item_keys, *params])
 
 

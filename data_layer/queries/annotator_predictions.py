@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from data_layer.queries.annotator_agreement import MIN_ITEMS  # one threshold for "few items" per annotator
-from data_layer.queries.common import add_model_type, best_and_worst
+from data_layer.queries.common import add_model_type, best_and_worst, slice_runs_sql
 from data_layer.slice import Slice
 from data_layer.stats import interval_of_mean
 from data_layer.store import Result, Store
@@ -26,8 +26,8 @@ NONE_MESSAGE = ("No run of this slice predicts individual annotators' labels. Im
 def _where(sl: Slice, extra: str = "", extra_params: tuple = ()) -> tuple[str, list]:
     """The slice's item filters on annotator_predictions, its runs through score_sums, and `extra`."""
     items, iparams = sl.item_filters_only().where(scope="item", alias="p")
-    runs, rparams = sl.where()
-    where = f"{items} AND p.run_id IN (SELECT DISTINCT run_id FROM score_sums WHERE {runs})" + extra
+    runs, rparams = slice_runs_sql(sl)
+    where = f"{items} AND p.run_id IN ({runs})" + extra
     return where, [*iparams, *rparams, *extra_params]
 
 

@@ -13,7 +13,7 @@ from data_layer.facets import METHOD_LABELS
 from data_layer.groups import GROUP_ATTRIBUTES, UNKNOWN
 from data_layer.metrics import METRICS
 from data_layer.queries import large_n
-from data_layer.queries.common import add_model_type
+from data_layer.queries.common import add_model_type, slice_runs_sql
 from data_layer.queries.group_views import few_annotator_groups
 from data_layer.slice import Slice
 from data_layer.stats import N_RESAMPLES, SEED, Mean, bootstrap
@@ -40,8 +40,8 @@ def rows_sql(store: Store, sl: Slice, attribute: str, with_floor: bool = True) -
     too: a join of every row with group_summary was half the read at 10M rows."""
     GROUP_ATTRIBUTES.get(attribute)
     m = METRICS.get(sl.metric).name  # allow-listed column names only
-    runs, params = sl.where()
-    run_ids = [r for (r,) in store.rows(f"SELECT DISTINCT run_id FROM score_sums WHERE {runs} ORDER BY 1", params)]
+    runs, params = slice_runs_sql(sl)
+    run_ids = [r for (r,) in store.rows(f"{runs} ORDER BY 1", params)]
     items, item_params = sl.where(scope="item")
     item_filter = "TRUE" if items == "TRUE" else f"s.item_key IN (SELECT item_key FROM human_dist WHERE {items})"
     few = store.rows("SELECT task_id, group_name FROM group_summary WHERE attribute = ? AND few_annotators "
@@ -59,10 +59,10 @@ def rows_sql(store: Store, sl: Slice, attribute: str, with_floor: bool = True) -
 def runs_present_sql(sl: Slice, attribute: str) -> tuple[str, list]:
     """SQL of the distinct (run_id, group_name) with rows in `rows_sql`, from the build's
     group_score_sums (the same kept rows, keyed by every item filter) instead of the rows."""
-    runs, params = sl.where()
+    runs, params = slice_runs_sql(sl)
     items, item_params = sl.where(scope="item")
     return (f"SELECT DISTINCT run_id, group_name FROM group_score_sums WHERE attribute = ? AND {items} "
-            f"AND run_id IN (SELECT run_id FROM score_sums WHERE {runs})", [attribute, *item_params, *params])
+            f"AND run_id IN ({runs})", [attribute, *item_params, *params])
 
 
 def run_facets(store: Store) -> pd.DataFrame:
@@ -117,13 +117,13 @@ def _alignment_large(store: Store, sl: Slice, attribute: str) -> pd.DataFrame | 
     cost 3x the whole answer at 1M rows); runs that scored every item have exactly those items."""
     GROUP_ATTRIBUTES.get(attribute)
     m = METRICS.get(sl.metric).name  # allow-listed column names only
-    runs, params = sl.where()
+    runs, params = slice_runs_sql(sl)
     items, item_params = sl.where(scope="item")
     n, total, squares = f"sum(n_{m})", f"sum(sum_{m})", f"sum(sumsq_{m})"
     df = store.df(f"""SELECT run_id, group_name, {n}::INTEGER AS n, {total} / nullif({n}, 0) AS mean,
                              sqrt(greatest({squares} - {total} ^ 2 / nullif({n}, 0), 0) / nullif({n} - 1, 0)) AS sd
                       FROM group_score_sums WHERE attribute = ? AND {items}
-                        AND run_id IN (SELECT DISTINCT run_id FROM score_sums WHERE {runs})
+                        AND run_id IN ({runs})
                       GROUP BY run_id, group_name ORDER BY run_id, group_name""", [attribute, *item_params, *params])
     if not len(df):
         return None

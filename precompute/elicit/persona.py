@@ -14,14 +14,11 @@ run's seed, task and item), kept in the dataset's order.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-
-import numpy as np
 
 from data_layer.groups import is_unknown
 from precompute.annotator_predictions import raters_in_order
-from precompute.study import HumanData, StudyError
+from precompute.study import HumanData, StudyError, keyed_rng
 
 
 def describe(demographics: str | dict | None) -> str | None:
@@ -59,8 +56,7 @@ def annotators_asked(hd: HumanData, run: str, seed: int, cap: int | None) -> dic
     out = {}
     for item, people in raters.items():
         if len(people) > cap:
-            digest = hashlib.sha256(f"{seed}|{hd.task.task_id}|{item}|annotators".encode()).digest()
-            rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
+            rng = keyed_rng(seed, hd.task.task_id, item, "annotators")
             keep = sorted(rng.choice(len(people), size=cap, replace=False).tolist())
             people = [people[i] for i in keep]
         out[item] = people

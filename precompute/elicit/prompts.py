@@ -17,7 +17,7 @@ import string
 
 import numpy as np
 
-from precompute.study import HumanData, TaskSpec
+from precompute.study import HumanData, TaskSpec, keyed_rng
 
 TEMPLATE_VERSION = "2026-11-elicit-1"
 ANNOTATOR_TEMPLATE_VERSION = "2026-12-annotator-1"
@@ -86,8 +86,7 @@ def few_shot_examples(hd: HumanData, pool: list[str], item_id: str, k: int, seed
     """Rows of k pool items (never the item itself), drawn reproducibly per item."""
     ids = hd.items["item_id"].astype(str)
     rows = [int(r) for r in np.flatnonzero(ids.isin(set(pool)).to_numpy()) if ids.iloc[r] != item_id]
-    digest = hashlib.sha256(f"{seed}|{hd.task.task_id}|{item_id}".encode()).digest()
-    rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
+    rng = keyed_rng(seed, hd.task.task_id, item_id)
     return sorted(rng.choice(rows, size=min(k, len(rows)), replace=False).tolist()) if rows else []
 
 
