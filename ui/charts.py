@@ -6,6 +6,7 @@ download under every table."""
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import re
 from collections.abc import Callable, Iterable
@@ -125,11 +126,14 @@ class KeptFigure(go.Figure):
     """A laid-out figure kept in the app's cache and shared, read-only, by every session.
     st.plotly_chart re-validates a dict through `go.Figure(**dict)` on every call (0.05-0.15 s
     for a faceted chart) but takes a Figure's `to_dict()` as it is; this one returns the dict
-    made once instead of a deep copy, so a render only serialises it."""
+    made once instead of a deep copy, so a render only serialises it. The kept dict holds what
+    the JSON holds (lists, numbers, strings), not numpy arrays and numpy numbers: those went
+    through plotly's encoder one by one in Python, by trying encoders until one fit, on every
+    render; plain values are written by the json module's C encoder, to the same JSON."""
 
     def __init__(self, fig: go.Figure):
         super().__init__(fig)
-        self._kept = fig.to_dict()
+        self._kept = json.loads(pio.to_json(fig, validate=False))
 
     def to_dict(self) -> dict:
         return self._kept
