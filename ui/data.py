@@ -1,10 +1,12 @@
 """The app's store handle and a bounded cache in front of every data_layer query."""
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from data_layer.locate import KnownStore, StoreLocation, ensure_demo_store, known_stores, resolve_store
@@ -48,21 +50,43 @@ def store() -> Store:
     return _open(str(location().path))
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=512, show_spinner=False)
 def _cached_call(store_path: str, fn_path: str, args: tuple, kwargs: tuple) -> Any:
     module, name = fn_path.rsplit(".", 1)
     fn = getattr(importlib.import_module(module), name)
     return fn(_open(store_path), *args, **dict(kwargs))
 
 
+def own_copy(value: Any) -> Any:
+    """`value` with every data frame (and series) in it, inside Results, page dataclasses, lists,
+    tuples and dicts, replaced by a shallow copy. Under pandas' copy-on-write a shallow copy is
+    the caller's own: a column it sets, a row it changes or a sort in place makes a new frame and
+    leaves the shared one as it was, at the cost of a few microseconds instead of a copy."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return type(value)(own_copy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: own_copy(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: own_copy(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **fields)
+    return value
+
+
+def _call(store_path: str, fn: Callable, args: tuple, kwargs: dict) -> Any:
+    # One answer per process, shared by every session (the store is read-only) and handed out as
+    # the caller's own shallow copy: st.cache_data unpickled every answer on every read, 5-10 % of
+    # a page's CPU (Arrow string columns most of it).
+    return own_copy(_cached_call(store_path, f"{fn.__module__}.{fn.__name__}", args, tuple(sorted(kwargs.items()))))
+
+
 def q(fn: Callable, *args, **kwargs) -> Any:
     """Call a data_layer query function `fn(store, *args, **kwargs)` through the cache.
     Arguments must be hashable values (slices are frozen dataclasses)."""
-    return _cached_call(str(location().path), f"{fn.__module__}.{fn.__name__}", args,
-                        tuple(sorted(kwargs.items())))
+    return _call(str(location().path), fn, args, kwargs)
 
 
 def q_at(where: StoreLocation, fn: Callable, *args, **kwargs) -> Any:
     """`q` against another known store than the session's (the store picker's labels)."""
-    return _cached_call(str(where.path), f"{fn.__module__}.{fn.__name__}", args,
-                        tuple(sorted(kwargs.items())))
+    return _call(str(where.path), fn, args, kwargs)
