@@ -98,3 +98,24 @@ def test_the_kept_dict_is_the_json_itself():
     finally:
         PlotlyJSONEncoder.default = real
     assert not asked
+
+
+def test_made_once_derives_once_and_hands_out_copies():
+    """A page's derived values are computed once per distinct arguments and shared; each caller
+    gets its own copy of the frames in them, so a change made by one page reaches no other."""
+    from ui.charts import made_once
+    st.cache_resource.clear()
+    calls = []
+
+    def ranked(df: pd.DataFrame, by: str) -> tuple[pd.DataFrame, list]:
+        calls.append(by)
+        out = df.sort_values(by)
+        return out, list(out["x"])
+
+    df = pd.DataFrame({"x": ["low", "high"], "y": [0.4, 0.2]})
+    first, order = made_once(ranked, df, "y")
+    first["y"] = 0.0  # a careless page
+    again, _ = made_once(ranked, df.copy(), "y")
+    assert calls == ["y"] and order == ["high", "low"] and list(again["y"]) == [0.2, 0.4]
+    made_once(ranked, df, "x")
+    assert calls == ["y", "x"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import re
 from collections.abc import Callable, Iterable
 
@@ -19,6 +18,7 @@ import streamlit as st
 from data_layer.column_names import VALUE_LABELS, column_label
 from ui import style
 from ui.colours import MODEL_TYPE_COLOURS, colour_for
+from ui.data import digest, own_copy
 from ui.export import download_csv
 from ui.text import clip, plain_md
 
@@ -139,18 +139,6 @@ class KeptFigure(go.Figure):
         return self._kept
 
 
-def digest(*values) -> str:
-    """A fingerprint of a builder's arguments: their pickled bytes, hashed. Equal bytes mean equal
-    contents, so a kept result is never wrong; Streamlit's own hashing of a data frame (per column,
-    through Arrow) cost 2 ms a frame and a fifth of the Overview's CPU per render, this 0.1 ms."""
-    try:
-        data = pickle.dumps(values, protocol=5)
-    except (pickle.PicklingError, TypeError, AttributeError) as e:  # e.g. a lambda among the values
-        # no weaker fallback (a repr elides the middle of a long frame: two frames, one key)
-        raise TypeError(f"a kept chart's or sentence's arguments must be picklable values ({e})") from e
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
-
-
 def _code_key(fn: Callable) -> str:
     code = fn.__code__
     return f"{code.co_filename}:{fn.__qualname__}:{hashlib.sha1(code.co_code).hexdigest()}"
@@ -163,6 +151,11 @@ def _kept_figure(key: str, args_digest: str, _build: Callable[..., go.Figure], _
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _kept_text(key: str, args_digest: str, _make: Callable[..., str], _args: tuple) -> str:
+    return _make(*_args)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _kept_value(key: str, args_digest: str, _make: Callable, _args: tuple):
     return _make(*_args)
 
 
@@ -179,6 +172,15 @@ def said_once(make: Callable[..., str], *args, also: tuple = ()) -> str:
     """A sentence computed from data (a chart's summary, a headline), kept as built_once keeps
     figures: pandas on a small frame of Arrow strings costs milliseconds a call, every render."""
     return _kept_text(_code_key(make), digest(args, tuple(also)), make, args)
+
+
+def made_once(make: Callable, *args, also: tuple = ()):
+    """What a page derives from its answers (a focus, small frames, labels) before drawing them,
+    kept as said_once keeps sentences and handed to each caller as its own copy
+    (ui.data.own_copy): the page's pandas work on an item or a slice is done once, not for every
+    visitor. `make` must return frames, Results, dataclasses, tuples, lists, dicts and values,
+    and depend on its arguments only (and on `also`)."""
+    return own_copy(_kept_value(_code_key(make), digest(args, tuple(also)), make, args))
 
 
 def show_chart(fig: go.Figure | dict, name: str, narrow: go.Figure | dict | None = None,
