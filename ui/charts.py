@@ -144,19 +144,28 @@ def _code_key(fn: Callable) -> str:
     return f"{code.co_filename}:{fn.__qualname__}:{hashlib.sha1(code.co_code).hexdigest()}"
 
 
+# Each keyed by one string (the code's key and the arguments' digest) with the call unhashed: Streamlit's
+# cache inspects and hashes each argument of every call.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _kept_figure(key: str, args_digest: str, _build: Callable[..., go.Figure], _args: tuple) -> KeptFigure:
-    return KeptFigure(_build(*_args))
+def _kept_figure(key: str, _call: tuple) -> KeptFigure:
+    build, args = _call
+    return KeptFigure(build(*args))
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _kept_text(key: str, args_digest: str, _make: Callable[..., str], _args: tuple) -> str:
-    return _make(*_args)
+def _kept_text(key: str, _call: tuple) -> str:
+    make, args = _call
+    return make(*args)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _kept_value(key: str, args_digest: str, _make: Callable, _args: tuple):
-    return _make(*_args)
+def _kept_value(key: str, _call: tuple):
+    make, args = _call
+    return make(*args)
+
+
+def _key(fn: Callable, args: tuple, also: tuple) -> str:
+    return f"{_code_key(fn)}|{digest(args, tuple(also))}"
 
 
 def built_once(build: Callable[..., go.Figure], *args, also: tuple = ()) -> KeptFigure:
@@ -165,13 +174,13 @@ def built_once(build: Callable[..., go.Figure], *args, also: tuple = ()) -> Kept
     Laying out a faceted chart takes 0.1-0.8 s of CPU; a kept figure renders in a few ms.
     `build` must depend on its arguments only; `also` names any page value it reads besides
     them (e.g. the slice's metric and banding scheme), so that they are part of the key."""
-    return _kept_figure(_code_key(build), digest(args, tuple(also)), build, args)
+    return _kept_figure(_key(build, args, also), (build, args))
 
 
 def said_once(make: Callable[..., str], *args, also: tuple = ()) -> str:
     """A sentence computed from data (a chart's summary, a headline), kept as built_once keeps
     figures: pandas on a small frame of Arrow strings costs milliseconds a call, every render."""
-    return _kept_text(_code_key(make), digest(args, tuple(also)), make, args)
+    return _kept_text(_key(make, args, also), (make, args))
 
 
 def made_once(make: Callable, *args, also: tuple = ()):
@@ -180,7 +189,7 @@ def made_once(make: Callable, *args, also: tuple = ()):
     (ui.data.own_copy): the page's pandas work on an item or a slice is done once, not for every
     visitor. `make` must return frames, Results, dataclasses, tuples, lists, dicts and values,
     and depend on its arguments only (and on `also`)."""
-    return own_copy(_kept_value(_code_key(make), digest(args, tuple(also)), make, args))
+    return own_copy(_kept_value(_key(make, args, also), (make, args)))
 
 
 def show_chart(fig: go.Figure | dict, name: str, narrow: go.Figure | dict | None = None,

@@ -66,10 +66,13 @@ def digest(*values) -> str:
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
-def _cached_call(store_path: str, fn_path: str, args_digest: str, _args: tuple, _kwargs: tuple) -> Any:
+def _cached_call(key: str, _call: tuple) -> Any:
+    # One key argument (store, query, digest of the arguments) and the call itself unhashed:
+    # Streamlit's cache inspects and hashes each argument of every call (88 µs for five, 31 for these two).
+    store_path, fn_path, args, kwargs = _call
     module, name = fn_path.rsplit(".", 1)
     fn = getattr(importlib.import_module(module), name)
-    return fn(_open(store_path), *_args, **dict(_kwargs))
+    return fn(_open(store_path), *args, **dict(kwargs))
 
 
 def own_copy(value: Any) -> Any:
@@ -94,7 +97,8 @@ def _call(store_path: str, fn: Callable, args: tuple, kwargs: dict) -> Any:
     # the caller's own shallow copy: st.cache_data unpickled every answer on every read, 5-10 % of
     # a page's CPU (Arrow string columns most of it).
     kwargs = tuple(sorted(kwargs.items()))
-    return own_copy(_cached_call(store_path, f"{fn.__module__}.{fn.__name__}", digest(args, kwargs), args, kwargs))
+    fn_path = f"{fn.__module__}.{fn.__name__}"
+    return own_copy(_cached_call(f"{store_path}|{fn_path}|{digest(args, kwargs)}", (store_path, fn_path, args, kwargs)))
 
 
 def q(fn: Callable, *args, **kwargs) -> Any:
