@@ -146,10 +146,10 @@ def _answers(counts) -> None:
         st.caption(plain(counts.message))
         return
     c = counts.frame
-    title = ("**Answers, counted**" if c["kind"].iloc[0] == "answer"
-             else "**Most likely label of each stated distribution, counted**")
-    st.markdown(title + "\n\n" + "\n".join(f"- {plain(label)} → {k:d} of {n:d}"
-                                           for label, k, n in zip(c["label"], c["k"], c["n"], strict=True)))
+    st.markdown(("**Answers, counted**" if c["kind"].iloc[0] == "answer"
+                 else "**Most likely label of each stated distribution, counted**") + "\n\n"
+                + "\n".join(f"- {plain(label)} → {k:d} of {n:d}"
+                            for label, k, n in zip(c["label"], c["k"], c["n"], strict=True)))
 
 
 def _samples(samples: tuple[dict, ...], key: str) -> None:
