@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer.store import StoreError, rebuild_commands
-from ui import data, first_start, store_picker, style
+from ui import data, first_start, heap, store_picker, style
 from ui.page import name_tab
 
 # No page_title here: each page's browser tab is named after the page (ui.page.start_page).
@@ -62,4 +62,7 @@ except StoreError as e:
 page = st.navigation(PAGES)
 if st.runtime.exists():  # a bare `import app` (outside `streamlit run`) gets a stand-in page with no title
     name_tab(page.title)  # each page its own browser tab title (the Item page adds the item's id)
-page.run()
+try:
+    page.run()
+finally:  # also after st.stop(), st.rerun() and st.switch_page(), which end a page early
+    heap.after_script_run()

@@ -196,6 +196,32 @@ def test_models_shows_paired_comparisons_and_win_rates(app_env):
     assert "task_id" in by_task.columns and by_task["task_id"].nunique() == 4
 
 
+def test_leaderboard_marks_each_metrics_best_and_worst_run(app_env):
+    """The leaderboard names, for every metric, the run with the best value (a violet pill) and
+    the worst (a grey one), by the metric's direction, and says them in words under the table."""
+    from data_layer.metrics import METRICS
+    from ui.colours import BETTER, WORSE
+    at = _open("models", {"metric": "jsd"})
+    board = at.dataframe[0]
+    table = board.value
+    assert list(table.columns[:2]) == ["display_name", "marks"]
+    assert table["jsd ↓"].is_monotonic_increasing  # sorted by the slice's metric, best first
+    for m in ("jsd", "majority_match", "entropy_gap"):
+        direction = METRICS.get(m).direction
+        column = table[next(c for c in table.columns if c.split(" ")[0] == m)]
+        key = column.abs() if direction == "zero" else -column if direction == "higher" else column
+        label = METRICS.get(m).label
+        best = {i for i, marks in enumerate(table["marks"]) if any(x.startswith(f"best: {label} ") for x in marks)}
+        worst = {i for i, marks in enumerate(table["marks"]) if any(x.startswith(f"worst: {label} ") for x in marks)}
+        assert best == set(np.flatnonzero(key == key.min())) and worst == set(np.flatnonzero(key == key.max()))
+    options = json.loads(board.proto.columns)["marks"]["type_config"]["options"]
+    assert {o["color"] for o in options if o["value"].startswith("best")} == {BETTER}
+    assert {o["color"] for o in options if o["value"].startswith("worst")} == {WORSE}
+    first = table.iloc[0]
+    words = next(shown(c.value) for c in at.caption if c.value.startswith("**In words:** Best"))
+    assert f"{first['display_name']} (" in words and "Jensen–Shannon divergence ↓" in words.split("Worst:")[0]
+
+
 def test_models_paired_table_for_an_aggregate_metric_has_no_empty_p_column(app_env):
     at = _open("models", {"metric": "var_corr", "tasks": "demo-nli"})
     paired = next(d.value for d in at.dataframe if "reading" in d.value.columns)

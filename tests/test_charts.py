@@ -75,3 +75,47 @@ def test_the_key_tells_apart_frames_whose_repr_is_the_same():
     assert (said_once(total, a), said_once(total, b)) == ("100.00", "99.75")
     with pytest.raises(TypeError, match="picklable"):
         digest(lambda: 1)
+
+
+def test_the_kept_dict_is_the_json_itself():
+    """The kept dict holds plain lists and numbers (numpy arrays and numbers went through plotly's
+    encoder one by one on every render) and serialises to the figure's own JSON."""
+    import json
+
+    import numpy as np
+    from _plotly_utils.utils import PlotlyJSONEncoder
+    st.cache_resource.clear()
+    fig = go.Figure(go.Scatter(x=np.arange(5), y=np.array([0.1, np.nan, 0.3, 0.4, 0.5]),
+                               customdata=np.array([[1, "a"], [2, "b"], [3, "c"], [4, "d"], [5, "<e>"]], dtype=object),
+                               name="n=<b>5</b>"), layout_title_text="é")
+    kept = built_once(lambda: fig)
+    assert pio.to_json(kept, validate=False) == pio.to_json(fig, validate=False)
+    asked = []
+    real = PlotlyJSONEncoder.default
+    PlotlyJSONEncoder.default = lambda self, o: (asked.append(type(o)), real(self, o))[1]
+    try:
+        json.dumps(kept.to_dict(), cls=PlotlyJSONEncoder)
+    finally:
+        PlotlyJSONEncoder.default = real
+    assert not asked
+
+
+def test_made_once_derives_once_and_hands_out_copies():
+    """A page's derived values are computed once per distinct arguments and shared; each caller
+    gets its own copy of the frames in them, so a change made by one page reaches no other."""
+    from ui.charts import made_once
+    st.cache_resource.clear()
+    calls = []
+
+    def ranked(df: pd.DataFrame, by: str) -> tuple[pd.DataFrame, list]:
+        calls.append(by)
+        out = df.sort_values(by)
+        return out, list(out["x"])
+
+    df = pd.DataFrame({"x": ["low", "high"], "y": [0.4, 0.2]})
+    first, order = made_once(ranked, df, "y")
+    first["y"] = 0.0  # a careless page
+    again, _ = made_once(ranked, df.copy(), "y")
+    assert calls == ["y"] and order == ["high", "low"] and list(again["y"]) == [0.2, 0.4]
+    made_once(ranked, df, "x")
+    assert calls == ["y", "x"]

@@ -55,6 +55,13 @@ def test_caption_text_meets_aa_on_the_page_and_in_the_sidebar():
     assert contrast("#000000", colours.CAME_FROM_ROW) >= 4.5  # table text on the came-from tint
 
 
+def test_leaderboard_pills_are_readable():
+    """Streamlit writes a pill's text black on a colour of WCAG luminance above 0.5, else white."""
+    for pill in (colours.BETTER, colours.WORSE):
+        text = "#000000" if _luminance(pill) > 0.5 else "#FFFFFF"
+        assert contrast(text, pill) >= 4.5, f"{pill}: {contrast(text, pill):.2f}:1"
+
+
 def test_nothing_else_uses_a_model_types_colour():
     types = {c.upper() for c in colours.MODEL_TYPE_COLOURS.values()}
     others = [colours.PRIMARY, colours.HUMAN, colours.GROUP, colours.INK, colours.GUIDE, colours.NOT_SIGNIFICANT,

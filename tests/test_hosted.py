@@ -338,3 +338,23 @@ def test_production_settings(demo_store):
     assert not [p.name for p in sources if "file_uploader" in p.read_text()]  # no uploads anywhere
     with pytest.raises(duckdb.Error, match="read-only"):
         demo_store.rows("CREATE TABLE visitor_was_here (a INTEGER)")
+
+
+def test_no_page_relies_on_magic():
+    """runner.magicEnabled is off (.streamlit/config.toml): a bare value or string on a line of its
+    own, which magic would write to the page, would silently show nothing."""
+    import ast
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["magicEnabled"] is False
+    found = []
+    for path in [ROOT / "app.py", *(ROOT / "views").glob("*.py")]:
+        for parent in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            body = getattr(parent, "body", None)
+            for i, node in enumerate(body if isinstance(body, list) else []):
+                if not isinstance(node, ast.Expr) or isinstance(node.value, (ast.Call, ast.Await, ast.Yield,
+                                                                                 ast.YieldFrom)):
+                    continue
+                if i == 0 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                    continue  # a docstring
+                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)[:60]}")
+    assert not found, found

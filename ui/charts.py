@@ -6,7 +6,7 @@ download under every table."""
 from __future__ import annotations
 
 import hashlib
-import pickle
+import json
 import re
 from collections.abc import Callable, Iterable
 
@@ -18,6 +18,7 @@ import streamlit as st
 from data_layer.column_names import VALUE_LABELS, column_label
 from ui import style
 from ui.colours import MODEL_TYPE_COLOURS, colour_for
+from ui.data import digest, own_copy
 from ui.export import download_csv
 from ui.text import clip, plain_md
 
@@ -125,26 +126,17 @@ class KeptFigure(go.Figure):
     """A laid-out figure kept in the app's cache and shared, read-only, by every session.
     st.plotly_chart re-validates a dict through `go.Figure(**dict)` on every call (0.05-0.15 s
     for a faceted chart) but takes a Figure's `to_dict()` as it is; this one returns the dict
-    made once instead of a deep copy, so a render only serialises it."""
+    made once instead of a deep copy, so a render only serialises it. The kept dict holds what
+    the JSON holds (lists, numbers, strings), not numpy arrays and numpy numbers: those went
+    through plotly's encoder one by one in Python, by trying encoders until one fit, on every
+    render; plain values are written by the json module's C encoder, to the same JSON."""
 
     def __init__(self, fig: go.Figure):
         super().__init__(fig)
-        self._kept = fig.to_dict()
+        self._kept = json.loads(pio.to_json(fig, validate=False))
 
     def to_dict(self) -> dict:
         return self._kept
-
-
-def digest(*values) -> str:
-    """A fingerprint of a builder's arguments: their pickled bytes, hashed. Equal bytes mean equal
-    contents, so a kept result is never wrong; Streamlit's own hashing of a data frame (per column,
-    through Arrow) cost 2 ms a frame and a fifth of the Overview's CPU per render, this 0.1 ms."""
-    try:
-        data = pickle.dumps(values, protocol=5)
-    except (pickle.PicklingError, TypeError, AttributeError) as e:  # e.g. a lambda among the values
-        # no weaker fallback (a repr elides the middle of a long frame: two frames, one key)
-        raise TypeError(f"a kept chart's or sentence's arguments must be picklable values ({e})") from e
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def _code_key(fn: Callable) -> str:
@@ -152,14 +144,28 @@ def _code_key(fn: Callable) -> str:
     return f"{code.co_filename}:{fn.__qualname__}:{hashlib.sha1(code.co_code).hexdigest()}"
 
 
+# Each keyed by one string (the code's key and the arguments' digest) with the call unhashed: Streamlit's
+# cache inspects and hashes each argument of every call.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _kept_figure(key: str, args_digest: str, _build: Callable[..., go.Figure], _args: tuple) -> KeptFigure:
-    return KeptFigure(_build(*_args))
+def _kept_figure(key: str, _call: tuple) -> KeptFigure:
+    build, args = _call
+    return KeptFigure(build(*args))
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _kept_text(key: str, args_digest: str, _make: Callable[..., str], _args: tuple) -> str:
-    return _make(*_args)
+def _kept_text(key: str, _call: tuple) -> str:
+    make, args = _call
+    return make(*args)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _kept_value(key: str, _call: tuple):
+    make, args = _call
+    return make(*args)
+
+
+def _key(fn: Callable, args: tuple, also: tuple) -> str:
+    return f"{_code_key(fn)}|{digest(args, tuple(also))}"
 
 
 def built_once(build: Callable[..., go.Figure], *args, also: tuple = ()) -> KeptFigure:
@@ -168,13 +174,22 @@ def built_once(build: Callable[..., go.Figure], *args, also: tuple = ()) -> Kept
     Laying out a faceted chart takes 0.1-0.8 s of CPU; a kept figure renders in a few ms.
     `build` must depend on its arguments only; `also` names any page value it reads besides
     them (e.g. the slice's metric and banding scheme), so that they are part of the key."""
-    return _kept_figure(_code_key(build), digest(args, tuple(also)), build, args)
+    return _kept_figure(_key(build, args, also), (build, args))
 
 
 def said_once(make: Callable[..., str], *args, also: tuple = ()) -> str:
     """A sentence computed from data (a chart's summary, a headline), kept as built_once keeps
     figures: pandas on a small frame of Arrow strings costs milliseconds a call, every render."""
-    return _kept_text(_code_key(make), digest(args, tuple(also)), make, args)
+    return _kept_text(_key(make, args, also), (make, args))
+
+
+def made_once(make: Callable, *args, also: tuple = ()):
+    """What a page derives from its answers (a focus, small frames, labels) before drawing them,
+    kept as said_once keeps sentences and handed to each caller as its own copy
+    (ui.data.own_copy): the page's pandas work on an item or a slice is done once, not for every
+    visitor. `make` must return frames, Results, dataclasses, tuples, lists, dicts and values,
+    and depend on its arguments only (and on `also`)."""
+    return own_copy(_kept_value(_key(make, args, also), (make, args)))
 
 
 def show_chart(fig: go.Figure | dict, name: str, narrow: go.Figure | dict | None = None,

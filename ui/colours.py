@@ -29,9 +29,11 @@ GAP_LINE = "#8A8A8A"  # the line joining an RLVR model to its RLHF sibling
 BANDS = ["#E0E0E0", "#A8A8A8", "#4D4D4D"]
 BAND_OUTLINE = "#333333"
 
-# Leaderboard cells: better violet, worse grey (green and orange read as model types).
+# The leaderboard's marks of each metric's best and worst run: a violet pill, and a pale grey one
+# (green and orange would read as model types, a mid grey as the baselines' colour). Streamlit
+# writes a pill's text white on a dark colour and black on a light one (WCAG luminance > 0.5).
 BETTER = "#6A3D9A"
-WORSE = "#7A7A7A"
+WORSE = "#DCDCDC"
 
 # The Items table's row the user came back to from an item (a background tint under dark text)
 CAME_FROM_ROW = "#FFF3C4"

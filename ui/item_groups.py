@@ -7,10 +7,17 @@ import streamlit as st
 from data_layer.groups import GROUP_ATTRIBUTES, MIN_GROUP_RATINGS
 from data_layer.queries import group_views
 from data_layer.slice import Slice
-from ui.charts import data_table
+from ui.charts import data_table, made_once
 from ui.data import q
 from ui.export import download_csv
 from ui.text import plain_md
+
+
+def _by_group(counts):
+    """Groups as rows (most ratings first), labels as columns."""
+    wide = counts.pivot_table(index=["group_name", "n_ratings", "thin"], columns="label_name",
+                              values="count", sort=False).reset_index()
+    return wide.sort_values(["n_ratings", "group_name"], ascending=[False, True])
 
 
 def show_item_groups(sl: Slice, task_id: str, item_id: str) -> None:
@@ -32,9 +39,7 @@ def show_item_groups(sl: Slice, task_id: str, item_id: str) -> None:
             if not res.ok:
                 st.info(plain_md(res.message))
                 continue
-            wide = res.frame.pivot_table(index=["group_name", "n_ratings", "thin"], columns="label_name",
-                                         values="count", sort=False).reset_index()
-            wide = wide.sort_values(["n_ratings", "group_name"], ascending=[False, True])
+            wide = made_once(_by_group, res.frame)
             labels = [c for c in wide.columns if c not in ("group_name", "n_ratings", "thin")]
             data_table(wide, width="stretch",  # label columns keep the task's own label names
                        column_config={c: st.column_config.NumberColumn(str(c)) for c in labels})

@@ -4,12 +4,15 @@ gap on this item, their answers counted per label and their reasoning side by si
 other run one click away with a way to pick them instead."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from data_layer.metrics import METRICS
 from data_layer.queries import item_focus as q_focus
+from data_layer.store import Result
 from ui.charts import built_once, data_table, finish, show_chart
 from ui.colours import HUMAN as HUMAN_COLOUR
 from ui.colours import colour_for
@@ -26,7 +29,57 @@ def _side(focus: q_focus.Focus, run_id: str) -> str:
     return {focus.rlvr: "RLVR", focus.rlhf: "RLHF"}.get(run_id, "")
 
 
-def _chart(long: pd.DataFrame, labels: list, colours: dict, patterns: dict):
+@dataclass(frozen=True)
+class FocusRun:
+    """One column of the side-by-side: a focus run's title and label, its answers counted, and its
+    samples (each a dict of sample_idx, reasoning_text, output_text) when raw samples are stored."""
+    run_id: str
+    title: str
+    label: str
+    counts: Result | None
+    samples: tuple[dict, ...] | None
+
+
+@dataclass(frozen=True)
+class FocusView:
+    """All the top of the Item page draws, derived from the item's answers and the focus once for
+    every visitor (ui.charts.made_once): pandas on these small frames of Arrow strings cost a
+    fifth of the page's CPU when it ran on every render."""
+    names: dict[str, str]  # run id -> display name, for the gap sentence
+    gaps: Result  # q_focus.pair_gaps
+    headline: str | None  # q_focus.gap_sentence
+    chart: tuple  # the arguments of _chart
+    summary: str  # the chart in words
+    columns: tuple[FocusRun, ...]
+    ranked: pd.DataFrame  # q_focus.runs_by_distance
+
+
+def focus_view(models: pd.DataFrame, human: pd.DataFrame, n_annotators: int, gens: pd.DataFrame | None,
+               focus: q_focus.Focus, metric_name: str) -> FocusView:
+    """The FocusView of an item: `models`, `human` and `gens` are its item.model_dists,
+    item.human_counts and item.generations (None when it has no raw samples)."""
+    rows = models.set_index("run_id").loc[list(focus.runs)].reset_index()
+    names = dict(zip(models["run_id"], models["display_name"], strict=True))
+    gaps = q_focus.pair_gaps(models, focus, metric_name)
+    label_names = list(human["label_name"])
+    columns = []
+    for _, r in rows.iterrows():
+        side = _side(focus, r["run_id"])
+        counts = samples = None
+        if gens is not None:
+            mine = gens[gens["run_id"] == r["run_id"]]
+            counts = q_focus.answer_counts(mine, r["run_id"], label_names)
+            samples = tuple({"sample_idx": i, "reasoning_text": t, "output_text": o} for i, t, o in
+                            zip(mine["sample_idx"], mine["reasoning_text"], mine["output_text"], strict=True))
+        columns.append(FocusRun(r["run_id"], (side + " · " if side else "") + r["display_name"],
+                                q_focus.run_label(r), counts, samples))
+    return FocusView(names=names, gaps=gaps, headline=q_focus.gap_sentence(gaps.frame, names, focus) if gaps.ok
+                     else None, **_chart_data(human, n_annotators, rows, focus), columns=tuple(columns),
+                     ranked=q_focus.runs_by_distance(models, metric_name))
+
+
+def _chart(who: list, label: list, share: list, labels: list, colours: dict, patterns: dict):
+    long = pd.DataFrame({"who": who, "label": label, "share": share})
     fig = px.bar(long, x="label", y="share", color="who", barmode="group", color_discrete_map=colours,
                  pattern_shape="who", pattern_shape_map=patterns,
                  category_orders={"label": labels, "who": list(colours)},
@@ -35,9 +88,9 @@ def _chart(long: pd.DataFrame, labels: list, colours: dict, patterns: dict):
     return finish(fig, height=420, legend_title="")  # the shared layout: legend under the plot
 
 
-def focus_chart(human: pd.DataFrame, n_annotators: int, rows: pd.DataFrame, focus: q_focus.Focus) -> None:
+def _chart_data(human: pd.DataFrame, n_annotators: int, rows: pd.DataFrame, focus: q_focus.Focus) -> dict:
     """Humans and the focus runs, one bar each per label, coloured by model type (humans dark),
-    and the same numbers in a sentence under it (the chart's text alternative)."""
+    and the same numbers in a sentence (the chart's text alternative)."""
     short = [f"{r['display_name']} ({r['model_type']})" for _, r in rows.iterrows()]
     series = [("Humans", f"Humans (n={n_annotators})", list(human["share"]))]
     for name, (_, r) in zip(short, rows.iterrows(), strict=True):
@@ -45,28 +98,32 @@ def focus_chart(human: pd.DataFrame, n_annotators: int, rows: pd.DataFrame, focu
         name = name if short.count(name) == 1 else q_focus.run_label(r)  # two runs of one model: tell them apart
         series.append((r["model_type"], f"{side + ': ' if side else ''}{name}", list(r["probs"])))
     labels = [plain_chart(n) for n in human["label_name"]]  # Plotly renders HTML in store text
-    long = pd.concat([pd.DataFrame({"who": plain_chart(who), "label": labels, "share": shares})
-                      for _, who, shares in series], ignore_index=True)
+    who = [plain_chart(name) for _, name, shares in series for _ in shares]
     colours, patterns, seen = {}, {}, {}
-    for kind, who, _ in series:
-        who = plain_chart(who)
-        colours[who] = HUMAN_COLOUR if kind == "Humans" else colour_for(kind)
-        patterns[who] = PATTERNS[min(seen.get(colours[who], 0), len(PATTERNS) - 1)]
-        seen[colours[who]] = seen.get(colours[who], 0) + 1
-    said = "; ".join(f"{who}: " + ", ".join(f"{label} {share:.2f}" for label, share
-                                              in zip(human["label_name"], shares, strict=True))
-                     for _, who, shares in series)
-    show_chart(built_once(_chart, long, labels, colours, patterns), "item-distributions",
-               summary=f"Shares of each label. {said}. Bar colours mark the model type (the same on every "
-                       "page); humans are dark.")
+    for kind, name, _ in series:
+        name = plain_chart(name)
+        colours[name] = HUMAN_COLOUR if kind == "Humans" else colour_for(kind)
+        patterns[name] = PATTERNS[min(seen.get(colours[name], 0), len(PATTERNS) - 1)]
+        seen[colours[name]] = seen.get(colours[name], 0) + 1
+    said = "; ".join(f"{name}: " + ", ".join(f"{label} {share:.2f}" for label, share
+                                               in zip(human["label_name"], shares, strict=True))
+                     for _, name, shares in series)
+    return {"chart": (who, labels * len(series), [float(x) for _, _, shares in series for x in shares], labels,
+                      colours, patterns),
+            "summary": f"Shares of each label. {said}. Bar colours mark the model type (the same on every page); "
+                       "humans are dark."}
 
 
-def gap_headline(gaps, names: dict, focus: q_focus.Focus) -> None:
+def focus_chart(view: FocusView) -> None:
+    show_chart(built_once(_chart, *view.chart), "item-distributions", summary=view.summary)
+
+
+def gap_headline(view: FocusView) -> None:
     """The pair's gap by the slice's metric, in a sentence (or why there is none)."""
-    if gaps.ok:
-        st.markdown(f"**{plain(q_focus.gap_sentence(gaps.frame, names, focus))}**")
+    if view.headline is not None:
+        st.markdown(f"**{plain(view.headline)}**")
     else:
-        st.caption(plain(gaps.message))
+        st.caption(plain(view.gaps.message))
 
 
 def gap_table(gaps) -> None:
@@ -89,17 +146,18 @@ def _answers(counts) -> None:
         st.caption(plain(counts.message))
         return
     c = counts.frame
-    st.markdown("**Answers, counted**" if c["kind"].iloc[0] == "answer"
-                else "**Most likely label of each stated distribution, counted**")
-    st.markdown("\n".join(f"- {plain(r.label)} → {r.k:d} of {r.n:d}" for r in c.itertuples()))
+    st.markdown(("**Answers, counted**" if c["kind"].iloc[0] == "answer"
+                 else "**Most likely label of each stated distribution, counted**") + "\n\n"
+                + "\n".join(f"- {plain(label)} → {k:d} of {n:d}"
+                            for label, k, n in zip(c["label"], c["k"], c["n"], strict=True)))
 
 
-def _samples(g: pd.DataFrame, key: str) -> None:
-    if not len(g):
+def _samples(samples: tuple[dict, ...], key: str) -> None:
+    if not samples:
         return
-    idx = list(g["sample_idx"])
+    idx = [s["sample_idx"] for s in samples]
     pick = st.selectbox(f"Sample (of {len(idx):d})", idx, key=key) if len(idx) > 1 else idx[0]
-    s = g[g["sample_idx"] == pick].iloc[0]
+    s = samples[idx.index(pick)]
     if isinstance(s["reasoning_text"], str) and s["reasoning_text"]:
         st.markdown("**Reasoning trace**")
         # a long trace scrolls in its box, so the two columns' answers stay near each other
@@ -112,31 +170,28 @@ def _samples(g: pd.DataFrame, key: str) -> None:
             wrap_lines=True)
 
 
-def side_by_side(rows: pd.DataFrame, gens, focus: q_focus.Focus, names: list[str]) -> None:
+def side_by_side(view: FocusView, no_samples: str) -> None:
     """One column per focus run (Streamlit stacks them on narrow screens): answers counted per
-    label, then one sample's reasoning and answer."""
-    frame = gens.frame if gens.ok else None
-    for col, (_, r) in zip(st.columns(len(rows)), rows.iterrows(), strict=True):
+    label, then one sample's reasoning and answer. `no_samples`: why there are none, if so."""
+    for col, run in zip(st.columns(len(view.columns)), view.columns, strict=True):
         with col:
-            side = _side(focus, r["run_id"])
-            st.markdown(f"**{plain((side + ' · ' if side else '') + r['display_name'])}**")
-            st.caption(plain(q_focus.run_label(r)))
-            if frame is None:
-                st.caption(plain(gens.message))
+            st.markdown(f"**{plain(run.title)}**")
+            st.caption(plain(run.label))
+            if run.counts is None:
+                st.caption(plain(no_samples))
                 continue
-            _answers(q_focus.answer_counts(frame, r["run_id"], names))
-            _samples(frame[frame["run_id"] == r["run_id"]], f"item_sample_{r['run_id']}")
+            _answers(run.counts)
+            _samples(run.samples, f"item_sample_{run.run_id}")
 
 
 def _pick_changed() -> None:
     set_page_param(q_focus.PICKED_KEY, ",".join(st.session_state[PICK_WIDGET]) or None)
 
 
-def other_runs(models: pd.DataFrame, focus: q_focus.Focus, metric_name: str) -> None:
+def other_runs(ranked: pd.DataFrame, metric_name: str) -> None:
     """All runs that scored the item, closest to the humans first, and a picker that puts any of
     them first instead (the `runs` URL key; empty returns to the pair)."""
     metric = METRICS.get(metric_name)
-    ranked = q_focus.runs_by_distance(models, metric_name)
     with st.expander(f"All {len(ranked)} runs on this item, closest to the humans first"):
         st.caption(f"Distance to the human distribution by {metric.label} ({metric.direction_text}); "
                    "the distribution column draws each run's label shares.")

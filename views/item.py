@@ -15,7 +15,7 @@ from data_layer.queries import item_order as q_order
 from data_layer.queries import item_page as q_page
 from data_layer.queries import items as q_items
 from ui import item_nav, item_pair
-from ui.charts import data_table
+from ui.charts import data_table, made_once
 from ui.data import q
 from ui.export import download_csv
 from ui.item_groups import show_item_groups
@@ -26,6 +26,23 @@ from ui.state import page_param, push_url
 from ui.text import plain_md as plain
 
 MAX_SAMPLES = 20  # per run, so an item with thousands of samples still renders quickly
+
+
+def _metrics_table(models):
+    """One row per model run: its label, facets, samples and every per-item metric."""
+    table = models.assign(run=[q_focus.run_label(r) for _, r in models.iterrows()])
+    return table[["run", "model_type", "method", "steering", "n_valid", "n_failed", *ITEM_METRICS]]
+
+
+def _sample_heads(gens) -> tuple[tuple[str, str], ...]:
+    """(run id, the title of its samples' section), runs in the order of their first sample."""
+    first, counts = {}, {}
+    for i, run_id in enumerate(gens["run_id"]):
+        first.setdefault(run_id, i)
+        counts[run_id] = counts.get(run_id, 0) + 1
+    return tuple((run_id, f"{q_focus.run_label(gens.iloc[i])} — {counts[run_id]} sample{'s' * (counts[run_id] > 1)}")
+                 for run_id, i in first.items())
+
 
 sl = start_page("Item")
 task_id, item_id = page_param("task"), page_param("item")
@@ -55,8 +72,8 @@ focus = None  # the runs shown first (data_layer/queries/item_focus.py)
 if human.ok and models.ok:
     pairs = q(q_items.pair_choices, sl)
     picked = page_param("runs")  # q_focus.PICKED_KEY, spelled out so that tests/test_hostile_links.py attacks it
-    focus = q_focus.choose_focus(models.frame, order, q_focus.picked_runs(picked),
-                                 pairs.frame if pairs.ok else None, metric_name)
+    focus = made_once(q_focus.choose_focus, models.frame, order, q_focus.picked_runs(picked),
+                      pairs.frame if pairs.ok else None, metric_name)
 
 near = page.neighbours
 links = {**sl.to_params(), **order.to_params(), **(focus.to_params() if focus else {})}  # steps keep the focus
@@ -78,19 +95,18 @@ if isinstance(item["context"], str) and item["context"]:
 
 # ------------------------------------------------------------------ the runs that brought you here
 if focus is not None:
-    shown_runs = models.frame.set_index("run_id").loc[list(focus.runs)].reset_index()
-    names = dict(zip(models.frame["run_id"], models.frame["display_name"], strict=True))
+    view = made_once(item_pair.focus_view, models.frame, human.frame, int(item["n_annotators"]),
+                     page.generations.frame, focus, metric_name)
     st.subheader("RLVR vs RLHF on this item" if focus.is_pair else "Humans and the runs shown first")
     st.caption(plain(focus.sentence))
     if metric_name != sl.metric:
         st.caption(f"{METRICS.get(sl.metric).label} is computed over a whole slice, not per item; on this "
                    f"item the runs are compared by {METRICS.get(metric_name).label}.")
-    gaps = q_focus.pair_gaps(models.frame, focus, metric_name)
-    item_pair.gap_headline(gaps, names, focus)
-    item_pair.focus_chart(human.frame, int(item["n_annotators"]), shown_runs, focus)
-    item_pair.gap_table(gaps)
-    item_pair.side_by_side(shown_runs, page.generations, focus, list(human.frame["label_name"]))
-    item_pair.other_runs(models.frame, focus, metric_name)
+    item_pair.gap_headline(view)
+    item_pair.focus_chart(view)
+    item_pair.gap_table(view.gaps)
+    item_pair.side_by_side(view, page.generations.message)
+    item_pair.other_runs(view.ranked, metric_name)
 
 # ------------------------------------------------------------------ humans
 st.subheader("The annotation: humans' labels, annotators, guideline")
@@ -124,8 +140,7 @@ else:
 st.subheader("Per-model metrics")
 if models.ok:
     metric = METRICS.get(sl.metric)
-    table = models.frame.assign(run=[q_focus.run_label(r) for _, r in models.frame.iterrows()])
-    table = table[["run", "model_type", "method", "steering", "n_valid", "n_failed", *ITEM_METRICS]]
+    table = made_once(_metrics_table, models.frame)
     st.caption(f"One row per model run of the slice. Slice metric: {metric.label} "
                f"({metric.direction_text}); definitions are on the Data page.")
     data_table(table, width="stretch", height=35 * (len(table) + 1) + 3, column_config={
@@ -140,8 +155,7 @@ st.subheader("Model outputs")
 gens = page.generations
 if gens.ok:
     st.caption("Each run's raw answers and reasoning traces, shown as plain text. Click a run to open it.")
-    for run_id, g in gens.frame.groupby("run_id", sort=False):
-        head = f"{q_focus.run_label(g.iloc[0])} — {len(g)} sample{'s' * (len(g) > 1)}"
+    for run_id, head in made_once(_sample_heads, gens.frame):
         # lazy: a run's samples are drawn only once its expander is opened (they were most of the
         # page's elements, and of its CPU, for every visitor whether or not they looked)
         with st.expander(plain(head), expanded=item_nav.was_open(run_id), key=f"samples_{run_id}",
@@ -149,6 +163,7 @@ if gens.ok:
             item_nav.remember_open(run_id, box.open)  # the next item opens the same runs
             if not box.open:
                 continue
+            g = gens.frame[gens.frame["run_id"] == run_id]
             if len(g) > MAX_SAMPLES:
                 st.caption(f"Showing the first {MAX_SAMPLES} of {len(g)} samples; the CSV below has all.")
             for s in g.head(MAX_SAMPLES).itertuples():

@@ -41,7 +41,7 @@ def _pick(key: str, options: list, url_value, default):
 
 
 def type_colour(run_id: str) -> str:
-    return colour_for(runs.frame.set_index("run_id").loc[run_id, "model_type"])
+    return colour_for(run_types[run_id])
 
 
 def gap_help() -> str:
@@ -84,6 +84,7 @@ runs = q(items.run_choices, sl)
 pairs = q(items.pair_choices, sl)
 run_ids = list(runs.frame["run_id"]) if runs.ok else []
 run_labels = dict(zip(runs.frame["run_id"], runs.frame["label"], strict=True)) if runs.ok else {}
+run_types = dict(zip(runs.frame["run_id"], runs.frame["model_type"], strict=True)) if runs.ok else {}
 pair_keys = [f"{a}{items.PAIR_SEP}{b}" for a, b in zip(pairs.frame["rlvr_run"], pairs.frame["rlhf_run"], strict=True)] \
     if pairs.ok else []
 pair_labels = dict(zip(pair_keys, pairs.frame["label"], strict=True)) if pairs.ok else {}
@@ -173,9 +174,10 @@ def _picked() -> None:
 
 if picked := st.session_state.pop("it_open_item", None):
     _open_item(*picked)
+openable = [f"{item} · {str(snippet or '')[:70]}" for item, snippet in zip(df["item_id"], df["snippet"], strict=True)]
 st.selectbox("Open an item of this page (type part of its id or text, then Enter)", list(range(len(df))),
              index=None, key="it_open", on_change=_picked, placeholder="Choose an item to open",
-             format_func=lambda i: f"{df['item_id'].iloc[i]} · {str(df['snippet'].iloc[i] or '')[:70]}")
+             format_func=openable.__getitem__)
 shown = mark_came_from(df, table[cols])  # the row "Back to the list" returned to, tinted
 event = data_table(shown, column_config={**column_config(run, rlvr, rlhf), **group_config},
                    width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",

@@ -20,6 +20,8 @@ from data_layer.stats import CONFIDENCE, N_RESAMPLES
 from data_layer.winrate import RULES as WIN_RULES
 from ui.charts import (
     built_once,
+    chart_summary,
+    data_table,
     finish,
     row_spacing,
     show_chart,
@@ -31,6 +33,7 @@ from ui.charts import (
 from ui.charts import wrap as wrap_text
 from ui.colours import BETTER, GAP_LINE, INK, NOT_SIGNIFICANT, WORSE
 from ui.data import q
+from ui.export import download_csv
 from ui.page import start_page
 from ui.panel import EmptyPanel, need, panel, stop_if_empty
 from ui.share import share_link
@@ -44,52 +47,78 @@ scheme = BAND_SCHEMES.get(sl.band_scheme)
 ARROW = {"lower": "↓", "higher": "↑", "zero": "→0"}
 COVERAGE_HELP = ("How many of the slice's items the run has predictions for (in the tasks it was run on): "
                  "'all 60', or '50 of 60' when its numbers rest on a subset")
-# better violet, worse grey: green and orange would read as model types (ui/colours.py)
-GOOD, BAD = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in (BETTER, WORSE))
+MARKS = "marks"  # the leaderboard's column of each run's best and worst marks
 
 
-def _shade(col: pd.Series, direction: str) -> list[str]:
-    """CSS backgrounds: the column's best value violet, its worst grey, white in between."""
-    x = col.abs() if direction == "zero" else col
-    lo, hi = x.min(), x.max()
-    out = []
-    for v in x:
-        if pd.isna(v) or hi == lo:
-            out.append("")
-            continue
-        good = (hi - v) / (hi - lo) if direction != "higher" else (v - lo) / (hi - lo)
-        rgb, w = (GOOD, 2 * good - 1) if good >= 0.5 else (BAD, 1 - 2 * good)
-        mix = (255 - (255 - rgb) * 0.55 * w).astype(int)
-        out.append(f"background-color: rgb({mix[0]},{mix[1]},{mix[2]})")
-    return out
+def _best_and_worst(df: pd.DataFrame, metric_cols: list[str]) -> list[list[str]]:
+    """Per run, the metrics it is best by and those it is worst by (ties: every run on the best or
+    worst value; none where the column has no spread), as the pills of the marks column."""
+    marks: list[list[str]] = [[] for _ in range(len(df))]
+    for kind in ("best", "worst"):
+        for m in metric_cols:
+            direction = METRICS.get(m).direction
+            x = df[m].to_numpy(dtype=float, na_value=np.nan)
+            x = np.abs(x) if direction == "zero" else -x if direction == "higher" else x  # lower is better now
+            if np.isnan(x).all() or np.nanmin(x) == np.nanmax(x):
+                continue
+            edge = np.nanmin(x) if kind == "best" else np.nanmax(x)
+            for i in np.flatnonzero(x == edge):
+                marks[i].append(_mark(kind, m))
+    return marks
 
 
-def _styled_leaderboard(df: pd.DataFrame):
+def _mark(kind: str, m: str) -> str:
+    return f"{kind}: {METRICS.get(m).label} {ARROW[METRICS.get(m).direction]}"
+
+
+def _leaderboard_table(df: pd.DataFrame):
+    """The leaderboard as shown, its column config, and the marks as a sentence. The marks stand
+    where a Styler's violet-to-grey shading of every cell used to (a third of the page's CPU, on
+    every render): each metric's best run carries a violet pill naming it, its worst a grey one;
+    the order in between is a click on the column's header away."""
     metric_cols = [m for m in [sl.metric, *(m.name for m in METRICS if m.name != sl.metric)] if m in df]
     n_cols = [c for c in df.columns if c.startswith("n_")]
     show = df[["display_name", "model_type", "training", "reasoning", "method", "steering", "n", "coverage",
-               *metric_cols, *n_cols, "run_id"]].copy()
-    show["training"] = show["training"].map(training_label)
-    show["reasoning"] = show["reasoning"].map(lambda r: REASONING_LABELS.get(r, r))
-    show["steering"] = show["steering"].map(lambda s: STEERING_LABELS.get(s, s))
+               *metric_cols, *n_cols, "run_id"]]  # facet values: their labels on screen, stored in the CSV
+    show.insert(1, MARKS, _best_and_worst(df, metric_cols))
     names = {m: f"{m} {ARROW[METRICS.get(m).direction]}" for m in metric_cols}
     show = show.rename(columns=names)
-    styler = show.style.format({names[m]: "{:.3f}" for m in metric_cols}, na_rep="—")
-    for m in metric_cols:
-        styler = styler.apply(_shade, subset=[names[m]], direction=METRICS.get(m).direction)
+    pills = [_mark(kind, m) for kind in ("best", "worst") for m in metric_cols]
     config = {names[m]: st.column_config.NumberColumn(f"{METRICS.get(m).label} {ARROW[METRICS.get(m).direction]}",
-                                                      help=METRICS.get(m).axis_title) for m in metric_cols}
-    return styler, config
+                                                      format="%.3f", help=METRICS.get(m).axis_title)
+              for m in metric_cols}
+    config[MARKS] = st.column_config.MultiselectColumn(
+        "best / worst by", options=pills, color=[BETTER if p.startswith("best") else WORSE for p in pills],
+        width="large", help="The metrics by which this run is the best of the table (violet) or the worst (grey)")
+    return show, config
+
+
+def _marks_sentence(df: pd.DataFrame) -> str:
+    """The marks in words: per kind, each marked run (named as in the table's first columns) and
+    the metrics it is marked by."""
+    parts = []
+    for kind in ("best", "worst"):
+        said = []
+        for r in df.itertuples(index=False):
+            by = [m.split(": ", 1)[1] for m in getattr(r, MARKS) if m.startswith(kind)]
+            if by:
+                name = r.display_name if r.model_type == "Baseline" else \
+                    f"{r.display_name} ({r.model_type}, {METHOD_LABELS.get(r.method, r.method)})"
+                said.append(f"{name} by {len(by)} metric{'s' * (len(by) > 1)} ({', '.join(by)})")
+        parts.append(f"{kind.capitalize()}: {'; '.join(said) or 'no run stands out'}.")
+    return " ".join(parts)
 
 
 with panel("Leaderboard", help="One row per run (a model elicited one way). Click a column header "
-                               "to sort. Violet is better, grey worse, by each metric's direction."):
+                               "to sort. Each metric's best run is marked in violet, its worst in grey."):
     board = need(q(leaderboard.leaderboard, sl))
-    styler, config = _styled_leaderboard(board)
-    show_table(styler, f"leaderboard-{sl.metric}", height=min(38 + 35 * len(board), 760), column_config={
+    table, config = _leaderboard_table(board)
+    data_table(table, width="stretch", height=min(38 + 35 * len(board), 760), column_config={
         **config, "display_name": st.column_config.TextColumn("model", pinned=True),
         "model_type": "model type", "n": st.column_config.NumberColumn("n", help="scored run × item rows"),
         "coverage": st.column_config.TextColumn("items predicted", help=COVERAGE_HELP)})
+    download_csv(table.drop(columns=MARKS), f"leaderboard-{sl.metric}.csv")
+    chart_summary(_marks_sentence(table))
     st.caption("↓ lower is better, ↑ higher is better, →0 closer to 0 is better. Aggregate metrics "
                f"({', '.join(m.label for m in METRICS if m.level == 'aggregate')}) are computed per run "
                "within each task and averaged over tasks weighted by item count; “n (metric)” columns appear "

@@ -19,6 +19,7 @@ from data_layer.verdict import RULES, Verdict, verdict, verdicts_by_band
 from ui.charts import (
     built_once,
     finish,
+    made_once,
     row_spacing,
     said_once,
     show_chart,
@@ -209,11 +210,25 @@ def _bars(df: pd.DataFrame, by_task: bool, metric_name: str, scheme_name: str, f
     return fig
 
 
+def _undefined(df: pd.DataFrame) -> str:
+    """The model types and bands whose value is undefined ("" when there are none)."""
+    return ", ".join(f"{t} in {b}" for t, b, m in zip(df["model_type"], df["band"], df["mean"], strict=True)
+                     if pd.isna(m))
+
+
 def _undefined_caption(df: pd.DataFrame) -> None:
-    missing = df[df["mean"].isna()]
-    if len(missing):
-        where = ", ".join(f"{r.model_type} in {r.band}" for r in missing.itertuples(index=False))
+    if where := said_once(_undefined, df):
         st.caption(f"Left out because the value is {UNDEFINED_NOTE}: {plain_md(where)}.")
+
+
+def _numbers(means: pd.DataFrame, floor: pd.DataFrame | None) -> pd.DataFrame:
+    """The table of the numbers: defined means (the undefined are listed under the chart, not as
+    blanks), with the band's noise floor when there is one."""
+    cols = ["model_type", "band", "mean", "lo", "hi", "n", "n_items", "n_runs", "small_n", "noise_floor"]
+    table = means[means["mean"].notna()]
+    if floor is not None:
+        table = table.merge(floor[["band", "noise_floor"]], on="band", how="left")
+    return table[[c for c in cols if c in table]]
 
 
 res = q(means_with_intervals, sl)
@@ -253,13 +268,9 @@ with panel("Per task", help="Small multiples: the same chart for each task in th
                    summary=said_once(_ranks_summary, by_task, True, also=(sl.metric,)))
 
 with panel("The numbers"):
-    table = need(res, show_note=False)
-    table = table[table["mean"].notna()]  # undefined values are listed under the chart, not as blanks
-    if floor_res.ok:
-        table = table.merge(floor_res.frame[["band", "noise_floor"]], on="band", how="left")
-    cols = ["model_type", "band", "mean", "lo", "hi", "n", "n_items", "n_runs", "small_n", "noise_floor"]
+    table = made_once(_numbers, need(res, show_note=False), floor_res.frame)
     num = st.column_config.NumberColumn
-    show_table(table[[c for c in cols if c in table]], f"overview-{sl.metric}", column_config={
+    show_table(table, f"overview-{sl.metric}", column_config={
         "mean": num(metric.label, format="%.4f", help=metric.axis_title),
         "lo": num(f"{CI} lo", format="%.4f"), "hi": num(f"{CI} hi", format="%.4f"),
         "n": num("n", help="scored run × item rows"), "n_items": num("items"),
