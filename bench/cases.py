@@ -208,6 +208,8 @@ def _groups(store: Store) -> list[Case]:
     sl, one = Slice(), Slice(tasks=(task,))
     # a run filter that neither comparison relaxes: the views fall back from the build's sums to the rows
     verbal = Slice(methods=("verbalized",))
+    # a run filter that is no stored pair set: the paired view falls back to pairing the rows
+    sized = Slice(size_min=float(store.scalar("SELECT median(params_b) FROM models WHERE params_b > 0") or 0))
     page = tuple(store.rows("SELECT task_id, item_id FROM human_dist ORDER BY entropy_rank_desc LIMIT 25"))
     return [("sidebar", "group attribute_options", lambda: group_views.attribute_options(store, sl)),
             ("sidebar", f"group_options {attr}", lambda: group_views.group_options(store, sl, attr)),
@@ -225,6 +227,10 @@ def _groups(store: Store) -> list[Case]:
              lambda: perspectives.alignment_by_model_type(store, verbal, attr)),
             ("perspectives", f"group_paired_differences {attr}: verbalized runs",
              lambda: group_pairs.group_paired_differences(store, verbal, attr)),
+            ("perspectives", f"alignment_by_model_type {attr}: larger models",
+             lambda: perspectives.alignment_by_model_type(store, sized, attr)),
+            ("perspectives", f"group_paired_differences {attr}: larger models",
+             lambda: group_pairs.group_paired_differences(store, sized, attr)),
             ("perspectives", "annotator_agreement: all", lambda: annotator_agreement.annotator_agreement(store, sl)),
             ("perspectives", "annotator_model_agreement: all",
              lambda: annotator_agreement.annotator_model_agreement(store, sl)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from data_layer.bands import BAND_SCHEMES, COLLAPSE_MARGIN
 from data_layer.metrics import ITEM_METRICS
 
-SCHEMA_VERSION = 12  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items, annotator_sums, annotator_run_sums; 11: annotator_predictions; 12: generations.annotator_id
+SCHEMA_VERSION = 13  # 2: unit_aggregates, item_runs; 3: item keys, entropy bins, precompute/slice_sums.py tables; 4: pair sets; 5: side sums in pair_groups; 6: search_text; 7: run keys, uncompressed search_text and its signature, item_runs by item_key; 8: store_manifest, build_info.content_checksum; 9: annotator groups (GROUP_DDL); 10: group_score_sums, group_type_sums, group_pair_items, annotator_sums, annotator_run_sums; 11: annotator_predictions; 12: generations.annotator_id; 13: group_cluster_sums, group_item_cover, group_pair_items per pair set, group_scores.run_key and group_key, group_summary.group_key
 
 _band_cols = ",\n    ".join(f"{s.column} VARCHAR NOT NULL" for s in BAND_SCHEMES)
 _metric_cols = ",\n    ".join(f"{m} DOUBLE" for m in ITEM_METRICS)
@@ -198,7 +198,9 @@ DROP TABLE _unit_values;
 # Annotator groups (data_layer/groups.py; filled by precompute/group_dists.py). `group_dist` holds each
 # group's label counts per item and, in floor_<metric>, the metric between the group's distribution
 # and that of the item's other annotators (the leave-group-out floor); `group_scores` the metric
-# between every run's distribution and each group's (thin ones marked).
+# between every run's distribution and each group's (thin ones marked), with the run's run_key and the
+# group's group_key (group_summary): a query that pairs runs' rows reads integers, not strings
+# (decoding run_id and group_name was most of reading 2.6M rows at 10M).
 _floor_cols = ",\n    ".join(f"floor_{m} DOUBLE" for m in ITEM_METRICS)
 GROUP_DDL = f"""
 CREATE TABLE annotator_groups (
@@ -213,7 +215,8 @@ CREATE TABLE group_attributes (
 CREATE TABLE group_summary (
     task_id VARCHAR NOT NULL, attribute VARCHAR NOT NULL, group_name VARCHAR NOT NULL,
     n_annotators INTEGER NOT NULL, n_ratings BIGINT NOT NULL, n_items INTEGER NOT NULL,
-    n_items_thin INTEGER NOT NULL, few_annotators BOOLEAN NOT NULL
+    n_items_thin INTEGER NOT NULL, few_annotators BOOLEAN NOT NULL,
+    group_key SMALLINT NOT NULL  -- the group's number within its attribute, the same in every task
 );
 CREATE TABLE group_dist (
     task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, item_key INTEGER NOT NULL,
@@ -224,6 +227,7 @@ CREATE TABLE group_dist (
 CREATE TABLE group_scores (
     run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, item_key INTEGER NOT NULL,
     attribute VARCHAR NOT NULL, group_name VARCHAR NOT NULL, thin BOOLEAN NOT NULL,
+    run_key INTEGER NOT NULL, group_key SMALLINT NOT NULL,
     {_metric_cols}
 );
 """
@@ -266,21 +270,56 @@ FROM p JOIN human_dist h ON h.item_key = p.item_key
 GROUP BY ALL ORDER BY ALL;
 """
 
-# group_pair_items: per paired-comparison kind (pair_runs, precompute/slice_sums.py), attribute, group
-# and item, over every pair of the kind whose runs both have a counted row there: the sum and count
+# group_cluster_sums and group_item_cover: what cluster_sums and item_cover (precompute/slice_sums.py)
+# are for the crowd, over the kept rows of group_scores, so that a slice with any run filter gets
+# each model type x group's clustered terms from thousands of rows instead of grouping millions of
+# rows per item (0.25-0.5 s at 10M rows). group_cluster_sums: per ordered pair of runs (r, r') of
+# one model type (training, reasoning), task, attribute, group and band combination, and per metric
+# m: xx = Σ_i v_ir·v_ir', xc = Σ_i v_ir·[v_ir' scored], cc = Σ_i [both scored] (for runs R with S_i,
+# C_i the item's sum and count over R: Σ S_i² = Σ_{r,r'∈R} xx, Σ S_i·C_i = Σ xc, Σ C_i² = Σ cc, and
+# the diagonal r = r' gives the sum and n). group_item_cover: per task, attribute, group and kept
+# item, the bitstring of the runs with a row (bit run_key): a type's items are those whose
+# bitstring meets its runs. Both are filled one task x attribute at a time
+# (precompute.group_dists.write_group_cluster_sums): the self-join of all rows at once held 12 GB at
+# 10M rows.
+_kept_typed = f"""SELECT s.*, m.training, r.reasoning, {_group_band_cols}
+    FROM group_scores s JOIN group_summary gs ON gs.task_id = s.task_id AND gs.attribute = s.attribute
+         AND gs.group_name = s.group_name
+    JOIN runs r ON r.run_id = s.run_id JOIN models m ON m.model_id = r.model_id
+    JOIN human_dist h ON h.item_key = s.item_key
+    WHERE s.task_id = $task AND s.attribute = $attribute AND (NOT s.thin OR gs.few_annotators)"""
+_band_names = ", ".join(s.column for s in BAND_SCHEMES)
+_cross = ",\n       ".join(f"sum(a.{m} * b.{m}) AS xx_{m}, sum(CASE WHEN b.{m} IS NOT NULL THEN a.{m} END) AS xc_{m}, "
+                           f"count(a.{m} + b.{m}) AS cc_{m}" for m in ITEM_METRICS)
+GROUP_CLUSTER_SUMS_SELECT = f"""
+WITH k AS ({_kept_typed})
+SELECT a.run_id, b.run_id AS run2_id, a.training, a.reasoning, a.task_id, a.attribute, a.group_name,
+       {", ".join(f"a.{s.column}" for s in BAND_SCHEMES)},
+       {_cross}
+FROM k a JOIN k b ON a.item_key = b.item_key AND a.group_name = b.group_name AND a.training = b.training
+     AND a.reasoning = b.reasoning
+GROUP BY ALL ORDER BY ALL"""
+GROUP_ITEM_COVER_SELECT = f"""
+SELECT task_id, attribute, group_name, item_key, {_band_names}, bitstring_agg(run_key, 0, $last) AS runs
+FROM ({_kept_typed}) GROUP BY ALL ORDER BY ALL"""
+
+# group_pair_items: per paired-comparison kind and pair set (pair_runs, pair_sets: all of the kind's
+# pairs, or one method's; precompute/slice_sums.py), attribute, group and item, over every pair of
+# the set whose runs both have a counted row there: the sum and count
 # of left - right of each metric (the item's mean difference is their ratio), with the item filters.
 _pair_diff_sums = ",\n       ".join(f"sum(l.{m} - r.{m}) AS sum_{m}, count(l.{m} - r.{m}) AS n_{m}"
                                     for m in ITEM_METRICS)
 GROUP_PAIR_ITEMS_TABLE = f"""
 CREATE TABLE group_pair_items AS
 WITH kept AS (SELECT s.* {_group_kept})
-SELECT p.kind, l.attribute, l.group_name, l.item_key, l.task_id, {_group_band_cols},
+SELECT p.kind, ps.pair_set, l.attribute, l.group_name, l.item_key, l.task_id, {_group_band_cols},
        {_pair_diff_sums}
-FROM pair_runs p JOIN kept l ON l.run_id = p.left_run
+FROM pair_runs p JOIN pair_sets ps ON ps.kind = p.kind AND ps.pair_key = p.pair_key
+JOIN kept l ON l.run_id = p.left_run
 JOIN kept r ON r.run_id = p.right_run AND r.item_key = l.item_key AND r.attribute = l.attribute
      AND r.group_name = l.group_name
 JOIN human_dist h ON h.item_key = l.item_key
-GROUP BY ALL ORDER BY p.kind, l.attribute, l.group_name, l.item_key;
+GROUP BY ALL ORDER BY p.kind, ps.pair_set, l.attribute, l.group_name, l.item_key;
 """
 # Individual annotators (data_layer/queries/annotator_agreement.py), per dataset x annotator x task x
 # band combination over their ratings of items with at least two ratings: annotator_sums the items
@@ -318,7 +357,7 @@ CREATE TABLE annotator_predictions (
 );
 """
 GROUP_TABLES = ["annotator_groups", "group_attributes", "group_summary", "group_dist", "group_scores",
-                "group_score_sums", "group_type_sums", "group_pair_items",
+                "group_score_sums", "group_type_sums", "group_cluster_sums", "group_item_cover", "group_pair_items",
                 "annotator_sums", "annotator_run_sums", "annotator_predictions"]
 
 TABLES = ["build_info", "tasks", "task_cards", "items", "annotators", "annotations", "human_dist",

@@ -36,7 +36,7 @@ from data_layer.schema import (
 from data_layer.store_check import write_manifest
 from precompute.annotator_predictions import RAW_DDL as PREDICTED_LABELS_DDL
 from precompute.annotator_predictions import write_annotator_predictions
-from precompute.group_dists import write_group_tables
+from precompute.group_dists import write_group_cluster_sums, write_group_tables
 from precompute.human import assign_bands, human_frame
 from precompute.noise_floor import noise_floor_frame
 from precompute.output import check_output, remove_stale_temporaries, temporary_path
@@ -122,6 +122,7 @@ def _write_all(con: duckdb.DuckDBPyConnection, study: Study, show: bool) -> Buil
         report.notes += [f"groups of {t}: {a}" for t, a in write_group_tables(con, _insert).items()]
         with one_thread(con):  # sums of doubles: the same store bytes for the same input
             con.execute(GROUP_SUMS_TABLES)
+            write_group_cluster_sums(con)
             con.execute(GROUP_PAIR_ITEMS_TABLE)
             con.execute(ANNOTATOR_SUMS_TABLES)
     with progress_step("per-annotator predictions scored", show):

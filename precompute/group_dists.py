@@ -9,6 +9,8 @@ attribute a dataset has:
 - `group_scores`: every item metric between each run's distribution and each group's (thin ones
   marked: the measures leave them out unless the whole group has too few annotators to be anything
   but thin, as ArMIS's one-person groups);
+- `group_cluster_sums` and `group_item_cover`: the terms of the item-clustered standard error per
+  model type and group under any run filter (write_group_cluster_sums);
 - `group_summary` (annotators, ratings, items per group; few_annotators marked) and
   `group_attributes` (which field an attribute was read from, ratings grouped, unknown, and the
   ratings without an annotator id, which cannot be grouped: dropped from group views and counted).
@@ -31,6 +33,7 @@ from data_layer.groups import (
     attribute_fields,
 )
 from data_layer.metrics import ITEM_METRICS, compute_item_metrics
+from data_layer.schema import GROUP_CLUSTER_SUMS_SELECT, GROUP_ITEM_COVER_SELECT
 from precompute.study import StudyError
 
 
@@ -121,6 +124,8 @@ def write_group_tables(con, insert) -> dict:
     groups, fields = annotator_groups(annotators)
     insert(con, "annotator_groups", groups)
     tasks = con.execute("SELECT task_id, dataset, labels, scale FROM tasks ORDER BY task_id").df()
+    run_keys = dict(con.execute("SELECT run_id, run_key FROM run_index").fetchall())
+    group_keys: dict[str, dict[str, int]] = {}  # attribute -> group -> key, numbered as first met
     report: dict = {}
     for task in tasks.to_dict("records"):
         found = fields[fields["dataset"] == task["dataset"]]
@@ -135,17 +140,22 @@ def write_group_tables(con, insert) -> dict:
         for attribute, field in zip(found["attribute"], found["field"], strict=True):
             mine = groups[(groups["dataset"] == task["dataset"]) & (groups["attribute"] == attribute)]
             dist, attr, summary = task_group_dists(task, ratings, mine, human, field, attribute)
+            keys = group_keys.setdefault(attribute, {})
+            for g in summary["group_name"]:  # sorted within a task; tasks in order: the same keys for the same input
+                keys.setdefault(g, len(keys))
             insert(con, "group_dist", dist)
-            insert(con, "group_summary", summary)
+            insert(con, "group_summary", summary.assign(group_key=summary["group_name"].map(keys).astype(np.int16)))
             insert(con, "group_attributes", pd.DataFrame([{"dataset": task["dataset"], **attr}]))
-            _write_scores(con, insert, task, dist)
+            _write_scores(con, insert, task, dist.assign(group_key=dist["group_name"].map(keys).astype(np.int16)),
+                          run_keys)
             report.setdefault(task["task_id"], {})[attribute] = {
                 k: attr[k] for k in ("n_groups", "n_ratings_unknown", "n_ratings_without_annotator")}
     return report
 
 
-def _write_scores(con, insert, task: dict, dist: pd.DataFrame) -> None:
-    """Every run's metrics against each group's distribution on the items both have."""
+def _write_scores(con, insert, task: dict, dist: pd.DataFrame, run_keys: dict[str, int]) -> None:
+    """Every run's metrics against each group's distribution on the items both have (`dist` with
+    group_key; `run_keys`: run_index's run_id -> run_key)."""
     if not len(dist):
         return
     models = con.execute("SELECT run_id, item_id, probs FROM model_dist WHERE task_id = ? ORDER BY run_id",
@@ -158,5 +168,22 @@ def _write_scores(con, insert, task: dict, dist: pd.DataFrame) -> None:
             continue
         model_p = np.stack(part["probs"].to_numpy())[at[keep]]
         scores = compute_item_metrics(group_p[keep], model_p, task["scale"] == "ordinal")
-        sub = dist.loc[keep, ["task_id", "item_id", "item_key", "attribute", "group_name", "thin"]]
-        insert(con, "group_scores", sub.assign(run_id=run_id, **scores).reset_index(drop=True))
+        sub = dist.loc[keep, ["task_id", "item_id", "item_key", "attribute", "group_name", "group_key", "thin"]]
+        # a run in model_dist has a run_key once it scored any of the task's items, as it has here
+        insert(con, "group_scores", sub.assign(run_id=run_id, run_key=run_keys[run_id], **scores).reset_index(drop=True))
+
+
+def write_group_cluster_sums(con) -> None:
+    """group_cluster_sums and group_item_cover (data_layer/schema.py), one task x attribute at a
+    time: each self-join holds one task's rows of one attribute (the whole of group_scores at once
+    held 12 GB at 10M rows). Chunks in sorted order, each sorted: the same rows in the same order
+    for the same input."""
+    last = max(int(con.execute("SELECT count(*) FROM run_index").fetchone()[0]) - 1, 0)
+    # typed and empty first: a store without groups has the tables too
+    con.execute(f"CREATE TABLE group_cluster_sums AS {GROUP_CLUSTER_SUMS_SELECT}", {"task": "", "attribute": ""})
+    con.execute(f"CREATE TABLE group_item_cover AS {GROUP_ITEM_COVER_SELECT}", {"task": "", "attribute": "", "last": last})
+    chunks = con.execute("SELECT DISTINCT task_id, attribute FROM group_scores ORDER BY ALL").fetchall()
+    for task_id, attribute in chunks:
+        params = {"task": task_id, "attribute": attribute}
+        con.execute(f"INSERT INTO group_cluster_sums {GROUP_CLUSTER_SUMS_SELECT}", params)
+        con.execute(f"INSERT INTO group_item_cover {GROUP_ITEM_COVER_SELECT}", {**params, "last": last})

@@ -4,6 +4,7 @@ queries on that store and on the demo store."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from data_layer.groups import GROUP_ATTRIBUTES, GroupValueError, age_group, attribute_fields, category_group
@@ -188,28 +189,45 @@ def test_stored_group_sums_equal_the_per_item_rows(which, request):
             assert np.allclose(stored[col], clustered[col], atol=1e-9, equal_nan=True), (sl, col)
 
 
+def _clustered_from_rows(rows):
+    """The definition, per model type x group from the rows: mean = ΣS_i/ΣC_i over items with
+    S_i, C_i the item's sum and count of values, se² = k/(k-1) Σ_i (S_i - mean C_i)² / (ΣC_i)²."""
+    out = []
+    for (t, g), part in rows.groupby(["model_type", "group_name"]):
+        per = part.groupby("item_key")["value"].agg(S="sum", C="count")
+        n, k = int(per["C"].sum()), len(per)
+        mean = per["S"].sum() / n if n else np.nan
+        se = np.sqrt(k / max(k - 1, 1) * ((per["S"] - mean * per["C"]) ** 2).sum()) / n if n else np.nan
+        out.append({"model_type": t, "group_name": g, "n": n, "n_items": k, "mean": mean,
+                    "lo": mean - perspectives.large_n.Z * se, "hi": mean + perspectives.large_n.Z * se,
+                    "n_runs": part["run_id"].nunique()})
+    return pd.DataFrame(out)
+
+
 @pytest.mark.parametrize("which", ["tiny", "demo_store"])
 def test_run_filtered_type_sums_equal_the_rows(which, request):
-    """Under a run filter the per-type means, counts and runs come from the rows (and the runs per
-    group from group_score_sums): they must equal a pandas aggregate of group_rows."""
+    """Under a run filter the per-type means, intervals, counts and runs come from the build's run
+    pair sums and item bitstrings (group_cluster_sums, group_item_cover): they must equal the
+    item-clustered aggregate of group_rows, whatever runs the filter keeps."""
     store = request.getfixturevalue(which)
+    one_model = store.scalar("SELECT min(model_id) FROM runs WHERE model_id NOT LIKE 'baseline%'")
     checked = 0
     for sl in (Slice(methods=("verbalized",)), Slice(training=("rlvr",), metric="jsd"),
-               Slice(methods=("sampling",)), Slice(training=("baseline",))):
+               Slice(methods=("sampling",)), Slice(training=("baseline",)), Slice(models=(one_model,)),
+               Slice(methods=("logprob", "verbalized"), metric="kl"), Slice(size_min=8.0, metric="majority_match")):
         rows = perspectives.add_model_type(perspectives.group_rows(store, sl, "gender"))
         if not len(rows):
             continue
         checked += 1
-        ref = rows.groupby(["model_type", "group_name"]).agg(
-            n=("value", "count"), mean=("value", "mean"), n_items=("item_key", "nunique"),
-            n_runs=("run_id", "nunique")).reset_index()
+        ref = _clustered_from_rows(rows)
         got = perspectives._types_clustered(store, sl, "gender").merge(ref, on=["model_type", "group_name"],
                                                                      suffixes=("", "_ref"))
         assert len(got) == len(ref) > 0
         for col in ("n", "n_items", "n_runs"):
             assert (got[col] == got[f"{col}_ref"]).all(), (sl, col)
-        assert np.allclose(got["mean"], got["mean_ref"], atol=1e-12)
-    assert checked
+        for col in ("mean", "lo", "hi"):
+            assert np.allclose(got[col], got[f"{col}_ref"], atol=1e-9, equal_nan=True), (sl, col)
+    assert checked >= (3 if which == "demo_store" else 1)
 
 
 def test_run_filters_keep_the_per_item_path(demo_store):
@@ -234,6 +252,53 @@ def test_stored_pair_differences_equal_the_per_item_join(which, request):
             assert {g: n for g, n in got_pairs.items() if n} == {g: n for g, n in ref_pairs.items() if n}
             checked += len(ref)
     assert checked > 0 or which == "tiny"
+
+
+def test_a_method_filter_reads_its_stored_pair_set(demo_store):
+    """A method filter keeps exactly a stored pair set (pair_sets' method=...): group_pair_items'
+    rows of that set must equal pairing the rows of the method's runs; other run filters pair the rows."""
+    sets = []
+    for kind in ("rlvr_vs_rlhf", "cot_vs_none"):
+        for method in ("verbalized", "sampling"):
+            sl = Slice(methods=(method,), metric="jsd")
+            sets.append(pair_set := group_pairs.stored_set(demo_store, sl, kind))
+            ref, ref_pairs = group_pairs.group_item_diffs(demo_store, sl, "gender", kind)
+            if pair_set is None:  # the method has no pair of this kind
+                assert not len(ref)
+                continue
+            assert pair_set in ("", f"method={method}")  # '' when the method's pairs are all of the kind's
+            got, got_pairs = group_pairs.stored_item_diffs(demo_store, sl, "gender", kind, pair_set)
+            assert len(ref) > 0 and got["n_diffs"].tolist() == ref["n_diffs"].tolist()
+            assert got[["group_name", "item_key"]].values.tolist() == ref[["group_name", "item_key"]].values.tolist()
+            assert np.allclose(got["diff"].astype(float), ref["diff"].astype(float), atol=1e-12, equal_nan=True)
+            assert {g: n for g, n in got_pairs.items() if n} == {g: n for g, n in ref_pairs.items() if n}
+    assert "method=verbalized" in sets and "method=sampling" in sets
+    one_model = demo_store.scalar("SELECT min(model_id) FROM runs WHERE model_id NOT LIKE 'baseline%'")
+    assert group_pairs.stored_set(demo_store, Slice(models=(one_model,)), "cot_vs_none") is None
+    assert group_pairs.stored_set(demo_store, Slice(), "rlvr_vs_rlhf") == ""
+
+
+@pytest.mark.parametrize("n_item_keys", [50, 100_000])  # cells numbered densely / only those present
+def test_pairing_in_numpy_equals_a_join_of_the_pairs_rows(n_item_keys):
+    """group_item_diffs pairs the rows in numpy: per (group, item), the mean of left - right over the
+    pairs with both values, the count of those, and a row wherever both runs of a pair have a row
+    (even with a NULL value: n_diffs 0, diff NaN), as a join of each pair's rows gives."""
+    rng = np.random.default_rng(7)
+    pool = rng.choice(n_item_keys, size=50, replace=False) + 1000  # items spread over the key range
+    rows = pd.DataFrame([(run, g, int(i), None if rng.random() < 0.15 else float(rng.random()))
+                         for run in range(5) for g in (0, 2, 3) for i in rng.choice(pool, size=40, replace=False)],
+                        columns=["run_key", "group_key", "item_key", "value"])
+    pairs = [(0, 1), (2, 1), (3, 4), (4, 9)]  # run 1 in two pairs; run 9 has no rows
+    arrays = {c: rows[c].to_numpy() for c in ("run_key", "group_key", "item_key")}
+    arrays["value"] = np.ma.masked_invalid(rows["value"].astype(float).to_numpy())
+    got = group_pairs._paired_cells(arrays, pairs).sort_values(["group_key", "item_key"]).reset_index(drop=True)
+    joined = pd.concat([rows[rows.run_key == a].merge(rows[rows.run_key == b], on=["group_key", "item_key"])
+                        for a, b in pairs])
+    ref = (joined.assign(d=joined.value_x - joined.value_y).groupby(["group_key", "item_key"], as_index=False)
+           .agg(diff=("d", "mean"), n_diffs=("d", "count")))
+    assert len(ref) > 0 and (ref["n_diffs"] == 0).any()  # the NULL-only case is exercised
+    assert got[["group_key", "item_key", "n_diffs"]].values.tolist() == ref[["group_key", "item_key", "n_diffs"]].values.tolist()
+    assert np.allclose(got["diff"], ref["diff"], atol=1e-12, equal_nan=True)
 
 
 def test_large_paired_slices_use_the_normal_interval(demo_store, monkeypatch):
