@@ -6,6 +6,7 @@ import pytest
 
 from reviews.store import ReviewStore
 from tests.conftest import open_page, shown
+from ui.review_panels import SET_PANEL
 
 ODD = {"task": "demo-offensive", "item": "demo-offensive-0007"}
 
@@ -26,6 +27,8 @@ def _texts(at) -> str:
 
 def _make_set(name: str, who: str = "Ana", query: dict | None = None):
     at = open_page("views/items.py", query or {"bands": "high", "sort": "gap"})
+    at.session_state[SET_PANEL] = True  # the expander opened (its form is drawn only then)
+    at.run()
     at.text_input(key="w_reviewer").set_value(who)
     next(t for t in at.text_input if t.label == "Set name").set_value(name)
     next(b for b in at.button if b.label == "Make the set").click()
@@ -47,6 +50,17 @@ def test_make_a_set_from_the_items_view_and_list_it_with_progress(reviews_env):
     listing = open_page("views/review_sets.py")
     assert "1 of 30 reviewed" in str([p.proto for p in listing.get("progress")])
     assert "High band by gap" in _texts(listing)
+
+
+def test_the_set_maker_is_drawn_only_once_opened(reviews_env):
+    at = open_page("views/items.py")
+    panel = next(e for e in at.expander if e.label == "Make a review set from this view")
+    assert not panel.proto.expanded and not panel.children  # collapsed: nothing inside was sent
+    assert not [t for t in at.text_input if t.label == "Set name"]
+    at.session_state[SET_PANEL] = True
+    at.run()
+    assert [t for t in at.text_input if t.label == "Set name"]
+    assert [b for b in at.button if b.label == "Make the set"]
 
 
 def test_bad_set_input_gets_a_message_and_nothing_written(reviews_env):
