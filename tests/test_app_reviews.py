@@ -162,3 +162,12 @@ def test_minutes_list_items_a_rebuild_dropped_and_keep_their_reviews(reviews_env
     assert gone["verdict"] == "Prompt problem" and not gone["in_store"] and "rerun" in gone["notes"]
     present = open_page("views/present.py", {"set": str(sid), "step": "2"})
     assert "not in the current store" in _texts(present) and "Latest verdict: Prompt problem" in _texts(present)
+
+
+def test_the_items_table_kept_for_every_visitor_shows_verdicts_written_since(reviews_env):
+    """The Items page keeps each page of its table, made once for every visitor; the review
+    column is filled on each render, so a verdict written since shows at once."""
+    query = {"tasks": "demo-offensive", "q": "script"}
+    assert list(open_page("views/items.py", query).dataframe[0].value["review"]) == [""]
+    ReviewStore(reviews_env).write(ODD["task"], ODD["item"], "Ana", "annotation_error")
+    assert list(open_page("views/items.py", query).dataframe[0].value["review"]) == ["Annotation error"]
