@@ -10,10 +10,10 @@ import streamlit as st
 
 from data_layer.store import StoreError, rebuild_commands
 from ui import data, first_start, heap, store_picker, style
-from ui.page import name_tab
+from ui.page import LOOK, name_tab
 
-# No page_title here: each page's browser tab is named after the page (ui.page.start_page).
-st.set_page_config(page_icon="🗺️", layout="wide")
+# The icon and the wide layout are set with each page's title (ui.page.name_tab, after
+# st.navigation); only what is drawn before it sets them here.
 style.inject()
 
 
@@ -50,6 +50,7 @@ def _pages() -> tuple[st.Page, ...]:
 def _unusable_store_page(e: StoreError) -> None:
     """One page instead of every panel failing: what is wrong and the commands that rebuild.
     Problems and paths come from the file and DuckDB: shown as plain text (st.code), never markup."""
+    st.set_page_config(**LOOK)
     st.title("Disagreement Atlas")
     st.error("The store cannot be opened, so there is nothing to show. What is wrong:")
     st.code("\n".join(e.problems), language=None, wrap_lines=True)
