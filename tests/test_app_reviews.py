@@ -6,6 +6,7 @@ import pytest
 
 from reviews.store import ReviewStore
 from tests.conftest import open_page, shown
+from ui.review_panels import SET_PANEL
 
 ODD = {"task": "demo-offensive", "item": "demo-offensive-0007"}
 
@@ -26,6 +27,8 @@ def _texts(at) -> str:
 
 def _make_set(name: str, who: str = "Ana", query: dict | None = None):
     at = open_page("views/items.py", query or {"bands": "high", "sort": "gap"})
+    at.session_state[SET_PANEL] = True  # the expander opened (its form is drawn only then)
+    at.run()
     at.text_input(key="w_reviewer").set_value(who)
     next(t for t in at.text_input if t.label == "Set name").set_value(name)
     next(b for b in at.button if b.label == "Make the set").click()
@@ -47,6 +50,17 @@ def test_make_a_set_from_the_items_view_and_list_it_with_progress(reviews_env):
     listing = open_page("views/review_sets.py")
     assert "1 of 30 reviewed" in str([p.proto for p in listing.get("progress")])
     assert "High band by gap" in _texts(listing)
+
+
+def test_the_set_maker_is_drawn_only_once_opened(reviews_env):
+    at = open_page("views/items.py")
+    panel = next(e for e in at.expander if e.label == "Make a review set from this view")
+    assert not panel.proto.expanded and not panel.children  # collapsed: nothing inside was sent
+    assert not [t for t in at.text_input if t.label == "Set name"]
+    at.session_state[SET_PANEL] = True
+    at.run()
+    assert [t for t in at.text_input if t.label == "Set name"]
+    assert [b for b in at.button if b.label == "Make the set"]
 
 
 def test_bad_set_input_gets_a_message_and_nothing_written(reviews_env):
@@ -148,3 +162,12 @@ def test_minutes_list_items_a_rebuild_dropped_and_keep_their_reviews(reviews_env
     assert gone["verdict"] == "Prompt problem" and not gone["in_store"] and "rerun" in gone["notes"]
     present = open_page("views/present.py", {"set": str(sid), "step": "2"})
     assert "not in the current store" in _texts(present) and "Latest verdict: Prompt problem" in _texts(present)
+
+
+def test_the_items_table_kept_for_every_visitor_shows_verdicts_written_since(reviews_env):
+    """The Items page keeps each page of its table, made once for every visitor; the review
+    column is filled on each render, so a verdict written since shows at once."""
+    query = {"tasks": "demo-offensive", "q": "script"}
+    assert list(open_page("views/items.py", query).dataframe[0].value["review"]) == [""]
+    ReviewStore(reviews_env).write(ODD["task"], ODD["item"], "Ana", "annotation_error")
+    assert list(open_page("views/items.py", query).dataframe[0].value["review"]) == ["Annotation error"]

@@ -94,7 +94,7 @@ CODE_TEXT = {
     ("views/overview.py", "' and '.join(relaxed)"): "names of the sidebar's filters, written in the page",
     ("views/overview.py", "_band_line(b, v)"): "escapes the band's name and sentence itself",
     ("views/item.py", "label"): "the previous / next links' labels, written in the page",
-    ("views/items.py", "gap_help()"): "a sentence written in the page from the metric registry",
+    ("ui/items_table.py", "gap_help(metric)"): "a sentence written in the page from the metric registry",
     ("views/models.py", "high"): "the band scheme's name of its high band (registry)",
     ("views/published.py", "label"): "the filter's name, from the page's CONTROLS",
     ("views/published.py", "metric"): "the paper's metric name, from the page's CHARTS",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+import pyarrow as pa
 import streamlit as st
 
 from data_layer.column_names import VALUE_LABELS, column_label
@@ -247,8 +248,13 @@ def human_table(frame, column_config: dict | None = None):
 
 
 def data_table(frame, **kwargs):
-    """st.dataframe with human column names and values, and a dash for missing values."""
-    frame, config = human_table(frame, kwargs.pop("column_config", None))
+    """st.dataframe with human column names and values, and a dash for missing values. An Arrow
+    table is taken as it is, with its config (a page that keeps its table as the screen gets it
+    made both with human_table once: Streamlit then only writes it out)."""
+    if isinstance(frame, pa.Table):
+        config = kwargs.pop("column_config", None)
+    else:
+        frame, config = human_table(frame, kwargs.pop("column_config", None))
     kwargs.setdefault("hide_index", True)
     return st.dataframe(frame, column_config=config, placeholder=MISSING, **kwargs)
 

@@ -6,6 +6,7 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 
@@ -16,11 +17,13 @@ def _cell(value):
     return json.dumps(value, default=str) if isinstance(value, (list, dict)) else value
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame | pa.Table) -> bytes:
+    if isinstance(frame, pa.Table):  # a table a page keeps as the screen gets it (views/items.py)
+        frame = frame.to_pandas()
     return frame.map(_cell).to_csv(index=False).encode("utf-8")
 
 
-def download_csv(frame: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:
+def download_csv(frame: pd.DataFrame | pa.Table, filename: str, label: str = "Download CSV") -> None:
     """The CSV is made when the button is clicked, not on every render: writing every table of a
     page cost 10-50 ms of CPU per render, and each session kept the bytes in memory."""
     st.download_button(label, partial(csv_bytes, frame), file_name=filename, mime="text/csv",

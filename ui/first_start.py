@@ -16,6 +16,7 @@ import streamlit as st
 
 from data_layer.locate import demo_store_path, ensure_demo_store
 from precompute.progress import reporting_to
+from ui.page import LOOK
 from ui.text import plain_md
 
 # The demo build's steps (as data_layer.locate and precompute.build name them) and their share of
@@ -103,6 +104,7 @@ def wait_for_demo_store() -> None:
     if not demo_store_needed():
         return
     build = _the_build()
+    st.set_page_config(**LOOK)  # drawn before app.py names the page's tab (which sets it too)
     shown = st.empty()
     with shown.container():
         st.title("Disagreement Atlas")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pyarrow as pa
 import streamlit as st
 
 from data_layer.queries import item_order as q_order
@@ -71,14 +72,16 @@ def was_open(run_id: str) -> bool:
     return run_id in st.session_state.get(OPEN_SECTIONS, set())
 
 
-def mark_came_from(rows, table):
-    """The Items table, with the row of the item the user came back from ("Back to the list")
-    tinted and named in a caption; the table unchanged when that item is not on this page."""
+def mark_came_from(keys: list[tuple[str, str]], table):
+    """The Items table (a frame or an Arrow table; `keys`: each row's task and item), with the row
+    of the item the user came back from ("Back to the list") tinted and named in a caption, as a
+    pandas Styler; the table unchanged when that item is not on this page."""
     where = came_from()
-    hit = [i for i, (t, it) in enumerate(zip(rows["task_id"], rows["item_id"], strict=True))
-           if (t, it) == where] if where else []
+    hit = [i for i, key in enumerate(keys) if key == where] if where else []
     if not hit:
         return table
+    if isinstance(table, pa.Table):
+        table = table.to_pandas()
     st.caption(f":material/keyboard_return: Row {hit[0] + 1:d} of this page is the item you came back "
                f"from, {plain_md(where[1])}.")
     mark = table.index[hit[0]]

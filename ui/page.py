@@ -31,10 +31,14 @@ def simulated_banner() -> None:
         st.markdown(SIMULATED_DETAILS)
 
 
+LOOK = {"page_icon": "🗺️", "layout": "wide"}  # every page's icon and layout (st.set_page_config)
+
+
 def name_tab(name: str) -> None:
-    """The browser tab's title: `name` (plain text, never markup) and the app's name. app.py
+    """The browser tab's title: `name` (plain text, never markup) and the app's name, with the
+    app's icon and wide layout in the same message (one message less on every render). app.py
     names each page's tab after the page; a page that shows one thing (an item) names it."""
-    st.set_page_config(page_title=f"{clip(name, 80)} · Disagreement Atlas")
+    st.set_page_config(page_title=f"{clip(name, 80)} · Disagreement Atlas", **LOOK)
 
 
 def start_page(title: str, uses_store: bool = True) -> Slice:

@@ -25,17 +25,19 @@ from ui.reviews import (
 from ui.text import md_escape as plain
 
 SET_SIZES = (10, 20, 30, 50, 100, 200, 500)
+SET_PANEL = "it_make_set"  # the Items page's set-maker expander (open: its widget state)
 
 
-def review_column(page: pd.DataFrame) -> list[str]:
-    """The Items table's review cell per row: newest verdict, and how many verdicts it has had."""
+def review_column(keys: list[tuple[str, str]]) -> list[str]:
+    """The Items table's review cell per row (`keys`: each row's task and item): newest verdict,
+    and how many verdicts it has had."""
     rs = review_store()
-    got = read(rs.latest_verdicts, list(zip(page["task_id"], page["item_id"], strict=True)), fallback=None)
+    got = read(rs.latest_verdicts, list(keys), fallback=None)
     if got is None or not len(got):
-        return [""] * len(page)
+        return [""] * len(keys)
     found = {(r.task_id, r.item_id): f"{rs.vocab.label(r.verdict)}" + (f" (+{r.n_verdicts - 1})" if r.n_verdicts > 1 else "")
              for r in got.itertuples()}
-    return [found.get(k, "") for k in zip(page["task_id"], page["item_id"], strict=True)]
+    return [found.get(k, "") for k in keys]
 
 
 def _order_sentence(order, pairs: pd.DataFrame | None) -> str:
@@ -50,8 +52,14 @@ def _order_sentence(order, pairs: pd.DataFrame | None) -> str:
 
 def make_set_panel(sl: Slice, order, total: int, pairs: pd.DataFrame | None) -> None:
     """Freezes the first N items of this Items view (slice and order) into a named review set."""
-    rs = review_store()
-    with st.expander("Make a review set from this view", icon=":material/fact_check:"):
+    # lazy: the form (a form, two text inputs, a slider and a button) is drawn only once the
+    # expander is opened; drawn collapsed for every visitor of the Items page it was five of the
+    # page's ~60 messages, and Streamlit's CPU goes per message
+    with st.expander("Make a review set from this view", icon=":material/fact_check:", key=SET_PANEL,
+                     on_change="rerun") as box:
+        if not box.open:
+            return
+        rs = review_store()
         if not rs.writable:
             st.warning(plain(rs.notice))
         with st.form("make_set"):

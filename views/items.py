@@ -3,24 +3,22 @@ from __future__ import annotations
 
 import math
 
+import pyarrow as pa
 import streamlit as st
 
 from data_layer.metrics import METRICS
 from data_layer.queries import items
-from ui.charts import data_table
-from ui.colours import HUMAN as HUMAN_COLOUR
-from ui.colours import colour_for
-from ui.data import q
+from ui.charts import data_table, made_once
+from ui.data import location, q
 from ui.export import download_csv
-from ui.group_columns import add_group_columns
-from ui.item_nav import ITEMS_PAGE_SIZE, mark_came_from
+from ui.item_nav import mark_came_from
+from ui.items_table import PAGE_SIZE, runs_of, table_page
 from ui.page import start_page
 from ui.review_panels import gap_check, make_set_panel, review_column
 from ui.share import share_link
 from ui.state import page_param, set_page_param
 from ui.text import plain_md
 
-PAGE_SIZE = ITEMS_PAGE_SIZE
 ORDER_LABELS = {True: "largest first", False: "smallest first"}
 
 sl = start_page("Items")
@@ -40,54 +38,9 @@ def _pick(key: str, options: list, url_value, default):
         st.session_state[key] = default
 
 
-def type_colour(run_id: str) -> str:
-    return colour_for(run_types[run_id])
-
-
-def gap_help() -> str:
-    meaning = {"lower": "means the RLVR model is further from the humans.",
-               "higher": "favours the RLVR model.", "zero": "means the RLVR model predicts more spread."}
-    return f"RLVR minus RLHF {metric.label} ({metric.direction_text}): a positive gap {meaning[metric.direction]}"
-
-
-def column_config(run: str | None, rlvr: str | None, rlhf: str | None) -> dict:
-    text, number, bar = (st.column_config.TextColumn, st.column_config.NumberColumn,
-                         st.column_config.BarChartColumn)
-    config = {
-        "task": text("task", width=120), "item": text("item", width=160),
-        "text": text("text", width=190, help="The start of the item text; the item page shows all of it."),
-        "band": text("band", width=60),
-        "annotators": number("annotators", width=80, help="Number of human ratings of the item."),
-        "human entropy": number("entropy", format="%.2f", width=65,
-                                help="Normalised entropy of the human labels: 0 unanimous, 1 evenly split."),
-        "human": bar("human", y_min=0, y_max=1, color=HUMAN_COLOUR, width=75,
-                     help="Human label shares, labels in scale order (the item page names them)."),
-    }
-    if run:
-        config["run_probs"] = bar("model run", y_min=0, y_max=1, color=type_colour(run), width=75,
-                                  help=plain_md(run_labels[run]))
-        role = " (RLVR)" if run == rlvr else " (RLHF)" if run == rlhf else ""
-        config["run_metric"] = number(metric.name + role, format="%.3f", width=60 + 10 * bool(role),
-                                      help=f"{metric.label} ({metric.direction_text}) of {plain_md(run_labels[run])}"
-                                      + ("; the pair's column of the same name shows its distribution"
-                                         if role else ""))
-    if rlvr and rlhf:
-        config["rlvr_probs"] = bar("RLVR", y_min=0, y_max=1, color=type_colour(rlvr), width=75,
-                                   help=plain_md(run_labels[rlvr]))
-        config["rlhf_probs"] = bar("RLHF", y_min=0, y_max=1, color=type_colour(rlhf), width=75,
-                                   help=plain_md(run_labels[rlhf]))
-        config["gap"] = number("gap", format="%+.3f", width=70, help=gap_help())
-    return config
-
-
-runs = q(items.run_choices, sl)
-pairs = q(items.pair_choices, sl)
-run_ids = list(runs.frame["run_id"]) if runs.ok else []
-run_labels = dict(zip(runs.frame["run_id"], runs.frame["label"], strict=True)) if runs.ok else {}
-run_types = dict(zip(runs.frame["run_id"], runs.frame["model_type"], strict=True)) if runs.ok else {}
-pair_keys = [f"{a}{items.PAIR_SEP}{b}" for a, b in zip(pairs.frame["rlvr_run"], pairs.frame["rlhf_run"], strict=True)] \
-    if pairs.ok else []
-pair_labels = dict(zip(pair_keys, pairs.frame["label"], strict=True)) if pairs.ok else {}
+where = location()
+runs = made_once(runs_of, where, sl)
+run_ids, run_labels, pair_keys = runs.ids, runs.labels, runs.pair_keys
 
 top = st.columns([3, 2, 1])
 _seed("it_q", url_order.search)
@@ -111,9 +64,9 @@ else:
 if pair_keys:
     _pick("it_pair", pair_keys, f"{url_order.rlvr}{items.PAIR_SEP}{url_order.rlhf}", pair_keys[0])
     rlvr, _, rlhf = pick[1].selectbox("RLVR vs RLHF pair for the gap column", pair_keys, key="it_pair",
-                                      format_func=pair_labels.get).partition(items.PAIR_SEP)
+                                      format_func=runs.pair_labels.get).partition(items.PAIR_SEP)
 else:
-    pick[1].info(plain_md(pairs.message))
+    pick[1].info(plain_md(runs.pairs_message))
 
 order = items.ItemOrder(sort=sort, descending=descending, run=run, rlvr=rlvr, rlhf=rlhf,
                         search=search.strip())
@@ -132,29 +85,17 @@ except ValueError:
     _seed("it_page", 1)
 st.session_state["it_page"] = min(max(1, st.session_state["it_page"]), n_pages)
 
-res = q(items.items_page, sl, order, st.session_state["it_page"], PAGE_SIZE)
+res = made_once(table_page, where, sl, order, st.session_state["it_page"])
 if not res.ok:
     st.info(plain_md(res.message))
     share_link()
     st.stop()
-
-df = res.frame
-table = df.rename(columns={"task_id": "task", "item_id": "item", "snippet": "text",
-                           "n_annotators": "annotators", "entropy_norm": "human entropy"})
-cols = ["task", "item", "text", "band", "annotators", "human entropy", "human"]
-cols += (["run_probs"] if run not in (rlvr, rlhf) else []) + ["run_metric"] * per_item if run else []
-cols += ["rlvr_probs", "rlhf_probs"] + ["gap"] * per_item if rlvr else []
-table["review"] = review_column(df)  # the newest review verdict of each item (reviews/)
-cols += ["review"]
-if sl.group:  # the chosen annotator group's distribution beside the crowd's (ui/group_columns.py)
-    table, group_cols, group_config = add_group_columns(sl, df, table)
-    cols[cols.index("human") + 1:cols.index("human") + 1] = group_cols
-else:
-    group_config = {}
+review = pa.array(review_column(res.keys), pa.string())  # the newest review verdict of each item (reviews/)
+table = res.table.set_column(res.table.num_columns - 1, "review", review)
 if not per_item:
     st.caption(f"{metric.label} is computed over a whole slice, not per item, so the table shows no "
                "per-item values; pick a per-item metric in the sidebar to sort by divergence or gap.")
-st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {int(df['pos'].iloc[0])}–{int(df['pos'].iloc[-1])}, "
+st.markdown(f"**{total:,} item{'s' * (total != 1)}** in this slice · showing {res.first:d}–{res.last:d}, "
             f"sorted by {items.SORTS[sort]}, {ORDER_LABELS[descending]} · click a row to open the item")
 
 
@@ -167,31 +108,29 @@ def _picked() -> None:
     """The keyboard's way in (the table's rows take mouse clicks only): the picked row is kept
     for this run and the picker emptied, so that coming back to the list does not reopen it."""
     i = st.session_state.get("it_open")
-    if i is not None and i < len(df):
-        st.session_state["it_open_item"] = (df["task_id"].iloc[i], df["item_id"].iloc[i])
+    if i is not None and i < len(res.keys):
+        st.session_state["it_open_item"] = res.keys[i]
     st.session_state["it_open"] = None
 
 
 if picked := st.session_state.pop("it_open_item", None):
     _open_item(*picked)
-openable = [f"{item} · {str(snippet or '')[:70]}" for item, snippet in zip(df["item_id"], df["snippet"], strict=True)]
-st.selectbox("Open an item of this page (type part of its id or text, then Enter)", list(range(len(df))),
+st.selectbox("Open an item of this page (type part of its id or text, then Enter)", list(range(len(res.keys))),
              index=None, key="it_open", on_change=_picked, placeholder="Choose an item to open",
-             format_func=openable.__getitem__)
-shown = mark_came_from(df, table[cols])  # the row "Back to the list" returned to, tinted
-event = data_table(shown, column_config={**column_config(run, rlvr, rlhf), **group_config},
+             format_func=res.openable.__getitem__)
+# the row "Back to the list" returned to, tinted (then a pandas Styler of the table)
+event = data_table(mark_came_from(res.keys, table), column_config=res.config,
                    width="stretch", on_select="rerun", selection_mode="single-row", key="items_table",
-                   height=35 * (len(table) + 1) + 3)
+                   height=35 * (len(res.keys) + 1) + 3)
 if event.selection.rows:
-    row = df.iloc[event.selection.rows[0]]
-    _open_item(row["task_id"], row["item_id"])
+    _open_item(*res.keys[event.selection.rows[0]])
 
 nav = st.columns([1, 2, 3], vertical_alignment="bottom")
 nav[0].number_input("Page", min_value=1, max_value=n_pages, step=1, key="it_page")
 nav[1].markdown(f"page {st.session_state['it_page']:,} of {n_pages:,}")
 set_page_param("page", str(st.session_state["it_page"]) if st.session_state["it_page"] > 1 else None)
 with nav[2]:
-    download_csv(table[cols], f"items-page-{st.session_state['it_page']}.csv", "Download this page as CSV")
+    download_csv(table, f"items-page-{st.session_state['it_page']}.csv", "Download this page as CSV")
 gap_check(sl, rlvr, rlhf)
-make_set_panel(sl, order, total, pairs.frame if pairs.ok else None)
+make_set_panel(sl, order, total, runs.pairs)
 share_link()
