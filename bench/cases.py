@@ -211,6 +211,13 @@ def _groups(store: Store) -> list[Case]:
     # a run filter that is no stored pair set: the paired view falls back to pairing the rows
     sized = Slice(size_min=float(store.scalar("SELECT median(params_b) FROM models WHERE params_b > 0") or 0))
     page = tuple(store.rows("SELECT task_id, item_id FROM human_dist ORDER BY entropy_rank_desc LIMIT 25"))
+    # the attribute with the most group rows (more groups: more rows per run), for the heaviest rows path
+    big = store.scalar("SELECT attribute FROM group_summary GROUP BY 1 ORDER BY sum(n_items) DESC, 1 LIMIT 1")
+    heaviest = [] if big == attr else [
+        ("perspectives", f"alignment_by_model_type {big}: larger models",
+         lambda: perspectives.alignment_by_model_type(store, sized, big)),
+        ("perspectives", f"group_paired_differences {big}: larger models",
+         lambda: group_pairs.group_paired_differences(store, sized, big))]
     return [("sidebar", "group attribute_options", lambda: group_views.attribute_options(store, sl)),
             ("sidebar", f"group_options {attr}", lambda: group_views.group_options(store, sl, attr)),
             ("items", f"group_distributions {attr}={group}: a page",
@@ -231,6 +238,7 @@ def _groups(store: Store) -> list[Case]:
              lambda: perspectives.alignment_by_model_type(store, sized, attr)),
             ("perspectives", f"group_paired_differences {attr}: larger models",
              lambda: group_pairs.group_paired_differences(store, sized, attr)),
+            *heaviest,
             ("perspectives", "annotator_agreement: all", lambda: annotator_agreement.annotator_agreement(store, sl)),
             ("perspectives", "annotator_model_agreement: all",
              lambda: annotator_agreement.annotator_model_agreement(store, sl)),

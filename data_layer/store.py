@@ -89,6 +89,7 @@ class Store:
             self._con.close()
             raise _unusable(self.path, [f"it is damaged: human_dist cannot be read ({first_line(e)})"]) from e
         self._con.execute(f"SET GLOBAL perfect_ht_threshold = {min(max(12, int(last).bit_length()), 20)}")
+        self.n_item_keys = int(last) + 1  # item keys are 0 .. n - 1 over the store
 
     def run_key(self, run_id: str | None) -> int:
         """The run's dense integer key in item_scores (run_index.run_key), -1 for a run without

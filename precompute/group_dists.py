@@ -126,6 +126,7 @@ def write_group_tables(con, insert) -> dict:
     tasks = con.execute("SELECT task_id, dataset, labels, scale FROM tasks ORDER BY task_id").df()
     run_keys = dict(con.execute("SELECT run_id, run_key FROM run_index").fetchall())
     group_keys: dict[str, dict[str, int]] = {}  # attribute -> group -> key, numbered as first met
+    scored: dict[str, list[tuple[dict, pd.DataFrame]]] = {}  # attribute -> [(task, its group_dist rows)]
     report: dict = {}
     for task in tasks.to_dict("records"):
         found = fields[fields["dataset"] == task["dataset"]]
@@ -146,31 +147,41 @@ def write_group_tables(con, insert) -> dict:
             insert(con, "group_dist", dist)
             insert(con, "group_summary", summary.assign(group_key=summary["group_name"].map(keys).astype(np.int16)))
             insert(con, "group_attributes", pd.DataFrame([{"dataset": task["dataset"], **attr}]))
-            _write_scores(con, insert, task, dist.assign(group_key=dist["group_name"].map(keys).astype(np.int16)),
-                          run_keys)
+            if len(dist):
+                scored.setdefault(attribute, []).append((task, dist[_SCORED].assign(
+                    group_key=dist["group_name"].map(keys).astype(np.int16))))
             report.setdefault(task["task_id"], {})[attribute] = {
                 k: attr[k] for k in ("n_groups", "n_ratings_unknown", "n_ratings_without_annotator")}
+    _write_scores(con, insert, scored, run_keys)
     return report
 
 
-def _write_scores(con, insert, task: dict, dist: pd.DataFrame, run_keys: dict[str, int]) -> None:
-    """Every run's metrics against each group's distribution on the items both have (`dist` with
-    group_key; `run_keys`: run_index's run_id -> run_key)."""
-    if not len(dist):
-        return
-    models = con.execute("SELECT run_id, item_id, probs FROM model_dist WHERE task_id = ? ORDER BY run_id",
-                         [task["task_id"]]).df()
-    group_p = np.stack(dist["probs"].to_numpy())
-    for run_id, part in models.groupby("run_id", sort=True):
-        at = pd.Index(part["item_id"].astype(str)).get_indexer(dist["item_id"])
-        keep = at >= 0
-        if not keep.any():
-            continue
-        model_p = np.stack(part["probs"].to_numpy())[at[keep]]
-        scores = compute_item_metrics(group_p[keep], model_p, task["scale"] == "ordinal")
-        sub = dist.loc[keep, ["task_id", "item_id", "item_key", "attribute", "group_name", "group_key", "thin"]]
-        # a run in model_dist has a run_key once it scored any of the task's items, as it has here
-        insert(con, "group_scores", sub.assign(run_id=run_id, run_key=run_keys[run_id], **scores).reset_index(drop=True))
+_SCORED = ["task_id", "item_id", "item_key", "attribute", "group_name", "thin", "probs"]  # what _write_scores reads
+
+
+def _write_scores(con, insert, scored: dict[str, list[tuple[dict, pd.DataFrame]]], run_keys: dict[str, int]) -> None:
+    """group_scores: every run's metrics against each group's distribution on the items both have
+    (`scored`: per attribute, each task with its group_dist rows and group_key; `run_keys`: run_index's
+    run_id -> run_key). Written attribute by attribute, then run by run (by run_key), then task by
+    task, so that a query of some runs of one attribute reads their row groups only: written task by
+    task, a size filter's 12 runs of 43 read 5.2M rows at 10M rows for the 2.6M it kept."""
+    for attribute in sorted(scored):
+        tasks = scored[attribute]
+        group_p = [np.stack(dist["probs"].to_numpy()) for _, dist in tasks]
+        for run_id in sorted(run_keys, key=run_keys.get):
+            models = con.execute("SELECT task_id, item_id, probs FROM model_dist WHERE run_id = ?", [run_id]).df()
+            by_task = dict(tuple(models.groupby("task_id", sort=False)))
+            for (task, dist), gp in zip(tasks, group_p, strict=True):
+                if (part := by_task.get(task["task_id"])) is None:
+                    continue
+                at = pd.Index(part["item_id"].astype(str)).get_indexer(dist["item_id"])
+                if not (keep := at >= 0).any():
+                    continue
+                scores = compute_item_metrics(gp[keep], np.stack(part["probs"].to_numpy())[at[keep]],
+                                              task["scale"] == "ordinal")
+                sub = dist.loc[keep, ["task_id", "item_id", "item_key", "attribute", "group_name", "group_key", "thin"]]
+                insert(con, "group_scores", sub.assign(run_id=run_id, run_key=run_keys[run_id], **scores)
+                       .reset_index(drop=True))
 
 
 def write_group_cluster_sums(con) -> None:

@@ -279,7 +279,8 @@ def test_a_method_filter_reads_its_stored_pair_set(demo_store):
 
 
 @pytest.mark.parametrize("n_item_keys", [50, 100_000])  # cells numbered densely / only those present
-def test_pairing_in_numpy_equals_a_join_of_the_pairs_rows(n_item_keys):
+@pytest.mark.parametrize("shuffled", [False, True])  # each run's rows together (as stored) or not
+def test_pairing_in_numpy_equals_a_join_of_the_pairs_rows(n_item_keys, shuffled):
     """group_item_diffs pairs the rows in numpy: per (group, item), the mean of left - right over the
     pairs with both values, the count of those, and a row wherever both runs of a pair have a row
     (even with a NULL value: n_diffs 0, diff NaN), as a join of each pair's rows gives."""
@@ -288,10 +289,13 @@ def test_pairing_in_numpy_equals_a_join_of_the_pairs_rows(n_item_keys):
     rows = pd.DataFrame([(run, g, int(i), None if rng.random() < 0.15 else float(rng.random()))
                          for run in range(5) for g in (0, 2, 3) for i in rng.choice(pool, size=40, replace=False)],
                         columns=["run_key", "group_key", "item_key", "value"])
+    if shuffled:
+        rows = rows.sample(frac=1, random_state=3).reset_index(drop=True)
     pairs = [(0, 1), (2, 1), (3, 4), (4, 9)]  # run 1 in two pairs; run 9 has no rows
-    arrays = {c: rows[c].to_numpy() for c in ("run_key", "group_key", "item_key")}
-    arrays["value"] = np.ma.masked_invalid(rows["value"].astype(float).to_numpy())
-    got = group_pairs._paired_cells(arrays, pairs).sort_values(["group_key", "item_key"]).reset_index(drop=True)
+    width = n_item_keys + 1000
+    arrays = {"run_key": rows["run_key"].to_numpy(), "cell": (rows["group_key"] * width + rows["item_key"]).to_numpy(),
+              "value": np.ma.masked_invalid(rows["value"].astype(float).to_numpy())}
+    got = group_pairs._paired_cells(arrays, pairs, width).sort_values(["group_key", "item_key"]).reset_index(drop=True)
     joined = pd.concat([rows[rows.run_key == a].merge(rows[rows.run_key == b], on=["group_key", "item_key"])
                         for a, b in pairs])
     ref = (joined.assign(d=joined.value_x - joined.value_y).groupby(["group_key", "item_key"], as_index=False)

@@ -39,13 +39,14 @@ def holm(p: list[float | None]) -> list[float | None]:
     return out
 
 
-def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tuple[pd.DataFrame, dict]:
+def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str,
+                     pairs: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
     """(per group and item: group_name, item_key, diff = the mean over the item's matched run pairs of
     left - right distance to the group, n_diffs = how many pairs; {group: number of run pairs both of
-    whose runs have rows for it}), from the rows of the pairs' runs only, paired in numpy."""
-    k = KINDS[kind]
-    relaxed = sl.with_(**{f: () for f in k.relax})
-    pairs = run_pairs(store, relaxed, kind)
+    whose runs have rows for it}), from the rows of the pairs' runs only, paired in numpy. `pairs`:
+    the relaxed slice's run_pairs when the caller has them."""
+    relaxed = sl.with_(**{f: () for f in KINDS[kind].relax})
+    pairs = run_pairs(store, relaxed, kind) if pairs is None else pairs
     if not len(pairs):
         return pd.DataFrame(columns=["group_name", "item_key", "diff", "n_diffs"]), {}
     sql, params = rows_sql(store, relaxed, attribute, with_floor=False)
@@ -53,14 +54,19 @@ def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tupl
                  for lr, rr in zip(pairs["left_run"], pairs["right_run"], strict=True)]
     used = sorted({r for lr in key_pairs for r in lr})
     # Integers only: reading 2.6M rows' run_id and group_name strings and grouping them by pair x item
-    # in DuckDB took 340 ms at 10M rows; the same rows as four numeric columns take ~50 ms.
-    rows = store.arrays(f"SELECT run_key, group_key, item_key, value FROM ({sql}) "
-                        f"WHERE run_key IN ({', '.join('?' * len(used))})", [*params, *used])
-    cells = _paired_cells(rows, key_pairs)
+    # in DuckDB took 340 ms at 10M rows; the same rows as three numeric columns take ~80 ms.
+    width = store.n_item_keys
+    rows = store.arrays(f"SELECT run_key, group_key::BIGINT * ? + item_key AS cell, value FROM ({sql}) "
+                        f"WHERE run_key IN ({', '.join('?' * len(used))})", [width, *params, *used])
+    cells = _paired_cells(rows, key_pairs, width)
     names = dict(store.rows("SELECT DISTINCT group_key, group_name FROM group_summary WHERE attribute = ?",
                             [attribute]))
-    diffs = cells.assign(group_name=cells["group_key"].map(names)).sort_values(["group_name", "item_key"])
-    diffs = diffs[["group_name", "item_key", "diff", "n_diffs"]].reset_index(drop=True)
+    name_of = np.array([names.get(i) for i in range(max(names, default=-1) + 1)], dtype=object)
+    rank_of = np.argsort(np.argsort(name_of.astype(str), kind="stable"))
+    # cells come by (group_key, item_key); the answer goes by group name, then item
+    order = np.argsort(rank_of[cells["group_key"].to_numpy()], kind="stable")
+    diffs = pd.DataFrame({"group_name": pd.Series(name_of[cells["group_key"].to_numpy()[order]], dtype=object),
+                          **{c: cells[c].to_numpy()[order] for c in ("item_key", "diff", "n_diffs")}})
     present = set(store.rows(*runs_present_sql(relaxed, attribute)))
     groups = {g for _, g in present}
     n_pairs = {g: sum((lr, g) in present and (rr, g) in present
@@ -68,47 +74,61 @@ def group_item_diffs(store: Store, sl: Slice, attribute: str, kind: str) -> tupl
     return diffs, n_pairs
 
 
-def _paired_cells(rows: dict, key_pairs: list[tuple[int, int]]) -> pd.DataFrame:
+def _paired_cells(rows: dict, key_pairs: list[tuple[int, int]], width: int) -> pd.DataFrame:
     """Per (group_key, item_key) cell where both runs of at least one pair have a row: diff = the
     mean of left - right over the pairs whose two values are not NULL (NaN if none), n_diffs = how
-    many. `rows`: run_key, group_key, item_key, value arrays (one row per run x group x item)."""
-    item = np.asarray(rows["item_key"], dtype=np.int64)
-    if not len(item):
+    many. `rows`: run_key, cell (group_key * width + item_key, 0 <= item_key < width), value arrays
+    (one row per run x group x item)."""
+    cell = np.asarray(rows["cell"], dtype=np.int64)
+    if not len(cell):
         return pd.DataFrame({"group_key": [], "item_key": [], "diff": [], "n_diffs": []})
-    low, width = int(item.min()), int(item.max() - item.min()) + 1
-    cell = np.asarray(rows["group_key"], dtype=np.int64) * width + (item - low)
-    decode = np.arange(int(cell.max()) + 1)
-    if len(decode) > 4 * len(cell):  # sparse (many groups, scattered items): number the cells present
+    # number the cells present, so that the per-pair arrays are as long as the answer
+    if (n_all := int(cell.max()) + 1) <= 4 * len(cell):
+        present = np.zeros(n_all, bool)
+        present[cell] = True
+        decode, cell = np.flatnonzero(present), (np.cumsum(present) - 1)[cell]
+    else:  # sparse (many groups, scattered items): sorting is cheaper than a mark per possible cell
         decode, cell = np.unique(cell, return_inverse=True)
     value = np.ma.filled(np.ma.asarray(rows["value"], dtype=float), np.nan)
-    runs = _run_rows(np.asarray(rows["run_key"]))
+    runs = _run_rows(np.asarray(rows["run_key"]), {r for pair in key_pairs for r in pair})
     total, n_diffs, n_both = np.zeros(len(decode)), np.zeros(len(decode), np.int64), np.zeros(len(decode), np.int64)
     for left, right in key_pairs:
         if left in runs and right in runs:
             (lv, lhas), (rv, rhas) = (_dense(cell, value, runs[r], len(decode)) for r in (left, right))
             d = lv - rv
             ok = ~np.isnan(d)
-            total[ok] += d[ok]
+            np.add(total, d, out=total, where=ok)
             n_diffs += ok
             n_both += lhas & rhas
     at = np.flatnonzero(n_both)
     with np.errstate(invalid="ignore"):  # 0 / 0: no pair with two values there
         diff = total[at] / n_diffs[at]
-    return pd.DataFrame({"group_key": decode[at] // width, "item_key": decode[at] % width + low,
+    return pd.DataFrame({"group_key": decode[at] // width, "item_key": decode[at] % width,
                          "diff": diff, "n_diffs": n_diffs[at]})
 
 
-def _run_rows(run: np.ndarray) -> dict[int, np.ndarray]:
-    """run_key -> the positions of its rows."""
-    order = np.argsort(run, kind="stable")
-    keys, starts = np.unique(run[order], return_index=True)
-    return {int(k): order[a:b] for k, a, b in zip(keys, starts, [*starts[1:], len(run)], strict=True)}
+def _run_rows(run: np.ndarray, wanted: set[int]) -> dict[int, list[slice] | list[np.ndarray]]:
+    """run_key -> its rows, for the wanted runs that have rows: the stretches where they come
+    together (group_scores is written run by run; DuckDB's threads hand each a few stretches),
+    else their positions. Sorting 4.7M keys to split them took 160 ms, a comparison per run
+    ~1.5 ms each, finding the stretches ~5 ms for all."""
+    edges = np.flatnonzero(run[1:] != run[:-1]) + 1
+    if len(edges) > 64 * max(len(wanted), 1):  # scattered: one comparison per run
+        at = {r: np.flatnonzero(run == r) for r in sorted(wanted)}
+        return {r: [rows] for r, rows in at.items() if len(rows)}
+    out: dict = {}
+    starts, stops = np.concatenate(([0], edges)).tolist(), np.concatenate((edges, [len(run)])).tolist()
+    for k, a, b in zip(run[starts].tolist(), starts, stops, strict=True):
+        if k in wanted:
+            out.setdefault(k, []).append(slice(a, b))
+    return out
 
 
-def _dense(cell: np.ndarray, value: np.ndarray, at: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+def _dense(cell: np.ndarray, value: np.ndarray, parts: list, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
     """One run's values laid out by cell (NaN where it has no row or a NULL) and where it has a row."""
     v, has = np.full(n_cells, np.nan), np.zeros(n_cells, bool)
-    v[cell[at]], has[cell[at]] = value[at], True
+    for at in parts:
+        v[cell[at]], has[cell[at]] = value[at], True
     return v, has
 
 
@@ -133,14 +153,15 @@ def stored_item_diffs(store: Store, sl: Slice, attribute: str, kind: str,
     return diffs, n_pairs
 
 
-def stored_set(store: Store, sl: Slice, kind: str) -> str | None:
+def stored_set(store: Store, sl: Slice, kind: str, pairs: pd.DataFrame | None = None) -> str | None:
     """The pair set whose per-item sums group_pair_items holds for this slice: '' (all of the kind's
     pairs, precompute.slice_sums.ALL_PAIRS) when the relaxed slice filters no run, the set made of
-    exactly the slice's pairs under a run filter (one method's), else None (paired from the rows)."""
+    exactly the slice's pairs under a run filter (one method's), else None (paired from the rows).
+    `pairs`: the relaxed slice's run_pairs when the caller has them."""
     relaxed = sl.with_(**{f: () for f in KINDS[kind].relax})
     if not run_filtered(relaxed):
         return ""
-    pairs = run_pairs(store, relaxed, kind)
+    pairs = run_pairs(store, relaxed, kind) if pairs is None else pairs
     return large_n.stored_pair_set(store, kind, large_n.pair_keys(store, kind, pairs)) if len(pairs) else None
 
 
@@ -158,6 +179,22 @@ def _normal_intervals(per_item: pd.DataFrame, groups: dict) -> dict:
     return out
 
 
+def _bootstrap_intervals(per_item: pd.DataFrame, groups: dict, n_resamples: int, seed: int) -> dict:
+    """Per group: the mean per-item difference with its bootstrap interval, items resampled jointly."""
+    items = pd.factorize(per_item["item_key"])[0]
+    return bootstrap({g: (Mean(per_item["diff"].to_numpy()[idx]), items[idx]) for g, idx in groups.items()},
+                     int(items.max()) + 1, n_resamples, seed)
+
+
+def _per_item(store: Store, sl: Slice, attribute: str, kind: str) -> tuple[pd.DataFrame, dict]:
+    """group_item_diffs' answer, from the build's stored pair set when there is one (stored_set)."""
+    relaxed = sl.with_(**{f: () for f in KINDS[kind].relax})
+    pairs = run_pairs(store, relaxed, kind) if run_filtered(relaxed) else None
+    pair_set = stored_set(store, sl, kind, pairs)
+    return (group_item_diffs(store, sl, attribute, kind, pairs) if pair_set is None
+            else stored_item_diffs(store, sl, attribute, kind, pair_set))
+
+
 def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str = "rlvr_vs_rlhf",
                              n_resamples: int = N_RESAMPLES, seed: int = SEED) -> Result:
     """One row per group: group_name, left_label, right_label, diff, lo, hi, n (items), n_run_pairs,
@@ -166,19 +203,14 @@ def group_paired_differences(store: Store, sl: Slice, attribute: str, kind: str 
     if why := item_metric_or_message(sl):
         return Result(None, why)
     k = KINDS[kind]
-    pair_set = stored_set(store, sl, kind)
-    per_item, n_pairs = (group_item_diffs(store, sl, attribute, kind) if pair_set is None
-                         else stored_item_diffs(store, sl, attribute, kind, pair_set))
+    per_item, n_pairs = _per_item(store, sl, attribute, kind)
     if not len(per_item):
         return Result(None, f"No {k.left_label} vs {k.right_label} run pairs of this slice scored items "
                             f"rated by a {GROUP_ATTRIBUTES.get(attribute).label.lower()} group.")
-    items, n_items = pd.factorize(per_item["item_key"])[0], int(per_item["item_key"].nunique())
     groups = per_item.groupby("group_name", sort=True).indices
     # large as paired.py has it: by the run pair x item differences behind the per-item means
     large = int(per_item["n_diffs"].sum()) > large_n.LARGE_N_ROWS
-    iv = _normal_intervals(per_item, groups) if large else bootstrap(
-        {g: (Mean(per_item["diff"].to_numpy()[idx]), items[idx]) for g, idx in groups.items()},
-        n_items, n_resamples, seed)
+    iv = _normal_intervals(per_item, groups) if large else _bootstrap_intervals(per_item, groups, n_resamples, seed)
     direction = METRICS.get(sl.metric).direction
     rows = []
     for g, idx in groups.items():
