@@ -145,6 +145,22 @@ def test_page_renders_table1_charts_and_no_match_note(app_env):
     assert "chain of thought makes the RLHF models closer" in first
 
 
+def test_all_figures_are_sent_only_once_their_panel_is_opened(app_env):
+    at = _page()
+    panel = next(e for e in at.expander if e.label == "All figures passing the filters")
+    assert not panel.proto.expanded and not panel.children  # collapsed: nothing inside was sent
+    n_tables = len(at.dataframe)
+    at.session_state["pub_all_figures"] = True  # views/published.py's FIGURES_PANEL: the panel opened
+    at.run()
+    assert len(at.dataframe) == n_tables + 1
+    store = Store(app_env)
+    try:
+        expected = pub.published_figures(store, pub.PublishedFilter(methods=("verbal",))).frame
+    finally:
+        store.close()
+    assert len(at.dataframe[-1].value) == len(expected) > 0
+
+
 def test_headline_follows_the_filters(demo_store):
     """The page's first sentence is computed from the win-rate table of the filters, not written."""
     ghc = pub.published_win_rates(demo_store, pub.PublishedFilter(datasets=("GHC",), methods=("verbal",))).frame

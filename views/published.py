@@ -8,7 +8,7 @@ import streamlit as st
 
 from data_layer.queries import published as pub
 from data_layer.winrate import RULES
-from ui.charts import built_once, data_table, finish, show_chart
+from ui.charts import built_once, data_table, finish, said_once, show_chart
 from ui.colours import colour_for
 from ui.data import q
 from ui.page import start_page
@@ -68,7 +68,15 @@ filt = pub.PublishedFilter(**values)
 
 
 
-def _by_size(df: pd.DataFrame, subset: str, metric: str, direction: str, narrow: bool = False):
+FIGURES_PANEL = "pub_all_figures"  # the expander of every figure passing the filters (open: its state)
+
+
+def _with_setting(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(setting=frame["reasoning"].map(REASONING_NAMES))
+
+
+def _by_size(frame: pd.DataFrame, subset: str, metric: str, direction: str, narrow: bool = False):
+    df = _with_setting(frame)
     fig = px.line(df, x="params_b", y="mean", color="setting", markers=True, log_x=True,
                   hover_data=["model_pair", "n", "min", "max"],
                   color_discrete_map={REASONING_NAMES[k]: v for k, v in REASONING_COLOURS.items()},
@@ -80,10 +88,10 @@ def _by_size(df: pd.DataFrame, subset: str, metric: str, direction: str, narrow:
     return finish(fig, height=400 if narrow else 440, legend_title="Setting", narrow=narrow)
 
 
-def _by_size_summary(df: pd.DataFrame, metric: str, direction: str) -> str:
+def _by_size_summary(frame: pd.DataFrame, metric: str, direction: str) -> str:
     """Each setting's value at the smallest and at the largest model size."""
     parts = []
-    for setting, g in df.sort_values("params_b").groupby("setting", sort=False):
+    for setting, g in _with_setting(frame).sort_values("params_b").groupby("setting", sort=False):
         parts.append(f"{setting} {g['mean'].iloc[0]:.3f} at {g['params_b'].iloc[0]:g}B to "
                      f"{g['mean'].iloc[-1]:.3f} at {g['params_b'].iloc[-1]:g}B")
     return f"{metric} ({direction}) from the smallest to the largest model: " + "; ".join(parts) + "."
@@ -99,10 +107,10 @@ for subset, metric, definition in CHARTS:
     if not res.ok:
         st.info(plain_md(res.message))
         continue
-    df = res.frame.assign(setting=lambda d: d["reasoning"].map(REASONING_NAMES))
-    show_chart(built_once(_by_size, df, subset, metric, direction), f"published-{metric}-{subset}",
-               narrow=built_once(_by_size, df, subset, metric, direction, True),
-               summary=_by_size_summary(df, metric, direction))
+    # the figures and their sentence made once for everyone (the figures are the same for every visitor)
+    show_chart(built_once(_by_size, res.frame, subset, metric, direction), f"published-{metric}-{subset}",
+               narrow=built_once(_by_size, res.frame, subset, metric, direction, True),
+               summary=said_once(_by_size_summary, res.frame, metric, direction))
     st.caption(f"{metric}: {definition}. Each point is the mean of the figures passing the filters "
                "(datasets, methods, steering); n, min and max in the hover.")
 
@@ -110,7 +118,7 @@ st.subheader("Win rates (the paper's Table 1, recomputed from the figures)")
 st.caption(RULES + " Matched setting = dataset × model pair × method × steering. The paper's Table 1 "
            "uses verbalized figures only (50 settings); choose both methods to include sampling.")
 wr = q(pub.published_win_rates, filt)
-if wr.ok and (said := pub.win_rate_headline(wr.frame)):
+if wr.ok and (said := said_once(pub.win_rate_headline, wr.frame)):
     headline.markdown(f"**In the paper's figures (the filters below), {plain_md(said)}**")
 if wr.ok:
     data_table(wr.frame, width="stretch", column_config={
@@ -129,11 +137,14 @@ if mine.ok:
 else:
     st.info(plain_md(mine.message))
 
-with st.expander("All figures passing the filters"):
-    figs = q(pub.published_figures, filt)
-    if figs.ok:
-        data_table(figs.frame, width="stretch")
-    else:
-        st.info(plain_md(figs.message))
+# lazy: the table (every figure passing the filters, hundreds of rows) is sent only once the
+# expander is opened; sent collapsed to every visitor it was a tenth of the page's CPU
+with st.expander("All figures passing the filters", key=FIGURES_PANEL, on_change="rerun") as box:
+    if box.open:
+        figs = q(pub.published_figures, filt)
+        if figs.ok:
+            data_table(figs.frame, width="stretch")
+        else:
+            st.info(plain_md(figs.message))
 
 share_link()
