@@ -144,6 +144,9 @@ def write_group_tables(con, insert) -> dict:
             keys = group_keys.setdefault(attribute, {})
             for g in summary["group_name"]:  # sorted within a task; tasks in order: the same keys for the same input
                 keys.setdefault(g, len(keys))
+            if len(keys) > MAX_GROUPS:  # group_key is a SMALLINT: refuse rather than wrap around
+                raise StudyError(f"dataset {task['dataset']!r}, field {field!r}: more than {MAX_GROUPS:,} "
+                                 f"{attribute} groups over the study's tasks; is it a free-text field?")
             insert(con, "group_dist", dist)
             insert(con, "group_summary", summary.assign(group_key=summary["group_name"].map(keys).astype(np.int16)))
             insert(con, "group_attributes", pd.DataFrame([{"dataset": task["dataset"], **attr}]))
@@ -156,6 +159,7 @@ def write_group_tables(con, insert) -> dict:
     return report
 
 
+MAX_GROUPS = int(np.iinfo(np.int16).max)  # distinct groups of one attribute (group_key SMALLINT)
 _SCORED = ["task_id", "item_id", "item_key", "attribute", "group_name", "thin", "probs"]  # what _write_scores reads
 
 

@@ -41,6 +41,16 @@ def _build(tmp_path, people=PEOPLE) -> Store:
     return Store(tmp_path / "s.duckdb")
 
 
+def test_an_attribute_with_more_groups_than_a_key_holds_is_refused(tmp_path, monkeypatch):
+    """group_key is a SMALLINT: past its range the build stops, naming the dataset and field, and
+    leaves no store, instead of wrapping keys around (which would pair different groups' rows)."""
+    import precompute.group_dists
+    monkeypatch.setattr(precompute.group_dists, "MAX_GROUPS", 2)  # gender has 3 groups here
+    with pytest.raises(StudyError, match="field 'gender': more than 2 gender groups"):
+        _build(tmp_path)
+    assert not (tmp_path / "s.duckdb").exists()
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     store = _build(tmp_path_factory.mktemp("groups"))

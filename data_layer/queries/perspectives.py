@@ -34,9 +34,9 @@ def item_metric_or_message(sl: Slice) -> str:
 def rows_sql(store: Store, sl: Slice, attribute: str, with_floor: bool = True) -> tuple[str, list]:
     """SQL of the rows of `group_rows` without run facets: run_id, task_id, item_key, group_name,
     value, floor, run_key, group_key. Runs are filtered by their keys, the ids read first from
-    score_sums (a few thousand rows carrying every facet), items through human_dist only when the slice has item filters: no join
-    with item_scores per row (at 1M rows that join took 20 s under load against 0.4 s for the
-    aggregate without it). The few-annotator groups, whose thin items count, are named in the SQL
+    score_sums (a few thousand rows carrying every facet), items through human_dist only when the
+    slice has item filters: no join with item_scores per row (at 1M rows that join took 20 s under
+    load against 0.4 s for the aggregate without it). The few-annotator groups, whose thin items count, are named in the SQL
     too: a join of every row with group_summary was half the read at 10M rows."""
     GROUP_ATTRIBUTES.get(attribute)
     m = METRICS.get(sl.metric).name  # allow-listed column names only
